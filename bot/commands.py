@@ -1,0 +1,365 @@
+"""Chat commands, platform-free: `Dispatcher.handle(Command) -> Reply` is the core's one entry point.
+
+Each command is a small handler taking a `Context`; the registry holds the handler with the
+description and argument the adapters show users (Discord options, Slack help, console help).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rapidfuzz import fuzz, process
+
+from bot.clock import Clock, system_clock
+from bot.reply import Citation, Reply, ReplyField, error_reply
+from bot.store import Entry, FactStore
+from bot.timefmt import format_moment, relative
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 10  # items in one reply; beyond this the reply says how many more there are
+Completion = Literal["topic", "person", "speaker"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A user's command as an adapter received it; `text` is what followed `/parade`."""
+
+    text: str
+    timezone: str | None = None  # the channel's zone; None means the event's own
+    user_id: str = ""
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    store: FactStore
+    argument: str
+    now: dt.datetime
+    zone: ZoneInfo
+
+
+class UsageError(Exception):
+    """A mistake by the user; its message is shown to them as is."""
+
+
+Handler = Callable[[Context], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    name: str
+    description: str
+    required: bool = False
+    completion: Completion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    description: str
+    example: str
+    handler: Handler
+    argument: Argument | None = None
+
+
+class Dispatcher:
+    """Routes commands to handlers against whichever fact store is live at that moment."""
+
+    def __init__(self, store: FactStore, *, clock: Clock = system_clock, default_timezone: str | None = None) -> None:
+        self.store = store  # replaced whole on reload; a command reads it once
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    def handle(self, command: Command) -> Reply:
+        store = self.store
+        name, _, argument = _strip_prefix(command.text).partition(" ")
+        name = name.casefold() or "help"
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return error_reply(_unknown_command(name))
+        try:
+            zone = _zone(command.timezone or self.default_timezone or store.event.timezone)
+            context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone)
+            return spec.handler(context)
+        except UsageError as exc:
+            return error_reply(str(exc))
+        except Exception:
+            # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
+            log.exception("command %r failed", name)
+            return error_reply("Something went wrong answering that. The operator has been told.")
+
+
+def _strip_prefix(text: str) -> str:
+    text = " ".join(text.split())
+    for prefix in ("/parade ", "parade "):
+        if text.casefold().startswith(prefix):
+            return text[len(prefix):]
+    return "" if text.casefold() in ("/parade", "parade") else text
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"Unknown timezone {name!r}: use an IANA name such as Europe/Paris or UTC.") from None
+
+
+def _unknown_command(name: str) -> str:
+    shown = name if len(name) <= 30 else name[:30] + "…"
+    match = process.extractOne(name, list(COMMANDS), scorer=fuzz.ratio, score_cutoff=60)
+    hint = f" Did you mean `/parade {match[0]}`?" if match else ""
+    return f"Unknown command `{shown}`.{hint} Try `/parade help`."
+
+
+# Helpers shared by handlers -----------------------------------------------------------------
+
+
+def citations(store: FactStore, source_ids: Iterable[str]) -> tuple[Citation, ...]:
+    wanted = set(source_ids)
+    return tuple(
+        Citation(s.id, s.outlet, s.title, s.published) for s in store.event.sources if s.id in wanted
+    )
+
+
+def _capped(items: list[ReplyField], what: str, hint: str) -> tuple[ReplyField, ...]:
+    if len(items) <= MAX_ITEMS:
+        return tuple(items)
+    more = len(items) - MAX_ITEMS + 1
+    return (*items[: MAX_ITEMS - 1], ReplyField("More", f"…and {more} more {what}. {hint}"))
+
+
+def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
+    tag = f" [{', '.join(sources)}]"
+    return text + tag + (f"\nSources differ: {differs}" if differs else "")
+
+
+# Handlers ---------------------------------------------------------------------------------
+
+
+def cmd_help(ctx: Context) -> Reply:
+    fields = tuple(ReplyField(f"/parade {s.name}", f"{s.description} e.g. `{s.example}`") for s in COMMANDS.values())
+    return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=fields, ephemeral=True)
+
+
+def cmd_when(ctx: Context) -> Reply:
+    event = ctx.store.event
+    fields = [ReplyField("Countdown", relative(event.start, ctx.now))]
+    if str(ctx.zone) != event.timezone:
+        fields.append(ReplyField("Local time at the venue", format_moment(event.start, event.start.tzinfo), True))
+    if event.time_note:
+        fields.append(ReplyField("Note", event.time_note))
+    return Reply(
+        title=f"When: {event.name}",
+        text=format_moment(event.start, ctx.zone),
+        fields=tuple(fields),
+        citations=citations(ctx.store, (s.id for s in event.sources)),
+        fact_ids=("event:when",),
+    )
+
+
+def cmd_countdown(ctx: Context) -> Reply:
+    event = ctx.store.event
+    return Reply(
+        title=f"Countdown: {event.name}",
+        text=relative(event.start, ctx.now),
+        fields=(ReplyField("Starts", format_moment(event.start, ctx.zone)),),
+        citations=citations(ctx.store, (s.id for s in event.sources)),
+        fact_ids=("event:when",),
+    )
+
+
+def cmd_where(ctx: Context) -> Reply:
+    event = ctx.store.event
+    return Reply(
+        title=f"Where: {event.name}",
+        text=event.place,
+        citations=citations(ctx.store, (s.id for s in event.sources)),
+        fact_ids=("event:where",),
+    )
+
+
+def cmd_why(ctx: Context) -> Reply:
+    event = ctx.store.event
+    return Reply(
+        title=f"Why: {event.name}",
+        text=event.occasion,
+        fields=(ReplyField("In brief", event.summary),),
+        citations=citations(ctx.store, (s.id for s in event.sources)),
+        fact_ids=("event:why",),
+    )
+
+
+def cmd_who(ctx: Context) -> Reply:
+    store = ctx.store
+    if ctx.argument:
+        return _person(ctx)
+    attendance = store.event.attendance
+    groups: dict[str, list[str]] = {}
+    used: list[str] = list(attendance.sources)
+    for a in attendance.attendees:
+        name = store.people[a.person].name if a.person else f"Leader of {a.country}"
+        groups.setdefault(a.group, []).append(name + (f" ({a.note})" if a.note else ""))
+        used += a.sources
+    fields = [ReplyField(group, "\n".join(names)) for group, names in groups.items()]
+    if attendance.absentees:
+        lines = [_tagged(b.who + (f": {b.reason}" if b.reason else ""), b.sources) for b in attendance.absentees]
+        fields.append(ReplyField("Not attending", "\n".join(lines)))
+        used += [s for b in attendance.absentees for s in b.sources]
+    summary = []
+    if attendance.host:
+        summary.append(f"Host: {store.people[attendance.host].name}.")
+    if attendance.foreign_leaders is not None:
+        summary.append(f"{attendance.foreign_leaders} foreign leaders are expected.")
+    return Reply(
+        title=f"Who: {store.event.name}",
+        text=" ".join(summary),
+        fields=tuple(fields),
+        citations=citations(store, used),
+    )
+
+
+def _person(ctx: Context) -> Reply:
+    store = ctx.store
+    person = store.find_person(ctx.argument)
+    if person is None:
+        names = ", ".join(p.name for p in store.people.values())
+        raise UsageError(f"I have nothing on {ctx.argument!r}. People I know: {names}.")
+    facts = store.facts_about(person.id)
+    quotes = store.quotes_by(person.id)
+    items = [ReplyField(f.id, _tagged(f.text, f.sources, f.differs)) for f in facts]
+    items += [ReplyField(f"Quote: {q.id}", _tagged(q.text, q.sources)) for q in quotes]
+    role = f"{person.role}" + (f", {person.country}" if person.country else "")
+    return Reply(
+        title=person.name,
+        text=role,
+        fields=_capped(items, "items", f"Try `/parade ask {person.name}`."),
+        citations=citations(store, [*person.sources, *(s for f in facts for s in f.sources),
+                                    *(s for q in quotes for s in q.sources)]),
+        fact_ids=tuple(f.id for f in facts),
+    )
+
+
+def cmd_facts(ctx: Context) -> Reply:
+    store = ctx.store
+    if not ctx.argument:
+        fields = [ReplyField(t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)")
+                  for t in store.topics.values()]
+        return Reply(title="Topics", text="Pick a topic:", fields=_capped(fields, "topics", ""), ephemeral=True)
+    topic = store.find_topic(ctx.argument)
+    if topic is None:
+        known = ", ".join(store.topics)
+        raise UsageError(f"No topic like {ctx.argument!r}. Topics: {known}.")
+    facts = store.facts_on(topic.id)
+    fields = [ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)) for i, f in enumerate(facts, 1)]
+    return Reply(
+        title=f"Facts: {topic.title}",
+        fields=_capped(fields, "facts", "Try `/parade ask` with a question."),
+        citations=citations(store, (s for f in facts for s in f.sources)),
+        fact_ids=tuple(f.id for f in facts),
+    )
+
+
+def cmd_quote(ctx: Context) -> Reply:
+    store = ctx.store
+    if ctx.argument:
+        person = store.find_person(ctx.argument)
+        if person is None or not store.quotes_by(person.id):
+            speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
+            raise UsageError(f"No quotes from {ctx.argument!r}. Quoted: {speakers}.")
+        quotes = store.quotes_by(person.id)
+    else:
+        quotes = tuple(store.quotes.values())
+    fields = []
+    for q in quotes:
+        speaker = store.people[q.speaker]
+        heading = f"{speaker.name}, {speaker.role}" + (f" ({q.context})" if q.context else "")
+        fields.append(ReplyField(heading, _tagged(q.text, q.sources, q.differs)))
+    return Reply(
+        title="Quotes",
+        fields=_capped(fields, "quotes", "Name a speaker: `/parade quote Easley`."),
+        citations=citations(store, (s for q in quotes for s in q.sources)),
+        fact_ids=tuple(f"quote:{q.id}" for q in quotes),
+    )
+
+
+def cmd_timeline(ctx: Context) -> Reply:
+    store = ctx.store
+    entries = sorted(store.event.timeline, key=lambda t: t.date)
+    fields = [ReplyField(t.date, _tagged(t.text, t.sources)) for t in entries]
+    return Reply(
+        title=f"Timeline: {store.event.name}",
+        fields=_capped(fields, "entries", ""),
+        citations=citations(store, (s for t in entries for s in t.sources)),
+        fact_ids=tuple(f"timeline:{t.id}" for t in entries),
+    )
+
+
+def cmd_sources(ctx: Context) -> Reply:
+    store = ctx.store
+    fields = []
+    for s in store.event.sources:
+        lines = [f"\"{s.title}\"", f"Published {s.published.isoformat()}"]
+        if s.byline:
+            lines.append(f"By {s.byline}")
+        if s.note:
+            lines.append(s.note)
+        fields.append(ReplyField(f"[{s.id}] {s.outlet}", "\n".join(lines)))
+    return Reply(title="Sources", fields=tuple(fields), citations=citations(store, store.sources))
+
+
+def cmd_ask(ctx: Context) -> Reply:
+    if not ctx.argument:
+        raise UsageError("Ask a question, e.g. `/parade ask who is attending?`")
+    answer = ctx.store.ask(ctx.argument)
+    if not answer.confident:
+        return Reply(
+            title="I don't know",
+            text="The sources I have don't answer that. Try `/parade facts` for topics, "
+                 "`/parade who` for attendees or `/parade timeline`.",
+            confident=False,
+        )
+    top = answer.entries[0]
+    if top.kind == "event":
+        delegate = {"event:when": cmd_when, "event:where": cmd_where, "event:why": cmd_why}[top.key]
+        return delegate(ctx)
+    # A close runner-up often carries the other half of the answer (e.g. the other source's view).
+    best = answer.result.hits[0].score
+    runners_up = [
+        e for e, h in zip(answer.entries[1:], answer.result.hits[1:], strict=False)
+        if e.kind != "event" and h.score >= 0.8 * best
+    ]
+    shown: list[Entry] = [top, *runners_up[:1]]
+    return Reply(
+        title="Answer",
+        text="\n\n".join(_tagged(e.text, e.sources, e.differs) for e in shown),
+        citations=citations(ctx.store, (s for e in shown for s in e.sources)),
+        fact_ids=tuple(e.key for e in shown),
+    )
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec("help", "List the commands.", "/parade help", cmd_help),
+        CommandSpec("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", cmd_when),
+        CommandSpec("where", "Where it takes place.", "/parade where", cmd_where),
+        CommandSpec("who", "Who attends and who stays away, or one person's profile.", "/parade who Putin",
+                    cmd_who, Argument("person", "A person to look up (optional)", completion="person")),
+        CommandSpec("why", "What the event marks, and its context.", "/parade why", cmd_why),
+        CommandSpec("facts", "Facts on a topic, or the list of topics.", "/parade facts trade",
+                    cmd_facts, Argument("topic", "A topic (optional)", completion="topic")),
+        CommandSpec("quote", "What people said, verbatim, with sources.", "/parade quote Easley",
+                    cmd_quote, Argument("speaker", "Whose quotes (optional)", completion="speaker")),
+        CommandSpec("timeline", "Key dates, in order.", "/parade timeline", cmd_timeline),
+        CommandSpec("sources", "The articles this bot draws on.", "/parade sources", cmd_sources),
+        CommandSpec("countdown", "Time left until the start.", "/parade countdown", cmd_countdown),
+        CommandSpec("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
+                    cmd_ask, Argument("question", "Your question", required=True)),
+    )
+}

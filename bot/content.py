@@ -1,0 +1,247 @@
+"""The event content schema: what an event YAML file may say, validated with pydantic.
+
+Everything the bot knows about an event comes from one of these files, so an event is
+served by swapping the file; nothing about the parade lives in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Search words; a bare number such as 2024 is a fine keyword, so numbers are taken as text.
+Keyword = Annotated[ShortText, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)]
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    # Unknown keys are refused: a typo such as `soruces:` must not silently drop attribution.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    id: Id
+    outlet: ShortText
+    title: ShortText
+    published: dt.date
+    byline: ShortText | None = None
+    note: Text | None = None
+
+
+class Topic(_Model):
+    id: Id
+    title: ShortText
+    keywords: tuple[Keyword, ...] = ()
+
+
+class Person(_Model):
+    id: Id
+    name: ShortText
+    role: ShortText
+    country: ShortText | None = None
+    aliases: tuple[ShortText, ...] = ()
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Attendee(_Model):
+    """A leader expected at the event: a known person, or a country whose leader is not named."""
+
+    group: ShortText
+    person: Id | None = None
+    country: ShortText | None = None
+    note: Text | None = None
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> Self:
+        if self.person is None and self.country is None:
+            raise ValueError("an attendee needs a person or a country")
+        return self
+
+
+class Absentee(_Model):
+    who: ShortText
+    reason: Text | None = None
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Attendance(_Model):
+    foreign_leaders: int | None = Field(default=None, ge=0)
+    host: Id | None = None
+    attendees: tuple[Attendee, ...] = ()
+    absentees: tuple[Absentee, ...] = ()
+    sources: tuple[Id, ...] = ()
+
+
+class Fact(_Model):
+    id: Id
+    topic: Id
+    text: Text
+    sources: tuple[Id, ...] = Field(min_length=1)
+    people: tuple[Id, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    # Set where the sources disagree: says how, so a reader sees both versions.
+    differs: Text | None = None
+
+
+class Quote(_Model):
+    id: Id
+    speaker: Id
+    text: Text
+    context: ShortText | None = None
+    topic: Id | None = None
+    sources: tuple[Id, ...] = Field(min_length=1)
+    keywords: tuple[Keyword, ...] = ()
+    differs: Text | None = None
+
+
+class TimelineEntry(_Model):
+    id: Id
+    date: ShortText = Field(description="ISO date, or a coarser period such as 2018 or 2024-12")
+    text: Text
+    sources: tuple[Id, ...] = Field(min_length=1)
+    people: tuple[Id, ...] = ()
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_prefix(cls, value: object) -> object:
+        if isinstance(value, dt.date):  # YAML reads a bare 2025-08-28 as a date
+            return value.isoformat()
+        if not isinstance(value, str):
+            return value
+        # Periods sort as strings, so they must be ISO-shaped: YYYY, YYYY-MM or YYYY-MM-DD.
+        parts = value.split("-")
+        if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
+            raise ValueError("use YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+
+class NewsUpdate(_Model):
+    id: Id
+    published_at: dt.datetime
+    title: ShortText
+    text: Text
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+    @field_validator("published_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("give a UTC offset, e.g. 2025-08-28T10:00:00+08:00")
+        return value
+
+
+class Event(_Model):
+    schema_version: int = SCHEMA_VERSION
+    id: Id
+    name: ShortText
+    summary: Text
+    starts_at: dt.datetime = Field(description="local wall-clock time at the venue, no offset")
+    timezone: ShortText
+    time_note: Text | None = None
+    place: ShortText
+    occasion: Text
+    sources: tuple[Source, ...] = Field(min_length=1)
+    topics: tuple[Topic, ...] = ()
+    people: tuple[Person, ...] = ()
+    attendance: Attendance = Attendance()
+    facts: tuple[Fact, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    timeline: tuple[TimelineEntry, ...] = ()
+    updates: tuple[NewsUpdate, ...] = ()
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"this bot reads schema_version {SCHEMA_VERSION}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @field_validator("starts_at")
+    @classmethod
+    def _wall_clock(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is not None:
+            raise ValueError("write the local time without an offset; the zone goes in `timezone`")
+        return value
+
+    @property
+    def start(self) -> dt.datetime:
+        """The start as an aware datetime in the venue's zone."""
+        return self.starts_at.replace(tzinfo=ZoneInfo(self.timezone))
+
+
+Loc = tuple[str | int, ...]
+
+
+def reference_problems(event: Event) -> list[tuple[Loc, str]]:
+    """Ids must be unique and every reference must name something defined in the file.
+
+    Returns (YAML path, message) pairs so the loader can point at the offending line.
+    """
+    problems: list[tuple[Loc, str]] = []
+
+    def unique(section: str, ids: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for i, item_id in enumerate(ids):
+            if item_id in seen:
+                problems.append(((section, i, "id"), f"duplicate id {item_id!r}"))
+            seen.add(item_id)
+        return seen
+
+    source_ids = unique("sources", [s.id for s in event.sources])
+    topic_ids = unique("topics", [t.id for t in event.topics])
+    person_ids = unique("people", [p.id for p in event.people])
+    unique("facts", [f.id for f in event.facts])
+    unique("quotes", [q.id for q in event.quotes])
+    unique("timeline", [t.id for t in event.timeline])
+    unique("updates", [u.id for u in event.updates])
+
+    def refs(loc: Loc, values: tuple[str, ...] | str | None, known: set[str], kind: str) -> None:
+        if values is None:
+            return
+        for j, value in enumerate((values,) if isinstance(values, str) else values):
+            if value not in known:
+                where = loc if isinstance(values, str) else (*loc, j)
+                problems.append((where, f"unknown {kind} id {value!r}"))
+
+    for i, p in enumerate(event.people):
+        refs(("people", i, "sources"), p.sources, source_ids, "source")
+    for i, f in enumerate(event.facts):
+        refs(("facts", i, "sources"), f.sources, source_ids, "source")
+        refs(("facts", i, "topic"), f.topic, topic_ids, "topic")
+        refs(("facts", i, "people"), f.people, person_ids, "person")
+    for i, q in enumerate(event.quotes):
+        refs(("quotes", i, "sources"), q.sources, source_ids, "source")
+        refs(("quotes", i, "speaker"), q.speaker, person_ids, "person")
+        refs(("quotes", i, "topic"), q.topic, topic_ids, "topic")
+    for i, t in enumerate(event.timeline):
+        refs(("timeline", i, "sources"), t.sources, source_ids, "source")
+        refs(("timeline", i, "people"), t.people, person_ids, "person")
+    for i, u in enumerate(event.updates):
+        refs(("updates", i, "sources"), u.sources, source_ids, "source")
+    att = event.attendance
+    refs(("attendance", "sources"), att.sources, source_ids, "source")
+    refs(("attendance", "host"), att.host, person_ids, "person")
+    for i, a in enumerate(att.attendees):
+        refs(("attendance", "attendees", i, "sources"), a.sources, source_ids, "source")
+        refs(("attendance", "attendees", i, "person"), a.person, person_ids, "person")
+    for i, b in enumerate(att.absentees):
+        refs(("attendance", "absentees", i, "sources"), b.sources, source_ids, "source")
+
+    return problems

@@ -1,0 +1,36 @@
+"""Human wording for moments and distances in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def format_moment(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    """'Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)'."""
+    local = moment.astimezone(zone)
+    label = local.tzname() if local.tzname() == str(zone) else f"{local.tzname()} ({zone})"
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {label}"
+
+
+def span(delta: dt.timedelta, parts: int = 2) -> str:
+    """'5 days, 3 hours': the largest `parts` non-zero units, at minute resolution."""
+    seconds = int(abs(delta).total_seconds())
+    words: list[str] = []
+    for name, size in _UNITS:
+        count, seconds = divmod(seconds, size)
+        if count and len(words) < parts:
+            words.append(f"{count} {name}{'' if count == 1 else 's'}")
+    return ", ".join(words) or "less than a minute"
+
+
+def relative(start: dt.datetime, now: dt.datetime) -> str:
+    """A countdown before the start; afterwards, how long ago it took place."""
+    delta = start - now
+    if delta > dt.timedelta(0):
+        return f"Starts in {span(delta)}."
+    days = (-delta).days
+    if days == 0:
+        return f"Started {span(delta, parts=1)} ago."
+    return f"Took place {days} day{'' if days == 1 else 's'} ago."
