@@ -24,9 +24,10 @@ def render_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def run_console(dispatcher: Dispatcher, *, timezone: str | None = None,
-                stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
     """Answer commands line by line until EOF, `quit` or Ctrl-C."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     event = dispatcher.store.event
     stdout.write(f"parade-bot console: {event.name}\nType `/parade help`, or `quit` to leave.\n")
@@ -42,6 +43,6 @@ def run_console(dispatcher: Dispatcher, *, timezone: str | None = None,
             break
         if not line.strip():
             continue
-        reply = dispatcher.handle(Command(text=line, timezone=timezone, user_id="console"))
+        reply = dispatcher.handle(Command(text=line, user_id="console"))
         stdout.write(render_text(reply) + "\n\n")
         stdout.flush()

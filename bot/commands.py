@@ -22,7 +22,7 @@ from bot.timefmt import format_moment, relative
 
 log = logging.getLogger(__name__)
 
-MAX_ITEMS = 10  # items in one reply; beyond this the reply says how many more there are
+MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 Completion = Literal["topic", "person", "speaker"]
 
 

@@ -28,13 +28,14 @@ STOPWORDS = frozenset(
     did doing has have had having it its this that these those there their they them he him his she her
     i me my we our us you your what which who whom whose how about into over than then so if not no
     can could will would should shall may might must just also any some all very more most such only
-    tell know say said please""".split()
+    tell know say said please go goes going went gone get gets got happen happens happened think thinks
+    want wants like really thing things anything something way let make made take takes took many much""".split()
 )
 
 K1 = 1.5
 B = 0.75
-FUZZY_CUTOFF = 80.0  # rapidfuzz ratio (0-100) a misspelt word must reach to count as a known one
-CONFIDENCE = 0.5  # share of the query's IDF mass the best hit must cover
+FUZZY_CUTOFF = 88.0  # rapidfuzz ratio (0-100) a misspelt word must reach to count as a known one
+CONFIDENCE = 0.45  # share of the query's IDF mass the best hit must cover
 
 
 def terms(text: str) -> list[str]:
@@ -78,8 +79,8 @@ class BM25Index:
         self._avg_length = (sum(lengths) / n) if n else 0.0
         self._postings = {t: tuple(p) for t, p in postings.items()}
         self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
-        # A word the content never uses is the most informative kind: it weighs as a unique term.
-        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5) if n else 1.0
+        # A word the content never uses weighs as much as one used in a single document.
+        self._unknown_idf = math.log(1 + (n - 0.5) / 1.5) if n else 1.0
         self._vocabulary = tuple(sorted(postings))
         self._correct = lru_cache(maxsize=4096)(self._closest_term)
 

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.commands import Command, Dispatcher
+from bot.loading import load_event
+from bot.reply import Reply
+from bot.store import FactStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "parade.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+PARADE_START_UTC = dt.datetime(2025, 9, 3, 1, 0, tzinfo=dt.UTC)
+
+
+class FakeClock:
+    """A clock a test sets and moves by hand."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture(scope="session")
+def seed_store() -> FactStore:
+    return FactStore(load_event(SEED))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Two days before the parade, mid-afternoon in Beijing.
+    return FakeClock(PARADE_START_UTC - dt.timedelta(days=2, hours=3, minutes=30))
+
+
+@pytest.fixture
+def bot(seed_store: FactStore, clock: FakeClock) -> Dispatcher:
+    return Dispatcher(seed_store, clock=clock)
+
+
+class Chat:
+    """A conversation with the bot: `chat.say("/parade when")` returns the reply."""
+
+    def __init__(self, dispatcher: Dispatcher, timezone: str | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.timezone = timezone
+
+    def say(self, text: str) -> Reply:
+        return self.dispatcher.handle(Command(text=text, timezone=self.timezone, user_id="U-test"))
+
+
+@pytest.fixture
+def chat(bot: Dispatcher) -> Chat:
+    return Chat(bot)

@@ -1,0 +1,88 @@
+"""The command line, as a user at a terminal runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DATA, SEED
+
+from adapters.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_say_when_in_the_event_zone_and_in_utc(capsys):
+    code, out, _ = run(capsys, "say", "/parade when")
+    assert code == 0
+    assert "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)" in out
+    assert "Took place" in out  # today is after the parade
+    code, out, _ = run(capsys, "say", "--tz", "UTC", "/parade when")
+    assert code == 0 and "Wednesday 3 September 2025, 01:00 UTC\n" in out
+    _, before_subcommand, _ = run(capsys, "--tz", "UTC", "say", "/parade when")
+    assert before_subcommand == out
+
+
+def test_ask_json_has_the_documented_shape(capsys):
+    code, out, _ = run(capsys, "ask", "--json", "What share of North Korea's trade is with China?")
+    answer = json.loads(out)
+    assert code == 0 and set(answer) == {"answer", "confident", "citations", "fact_ids"}
+    assert answer["confident"] is True and "97%" in answer["answer"]
+    assert answer["fact_ids"][0] == "trade-shares-2023"
+    assert answer["citations"][0] == {
+        "source": "ap", "outlet": "Associated Press (AP Brief)",
+        "title": "Kim Jong Un will attend a military parade in Beijing next week", "date": "2025-08-28",
+    }
+    code, out, _ = run(capsys, "ask", "--json", "How much did the parade cost?")
+    unknown = json.loads(out)
+    assert code == 0 and unknown["confident"] is False and unknown["fact_ids"] == []
+
+
+def test_content_option_serves_another_event(capsys):
+    code, out, _ = run(capsys, "say", "--content", str(DATA / "harbour_festival.yaml"), "/parade where")
+    assert code == 0 and "Old Harbour, Portoluz" in out
+
+
+def test_errors_are_one_line_with_exit_code_2(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SEED.read_text().replace("timezone: Asia/Shanghai", "timezone: Nowhere/Town"))
+    code, out, err = run(capsys, "say", "--content", str(bad), "when")
+    assert code == 2 and out == ""
+    assert err == f"parade-bot: {bad}:12: timezone: unknown IANA timezone 'Nowhere/Town'\n"
+    code, _, err = run(capsys, "say", "--tz", "Mars/Base", "when")
+    assert code == 2 and err.count("\n") == 1 and "unknown timezone 'Mars/Base'" in err
+    code, out, _ = run(capsys, "say", "/parade fly")
+    assert code == 2 and "Unknown command `fly`" in out
+    with pytest.raises(SystemExit) as usage:
+        main(["say"])
+    assert usage.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_console_answers_each_line_until_eof(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/parade where\nwho putin\n\nquit\n/parade when\n"))
+    code, out, _ = run(capsys, "console")
+    assert code == 0
+    assert "Beijing, China" in out and "Vladimir Putin\n==" in out
+    assert "When:" not in out  # nothing after `quit`
+
+
+def test_installed_script_runs_without_tracebacks(tmp_path):
+    script = shutil.which("parade-bot", path=str(Path(sys.executable).parent))
+    assert script, "parade-bot is installed into the environment by `make`"
+    ok = subprocess.run([script, "say", "/parade where"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "Beijing, China" in ok.stdout
+    missing = subprocess.run([script, "--content", str(tmp_path / "none.yaml"), "say", "when"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip().endswith("none.yaml: cannot read the file (FileNotFoundError)")

@@ -1,0 +1,146 @@
+"""Each command, as a user in a channel would see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import DATA, PARADE_START_UTC, Chat, FakeClock
+
+from bot.commands import COMMANDS, Dispatcher
+from bot.loading import load_event
+from bot.store import FactStore
+
+
+def field(reply, name):
+    return next(f.value for f in reply.fields if f.name == name)
+
+
+def test_when_before_the_parade_counts_down_in_the_event_zone(chat):
+    reply = chat.say("/parade when")
+    assert reply.text == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
+    assert field(reply, "Countdown") == "Starts in 2 days, 3 hours."
+    assert {c.source_id for c in reply.citations} == {"ap", "wire"}
+    assert not reply.ephemeral and not reply.is_error
+
+
+def test_when_in_the_channel_timezone_shows_venue_time_too(bot):
+    reply = Chat(bot, timezone="America/New_York").say("/parade when")
+    assert reply.text == "Tuesday 2 September 2025, 21:00 EDT (America/New_York)"
+    assert field(reply, "Local time at the venue").startswith("Wednesday 3 September 2025, 09:00 CST")
+
+
+def test_after_the_parade_it_says_it_took_place(bot, clock):
+    clock.now = PARADE_START_UTC + dt.timedelta(days=446, hours=5)
+    assert field(Chat(bot).say("/parade when"), "Countdown") == "Took place 446 days ago."
+    clock.now = PARADE_START_UTC + dt.timedelta(hours=2)
+    assert Chat(bot).say("/parade countdown").text == "Started 2 hours ago."
+
+
+def test_countdown(chat, clock):
+    clock.now = PARADE_START_UTC - dt.timedelta(minutes=42)
+    assert chat.say("/parade countdown").text == "Starts in 42 minutes."
+
+
+def test_where_and_why(chat):
+    assert chat.say("/parade where").text == "Beijing, China"
+    why = chat.say("/parade why")
+    assert "80th anniversary" in why.text and "Japan's surrender" in why.text
+    assert why.citations
+
+
+def test_who_groups_attendees_and_lists_absentees_with_reasons(chat):
+    reply = chat.say("/parade who")
+    assert "26 foreign leaders" in reply.text and "Host: Xi Jinping" in reply.text
+    assert "Kim Jong Un" in field(reply, "Named leaders") and "Vladimir Putin" in field(reply, "Named leaders")
+    assert field(reply, "Other leaders named by country").count("Leader of") == 8
+    absent = field(reply, "Not attending")
+    assert "war in Ukraine" in absent and "[ap]" in absent and "[wire]" in absent
+
+
+def test_who_with_a_misspelt_person(chat):
+    reply = chat.say("/parade who Puttin")
+    assert reply.title == "Vladimir Putin"
+    assert "kim-putin-call" in reply.fact_ids
+
+
+def test_facts_lists_topics_then_answers_one_with_tags(chat):
+    topics = chat.say("/parade facts")
+    assert topics.ephemeral and any("/parade facts trade" in f.value for f in topics.fields)
+    trade = chat.say("/parade facts trade")
+    assert trade.fact_ids == ("trade-shares-2023",)
+    assert "97%" in trade.fields[0].value and trade.fields[0].value.endswith("[ap]")
+    assert chat.say("/parade facts economy").fact_ids == trade.fact_ids  # topic title, not just id
+
+
+def test_facts_shows_both_versions_where_sources_differ(chat):
+    reply = chat.say("/parade facts absences")
+    assert "Sources differ:" in reply.fields[0].value
+
+
+def test_quote_by_speaker_is_verbatim_and_attributed(chat):
+    reply = chat.say("/parade quote easley")
+    assert len(reply.fields) == 2
+    assert all(f.name.startswith("Leif-Eric Easley, Professor") for f in reply.fields)
+    assert "position of strength" in reply.fields[1].value
+    assert [c.source_id for c in reply.citations] == ["ap"]
+    everyone = chat.say("/parade quote")
+    assert len(everyone.fields) == 6
+
+
+def test_timeline_is_in_date_order(chat):
+    dates = [f.name for f in chat.say("/parade timeline").fields]
+    assert dates == sorted(dates) and dates[0] == "2011-12" and dates[-1] == "2025-09-03"
+
+
+def test_sources_list_outlets_bylines_and_notes(chat):
+    reply = chat.say("/parade sources")
+    ap = field(reply, "[ap] Associated Press (AP Brief)")
+    assert "2025-08-28" in ap and "By TA" in ap
+    assert "no headline" in field(reply, "[wire] Wire-based report (AP and Reuters)")
+
+
+def test_ask_answers_with_citations_and_admits_what_it_does_not_know(chat):
+    reply = chat.say("/parade ask what share of North Korea's trade is with China?")
+    assert reply.confident and reply.fact_ids[0] == "trade-shares-2023" and "97%" in reply.text
+    unknown = chat.say("/parade ask how many tanks were in the parade?")
+    assert not unknown.confident and unknown.title == "I don't know" and "/parade facts" in unknown.text
+    assert chat.say("/parade ask when is it?").text.startswith("Wednesday 3 September 2025")
+
+
+def test_help_lists_every_command(chat):
+    reply = chat.say("/parade")
+    assert [f.name for f in reply.fields] == [f"/parade {name}" for name in COMMANDS]
+    assert reply.ephemeral
+
+
+def test_mistakes_get_short_ephemeral_errors(chat):
+    unknown = chat.say("/parade wehn")
+    assert unknown.is_error and unknown.ephemeral and "Did you mean `/parade when`?" in unknown.text
+    assert "Topics:" in chat.say("/parade facts volcanoes").text
+    assert chat.say("/parade ask").is_error
+    assert "Unknown timezone" in Chat(chat.dispatcher, timezone="Mars/Olympus").say("when").text
+
+
+def test_a_failing_handler_costs_one_reply_not_the_bot(chat, monkeypatch, caplog):
+    import bot.commands as commands
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(commands.COMMANDS, "where", commands.COMMANDS["where"].__class__("where", "", "", broken))
+    reply = chat.say("/parade where")
+    assert reply.is_error and "operator" in reply.text
+    assert "command 'where' failed" in caplog.text
+    assert chat.say("/parade when").text  # still answering
+
+
+def test_another_event_is_served_by_the_same_commands():
+    store = FactStore(load_event(DATA / "harbour_festival.yaml"))
+    chat = Chat(Dispatcher(store, clock=FakeClock(dt.datetime(2031, 6, 14, 19, 0, tzinfo=dt.UTC))))
+    when = chat.say("/parade when")
+    assert when.text == "Saturday 14 June 2031, 21:30 WEST (Europe/Lisbon)"
+    assert field(when, "Countdown") == "Starts in 1 hour, 30 minutes."
+    assert chat.say("/parade ask which boats sail?").fact_ids == ("lantern-boats",)
+    assert chat.say("/parade who").text == "Host: Ana Vela."
+    assert chat.say("/parade quote ana").fields[0].value.startswith('"Bring a lantern')
+    assert [c.outlet for c in chat.say("/parade sources").citations] == ["Portoluz Gazette"]
