@@ -6,8 +6,10 @@ Exit codes: 0 success, 2 a usage, settings or content error (one line on stderr,
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -49,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", parents=[common], help="ask one question")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    discord = sub.add_parser("discord", parents=[common], help="run on Discord (needs DISCORD_TOKEN)")
+    discord.add_argument("--sync", action="store_true", help="register the /parade commands with Discord first")
     return parser
 
 
@@ -59,11 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, timezone = _settings(args)
         store = FactStore(load_event(settings.content))
     except (ConfigError, ContentError) as exc:
-        print(f"parade-bot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc))
     dispatcher = Dispatcher(store, default_timezone=timezone)
 
-    mode = args.mode or "console"
+    mode = args.mode or _platform_from_environment()
     if mode == "say":
         reply = dispatcher.handle(Command(text=args.text, user_id="cli"))
         print(render_text(reply))
@@ -72,7 +75,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         reply = dispatcher.handle(Command(text=f"ask {args.question}", user_id="cli"))
         print(json.dumps(ask_json(reply), ensure_ascii=False) if args.json else render_text(reply))
         return EXIT_USAGE if reply.is_error else 0
+    if mode == "discord":
+        return _run_discord(dispatcher, settings, timezone, sync=getattr(args, "sync", False))
     run_console(dispatcher)
+    return 0
+
+
+def _platform_from_environment() -> str:
+    """With no subcommand: the platform whose token is set, else the console."""
+    return "discord" if os.environ.get("DISCORD_TOKEN") else "console"
+
+
+def _fail(message: str) -> int:
+    print(f"parade-bot: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run_discord(dispatcher: Dispatcher, settings: Settings, timezone: str | None, *, sync: bool) -> int:
+    import discord
+
+    from adapters.discord_bot import ParadeClient, serve_discord
+
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        return _fail("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+    logging.getLogger().setLevel(logging.INFO)
+    client = ParadeClient(dispatcher, guild_id=settings.discord.guild_id, sync=sync, timezone=timezone)
+    try:
+        asyncio.run(serve_discord(client, token))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token")
+    except discord.PrivilegedIntentsRequired:
+        return _fail("Discord refused the gateway intents requested")
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

@@ -17,6 +17,13 @@ class ConfigError(Exception):
     pass
 
 
+class DiscordSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Sync commands to this guild only (instant, for development); null syncs globally.
+    guild_id: int | None = None
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -33,6 +40,8 @@ class Settings(BaseModel):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
+
+    discord: DiscordSettings = DiscordSettings()
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

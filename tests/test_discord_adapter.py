@@ -1,0 +1,218 @@
+"""The Discord adapter on discord.py's real code path: interactions go through the connection state and
+the command tree, and every HTTP request lands on a fake Discord API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import discord
+import pytest
+from fakeapi import FakeAPI, Recorded, Response
+
+from adapters.discord_bot import DiscordPoster, ParadeClient, delivery_nonce
+from bot.commands import COMMANDS
+from bot.ports import ChannelGone
+from bot.reply import Reply, ReplyField
+
+APP_ID, BOT_ID, GUILD_ID, CHANNEL_ID, USER_ID = 1111, 2222, 3333, 4444, 5555
+GOOD_TOKEN = "fake-discord-token-abc123"
+_ids = itertools.count(900_000)
+
+
+def _user(uid: int, name: str) -> dict:
+    return {"id": str(uid), "username": name, "discriminator": "0", "global_name": name, "avatar": None}
+
+
+def discord_api(req: Recorded) -> Response:
+    path = req.path.removeprefix("/api/v10")
+    if path == "/users/@me":
+        if req.headers.get("Authorization") != f"Bot {GOOD_TOKEN}":
+            return Response(401, {"message": "401: Unauthorized", "code": 0})
+        return Response(body={**_user(BOT_ID, "parade-bot"), "bot": True})
+    if path == "/oauth2/applications/@me":
+        return Response(body={"id": str(APP_ID), "name": "parade-bot", "description": "", "icon": None,
+                              "bot_public": True, "bot_require_code_grant": False,
+                              "owner": _user(USER_ID, "owner"), "verify_key": "00"})
+    if match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", path):
+        return Response(body={"interaction": {"id": match[1], "type": 2},
+                              "resource": {"type": req.json["type"]}})
+    if match := re.fullmatch(r"/channels/(\d+)/messages", path):
+        sent = req.json
+        return Response(body={"id": str(next(_ids)), "channel_id": match[1], "author": {**_user(BOT_ID, "bot")},
+                              "content": sent.get("content") or "", "timestamp": "2025-09-01T00:00:00+00:00",
+                              "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
+                              "mention_roles": [], "attachments": [], "embeds": sent.get("embeds", []),
+                              "pinned": False, "type": 0, "nonce": sent.get("nonce")})
+    if match := re.fullmatch(r"/applications/(\d+)/guilds/(\d+)/commands", path):
+        return Response(body=[{**c, "id": str(next(_ids)), "application_id": str(APP_ID), "version": "1",
+                               "guild_id": match[2]} for c in req.json])
+    return Response(404, {"message": "404: Not Found", "code": 0})
+
+
+@pytest.fixture
+def fake_discord(monkeypatch):
+    with FakeAPI(discord_api) as fake:
+        monkeypatch.setattr(discord.http.Route, "BASE", f"{fake.url}/api/v10")
+        yield fake
+
+
+@pytest.fixture
+async def client(fake_discord, bot):
+    client = ParadeClient(bot, guild_id=GUILD_ID)
+    await client.login(GOOD_TOKEN)
+    yield client
+    await client.close()
+
+
+def interaction(subcommand: str, kind: int = 2, **options: str | tuple[str, bool]) -> dict:
+    """An INTERACTION_CREATE payload as the gateway delivers it, in a guild channel."""
+    opts = []
+    for name, value in options.items():
+        value, focused = value if isinstance(value, tuple) else (value, False)
+        opts.append({"type": 3, "name": name, "value": value, **({"focused": True} if focused else {})})
+    return {
+        "id": str(next(_ids)), "type": kind, "token": f"tok{next(_ids)}", "version": 1,
+        "application_id": str(APP_ID), "attachment_size_limit": 8_388_608, "locale": "en-US",
+        "guild_id": str(GUILD_ID), "guild_locale": "en-US", "channel_id": str(CHANNEL_ID), "app_permissions": "0",
+        "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "news", "position": 0,
+                    "permission_overwrites": [], "nsfw": False, "parent_id": None},
+        "member": {"user": _user(USER_ID, "reader"), "roles": [], "joined_at": "2025-01-01T00:00:00+00:00",
+                   "deaf": False, "mute": False, "flags": 0, "permissions": "0"},
+        "data": {"id": "777", "name": "parade", "type": 1,
+                 "options": [{"type": 1, "name": subcommand, "options": opts}]},
+        "entitlements": [], "authorizing_integration_owners": {}, "context": 0,
+    }
+
+
+async def run_interaction(client: ParadeClient, fake: FakeAPI, payload: dict) -> dict:
+    client._connection.parse_interaction_create(payload)
+    [callback] = await fake.wait_for("POST", rf"/interactions/{payload['id']}/[^/]+/callback$")
+    assert callback.query == {"with_response": "1"}
+    return callback.json
+
+
+async def test_when_sends_an_embed_with_sources_and_no_mentions(client, fake_discord):
+    sent = await run_interaction(client, fake_discord, interaction("when"))
+    assert sent["type"] == 4
+    data = sent["data"]
+    assert data["allowed_mentions"] == {"parse": []}
+    assert data.get("flags", 0) & 64 == 0  # visible in the channel
+    [embed] = data["embeds"]
+    assert embed["title"].startswith("When: Beijing military parade")
+    assert embed["description"] == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
+    assert {"name": "Countdown", "value": "Starts in 2 days, 3 hours.", "inline": False} in embed["fields"]
+    assert embed["footer"]["text"].startswith("Sources: [ap] Associated Press (AP Brief)")
+    assert "[wire]" in embed["footer"]["text"]
+
+
+@pytest.mark.parametrize(("subcommand", "options", "title", "ephemeral"), [
+    ("help", {}, "parade-bot: Beijing", True),
+    ("where", {}, "Where: Beijing", False),
+    ("who", {}, "Who: Beijing", False),
+    ("who", {"person": "hong-lei"}, "Hong Lei", False),
+    ("why", {}, "Why: Beijing", False),
+    ("facts", {}, "Topics", True),
+    ("facts", {"topic": "trade"}, "Facts: Trade and the economy", False),
+    ("quote", {"speaker": "yang-moo-jin"}, "Quotes", False),
+    ("timeline", {}, "Timeline: Beijing", False),
+    ("sources", {}, "Sources", False),
+    ("countdown", {}, "Countdown: Beijing", False),
+    ("ask", {"question": "what share of trade is with China?"}, "Answer", False),
+])
+async def test_each_subcommand(client, fake_discord, subcommand, options, title, ephemeral):
+    data = (await run_interaction(client, fake_discord, interaction(subcommand, **options)))["data"]
+    [embed] = data["embeds"]
+    assert embed["title"].startswith(title)
+    assert bool(data.get("flags", 0) & 64) is ephemeral
+    assert data["allowed_mentions"] == {"parse": []}
+
+
+async def test_every_core_command_is_a_subcommand(client):
+    group = client.tree.get_command("parade")
+    assert sorted(c.name for c in group.commands) == sorted(COMMANDS)
+    ask = group.get_command("ask")
+    assert ask.parameters[0].required and ask.parameters[0].max_value == 500
+
+
+async def test_autocomplete_people_topics_speakers(client, fake_discord):
+    people = await run_interaction(client, fake_discord, interaction("who", kind=4, person=("pu", True)))
+    assert people["type"] == 8
+    assert {"name": "Vladimir Putin", "value": "vladimir-putin"} in people["data"]["choices"]
+    topics = await run_interaction(client, fake_discord, interaction("facts", kind=4, topic=("TRADE", True)))
+    assert topics["data"]["choices"] == [{"name": "Trade and the economy", "value": "trade"}]
+    speakers = await run_interaction(client, fake_discord, interaction("quote", kind=4, speaker=("", True)))
+    names = [c["name"] for c in speakers["data"]["choices"]]
+    assert names == ["Hong Lei", "Leif-Eric Easley", "Yang Moo-jin", "Donald Trump"]
+
+
+async def test_unknown_option_value_gets_an_ephemeral_error(client, fake_discord):
+    data = (await run_interaction(client, fake_discord, interaction("facts", topic="volcanoes")))["data"]
+    assert data["flags"] & 64
+    assert data["embeds"][0]["title"] == "Sorry" and "Topics:" in data["embeds"][0]["description"]
+
+
+async def test_user_text_with_mentions_cannot_ping(client, fake_discord):
+    hostile = "@everyone @here <@&123456> <@789012> <@!789012>"
+    for payload in (interaction("who", person=hostile), interaction("ask", question=hostile)):
+        data = (await run_interaction(client, fake_discord, payload))["data"]
+        assert data["allowed_mentions"] == {"parse": []}
+        assert not data.get("content")  # answers travel in embeds, which never notify
+    echoed = fake_discord.received("POST", "/callback$")[0].json["data"]["embeds"][0]["description"]
+    assert "@everyone" in echoed  # shown as text, and no mention can be parsed from it
+
+
+async def test_channel_post_waits_out_a_429_and_then_succeeds(client, fake_discord):
+    fake_discord.script("POST", rf"/channels/{CHANNEL_ID}/messages$", Response(
+        429, {"message": "You are being rate limited.", "retry_after": 0.4, "global": False},
+        {"Retry-After": "1", "Via": "1.1 google"}))
+    poster = DiscordPoster(client)
+    reply = Reply(title="Reminder", text="One day to go", fields=(ReplyField("Fact", "@everyone 97%"),))
+    await poster.post(str(CHANNEL_ID), reply, idempotency_key="sub-1:reminder-1d")
+    first, second = fake_discord.received("POST", rf"/channels/{CHANNEL_ID}/messages$")
+    assert second.at - first.at >= 0.4
+    for attempt in (first, second):
+        body = attempt.json
+        assert body["nonce"] == delivery_nonce("sub-1:reminder-1d") and body["enforce_nonce"] is True
+        assert body["allowed_mentions"] == {"parse": []}
+    assert len(delivery_nonce("x" * 500)) == 25
+
+
+async def test_channel_post_to_a_removed_channel_raises_channel_gone(client, fake_discord):
+    fake_discord.script("POST", r"/channels/\d+/messages$", Response(403, {"message": "Missing Access", "code": 50001}))
+    with pytest.raises(ChannelGone, match="HTTP 403"):
+        await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
+
+
+async def test_guild_sync_registers_typed_subcommands(client, fake_discord):
+    synced = await client.sync_commands()
+    [put] = fake_discord.received("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands$")
+    [parade] = put.json
+    assert parade["name"] == "parade" and len(synced) == 1
+    options = {o["name"]: o for o in parade["options"]}
+    assert set(options) == set(COMMANDS)
+    assert options["who"]["options"][0] == {
+        "type": 3, "name": "person", "description": "Someone to look up; leave empty for the whole guest list",
+        "required": False, "autocomplete": True,
+    }
+
+
+def test_a_rejected_token_is_one_clean_line_and_never_logged(fake_discord, monkeypatch, capsys, caplog):
+    from adapters.cli import main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "rejected-secret-token-xyz")
+    code = main(["discord"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err == "parade-bot: Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token\n"
+    assert "rejected-secret-token-xyz" not in out + err + caplog.text
+    [login] = fake_discord.received("GET", "/users/@me$")
+    assert login.headers["Authorization"] == "Bot rejected-secret-token-xyz"  # it did reach the fake
+
+
+def test_missing_token_is_one_clean_line(monkeypatch, capsys):
+    from adapters.cli import main
+
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["discord"]) == 2
+    assert capsys.readouterr().err.startswith("parade-bot: DISCORD_TOKEN is not set")
