@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adapters.console import render_text, run_console
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     discord = sub.add_parser("discord", parents=[common], help="run on Discord (needs DISCORD_TOKEN)")
     discord.add_argument("--sync", action="store_true", help="register the /parade commands with Discord first")
+    sub.add_parser("slack", parents=[common],
+                   help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     return parser
 
 
@@ -77,13 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if reply.is_error else 0
     if mode == "discord":
         return _run_discord(dispatcher, settings, timezone, sync=getattr(args, "sync", False))
+    if mode == "slack":
+        return _run_slack(dispatcher, settings, timezone)
     run_console(dispatcher)
     return 0
 
 
 def _platform_from_environment() -> str:
     """With no subcommand: the platform whose token is set, else the console."""
-    return "discord" if os.environ.get("DISCORD_TOKEN") else "console"
+    if os.environ.get("DISCORD_TOKEN"):
+        return "discord"
+    return "slack" if os.environ.get("SLACK_BOT_TOKEN") else "console"
 
 
 def _fail(message: str) -> int:
@@ -140,3 +146,51 @@ def ask_json(reply: Reply) -> dict[str, object]:
 
 def run() -> NoReturn:
     sys.exit(main())
+
+
+def _run_slack(dispatcher: Dispatcher, settings: Settings, timezone: str | None) -> int:
+    from slack_sdk.errors import SlackApiError
+
+    from adapters.slack_app import build_app, slack_client
+
+    env = {name: os.environ.get(name, "").strip()
+           for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT")}
+    if not env["SLACK_BOT_TOKEN"]:
+        return _fail("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) from the Slack app's settings")
+    socket_mode = bool(env["SLACK_APP_TOKEN"])
+    if not socket_mode and not env["SLACK_SIGNING_SECRET"]:
+        return _fail("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (or set SLACK_APP_TOKEN for Socket Mode)")
+    port = env["PORT"] or "3000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return _fail(f"PORT must be a TCP port number, not {port!r}")
+
+    logging.getLogger().setLevel(logging.INFO)
+    client = slack_client(env["SLACK_BOT_TOKEN"])
+    app = build_app(dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
+                    in_channel=settings.slack.in_channel, timezone=timezone)
+    try:
+        asyncio.run(_serve_slack(app, client, env["SLACK_APP_TOKEN"] or None, settings.slack.host, int(port)))
+    except SlackApiError as exc:
+        return _fail(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _serve_slack(app: Any, client: Any, app_token: str | None, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from adapters.slack_app import web_app
+
+    await client.auth_test()  # a rejected bot token fails here, before anything is served
+    if app_token:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        log.info("Slack: Socket Mode")
+        await AsyncSocketModeHandler(app, app_token).start_async()
+        return
+    runner = web.AppRunner(web_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", host, port)
+    await asyncio.Event().wait()

@@ -24,6 +24,15 @@ class DiscordSettings(BaseModel):
     guild_id: int | None = None
 
 
+class SlackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Answers visible to the whole channel; false makes every answer visible only to the asker.
+    in_channel: bool = True
+    # HTTP mode listens here (PORT from the environment, default 3000).
+    host: str = "0.0.0.0"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,6 +51,7 @@ class Settings(BaseModel):
         return value
 
     discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

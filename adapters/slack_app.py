@@ -1,0 +1,166 @@
+"""Slack adapter (slack-bolt, async): the `/parade` slash command, Block Kit, and an outbound poster.
+
+It only translates: a slash command becomes a core `Command`, the core `Reply` becomes blocks.
+All text is escaped per Slack's formatting rules, so nothing can become `<!channel>` or `<@U…>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.text import clip, sources_line
+from bot.commands import Command, Dispatcher
+from bot.ports import ChannelGone, DeliveryError
+from bot.reply import Reply
+
+log = logging.getLogger(__name__)
+
+# https://api.slack.com/reference/block-kit/blocks
+HEADER_MAX, SECTION_TEXT_MAX, FIELD_TEXT_MAX, FIELDS_PER_SECTION, BLOCKS_MAX = 150, 3000, 2000, 10, 50
+FALLBACK_TEXT_MAX = 3000
+# Slack's errors for a channel the bot can no longer post in: stop trying there.
+GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
+                         "access_denied", "restricted_action", "team_access_not_granted"})
+REPLAY_WINDOW_S = 300  # Slack's own timestamp tolerance
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities: user and content text can never form a mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """The reply as Block Kit within Slack's limits; whatever is cut is marked with '…'."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, HEADER_MAX), "emoji": False}}
+    ]
+    if reply.text:
+        blocks.append(_mrkdwn_section(escape(reply.text)))
+    fields = [f"*{escape(f.name)}*\n{escape(f.value)}" for f in reply.fields]
+    room = BLOCKS_MAX - len(blocks) - (1 if reply.citations else 0)
+    for start in range(0, len(fields), FIELDS_PER_SECTION):
+        if room == 1 and start + FIELDS_PER_SECTION < len(fields):
+            blocks.append(_mrkdwn_section(f"…and {len(fields) - start} more not shown."))
+            break
+        chunk = fields[start:start + FIELDS_PER_SECTION]
+        blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": clip(t, FIELD_TEXT_MAX)}
+                                                     for t in chunk]})
+        room -= 1
+    if reply.citations:
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": clip(escape(sources_line(reply.citations)), SECTION_TEXT_MAX)}]})
+    return blocks
+
+
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}}
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification and screen-reader text that accompanies blocks."""
+    return clip(escape(f"{reply.title}: {reply.text}" if reply.text else reply.title), FALLBACK_TEXT_MAX)
+
+
+def slack_client(token: str, base_url: str = AsyncWebClient.BASE_URL) -> AsyncWebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) but does not retry connection
+    errors: a request that may have reached Slack is not re-sent, since that could post twice."""
+    return AsyncWebClient(token=token, base_url=base_url,
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+class ReplayGuard:
+    """Bolt middleware: answers Slack retries and replays of an already-seen request with an empty 200.
+
+    Bolt verifies signatures and timestamps but lets a valid request be replayed inside its 5-minute
+    window, and does nothing with `X-Slack-Retry-Num`; a command must still run only once.
+    """
+
+    def __init__(self, window_s: float = REPLAY_WINDOW_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window_s = window_s
+        self.clock = clock
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    async def __call__(self, req: AsyncBoltRequest, resp: BoltResponse,
+                       next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        if req.headers.get("x-slack-retry-num"):
+            log.info("ignored a Slack retry (%s)", req.headers.get("x-slack-retry-reason", ["?"])[0])
+            return BoltResponse(status=200, body="")
+        now = self.clock()
+        while self._seen and next(iter(self._seen.values())) < now - self.window_s:
+            self._seen.popitem(last=False)
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        if signature:
+            if signature in self._seen:
+                log.warning("ignored a replayed Slack request")
+                return BoltResponse(status=200, body="")
+            self._seen[signature] = now
+        return await next_()
+
+
+def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret: str | None,
+              in_channel: bool = True, timezone: str | None = None) -> AsyncApp:
+    """The bolt app. `signing_secret` None means Socket Mode, where Slack does not sign requests."""
+    app = AsyncApp(client=client, signing_secret=signing_secret,
+                   request_verification_enabled=signing_secret is not None)
+    app.middleware(ReplayGuard())
+
+    async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()  # within Slack's 3 s deadline, before any other work
+        reply = dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
+                                          user_id=command.get("user_id", "")))
+        visible = in_channel and not reply.ephemeral
+        await respond(text=fallback_text(reply), blocks=render_blocks(reply),
+                      response_type="in_channel" if visible else "ephemeral", replace_original=False)
+
+    app.command("/parade")(parade)
+    return app
+
+
+def web_app(app: AsyncApp) -> web.Application:
+    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator."""
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    server = web.Application()
+    server.router.add_post("/slack/events", events)
+    server.router.add_get("/healthz", healthz)
+    return server
+
+
+class SlackPoster:
+    """The outbound port on Slack: `chat.postMessage`, waiting out 429s with Retry-After."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+        # Slack has no idempotency key for chat.postMessage; the delivery ledger guards repeats.
+        try:
+            await self.client.chat_postMessage(channel=channel_id, text=fallback_text(reply),
+                                               blocks=render_blocks(reply), unfurl_links=False)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown")
+            if error in GONE_ERRORS:
+                raise ChannelGone(f"slack channel {channel_id}: {error}") from exc
+            raise DeliveryError(f"slack channel {channel_id}: {error}") from exc
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(f"slack channel {channel_id}: {exc.__class__.__name__}") from exc

@@ -1,0 +1,197 @@
+"""The Slack adapter on slack-bolt's real code path: signed slash commands over HTTP to the bolt app on
+127.0.0.1, and its Web API client and `respond()` pointed at a fake Slack on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+from fakeapi import FakeAPI, Recorded, Response
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack_app import SlackPoster, build_app, escape, slack_client, web_app
+from bot.ports import ChannelGone
+from bot.reply import Reply
+
+SECRET = "fake-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-fake-bot-token-42"
+_n = itertools.count(1)
+
+
+def slack_api(req: Recorded) -> Response:
+    if req.path == "/api/auth.test":
+        return Response(body={"ok": True, "url": "https://t.example/", "team": "T", "user": "parade",
+                              "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+    if req.path == "/api/chat.postMessage":
+        channel = req.json["channel"]
+        if channel == "CGONE":
+            return Response(body={"ok": False, "error": "channel_not_found"})
+        return Response(body={"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
+    if req.path.startswith("/response/"):
+        return Response(body={"ok": True})
+    return Response(404, {"ok": False, "error": "unknown_method"})
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeAPI(slack_api) as fake:
+        yield fake
+
+
+class SlackServer:
+    def __init__(self, url: str, fake: FakeAPI, session: aiohttp.ClientSession) -> None:
+        self.url, self.fake, self.session = url, fake, session
+
+    async def command(self, text: str, *, timestamp: int | None = None, secret: str = SECRET,
+                      headers: dict[str, str] | None = None, body: str | None = None) -> tuple[int, str, str]:
+        """Send `/parade text` as Slack does; returns (status, body, response_url)."""
+        response_url = f"{self.fake.url}/response/{next(_n)}"
+        body = body or urlencode({
+            "token": "legacy", "team_id": "T1", "team_domain": "t", "channel_id": "C1", "channel_name": "news",
+            "user_id": "U1", "user_name": "reader", "command": "/parade", "text": text, "api_app_id": "A1",
+            "response_url": response_url, "trigger_id": "1.2.3",
+        })
+        ts = str(timestamp or int(time.time()))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        sent = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+                "Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        async with self.session.post(f"{self.url}/slack/events", data=body, headers=sent) as resp:
+            return resp.status, await resp.text(), response_url
+
+    async def answer(self, text: str) -> dict:
+        status, body, response_url = await self.command(text)
+        assert (status, body) == (200, "")  # the ack: empty, at once
+        [posted] = await self.fake.wait_for("POST", "^" + response_url.removeprefix(self.fake.url) + "$")
+        return posted.json
+
+
+@pytest.fixture
+async def slack(fake_slack, bot):
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    runner = web.AppRunner(web_app(build_app(bot, client=client, signing_secret=SECRET)), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    async with aiohttp.ClientSession() as session:
+        yield SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
+    await runner.cleanup()
+
+
+async def test_when_answers_with_block_kit_in_channel(slack, capsys):
+    sent = await slack.answer("when")
+    assert sent["response_type"] == "in_channel" and sent["replace_original"] is False
+    header, section, fields, context = sent["blocks"]
+    assert header == {"type": "header", "text": {"type": "plain_text", "emoji": False,
+                                                 "text": "When: Beijing military parade for the 80th anniversary "
+                                                         "of the end of World War II"}}
+    assert section["text"]["text"] == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
+    assert fields["fields"][0] == {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours."}
+    assert context["type"] == "context" and context["elements"][0]["text"].startswith("Sources: [ap]")
+    assert sent["text"].startswith("When: Beijing military parade")
+    # The bot checked its token once, with the Bearer header, on the fake, never on Slack.
+    [auth] = slack.fake.received("POST", "^/api/auth.test$")
+    assert auth.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
+    with capsys.disabled():
+        print("\nBlock Kit for /parade when:", json.dumps(sent))
+
+
+@pytest.mark.parametrize(("text", "title", "response_type"), [
+    ("", "parade-bot: Beijing", "ephemeral"),
+    ("help", "parade-bot: Beijing", "ephemeral"),
+    ("where", "Where: Beijing", "in_channel"),
+    ("who", "Who: Beijing", "in_channel"),
+    ("who easley", "Leif-Eric Easley", "in_channel"),
+    ("why", "Why: Beijing", "in_channel"),
+    ("facts", "Topics", "ephemeral"),
+    ("facts trade", "Facts: Trade and the economy", "in_channel"),
+    ("quote hong lei", "Quotes", "in_channel"),
+    ("timeline", "Timeline: Beijing", "in_channel"),
+    ("sources", "Sources", "in_channel"),
+    ("countdown", "Countdown: Beijing", "in_channel"),
+    ("ask who is attending?", "Answer", "in_channel"),
+    ("ask how much did the parade cost?", "I don't know", "in_channel"),
+    ("flyover", "Sorry", "ephemeral"),
+])
+async def test_each_command(slack, text, title, response_type):
+    sent = await slack.answer(text)
+    assert sent["blocks"][0]["text"]["text"].startswith(title)
+    assert sent["response_type"] == response_type
+
+
+async def test_bad_signature_and_stale_timestamp_are_rejected_and_not_run(slack):
+    forged = await slack.command("when", secret="not-the-secret")
+    stale = await slack.command("when", timestamp=int(time.time()) - 301)
+    assert (forged[0], stale[0]) == (401, 401)
+    await asyncio.sleep(0.2)
+    assert slack.fake.received("POST", "^/response/") == []
+
+
+async def test_a_slack_retry_and_a_replay_are_not_answered_twice(slack):
+    body = urlencode({"command": "/parade", "text": "where", "user_id": "U1", "channel_id": "C1",
+                      "team_id": "T1", "response_url": f"{slack.fake.url}/response/once"})
+    ts = int(time.time())
+    assert (await slack.command("", body=body, timestamp=ts))[:2] == (200, "")
+    retry = await slack.command("", body=body, timestamp=ts, headers={"X-Slack-Retry-Num": "1",
+                                                                       "X-Slack-Retry-Reason": "http_timeout"})
+    replay = await slack.command("", body=body, timestamp=ts)
+    assert retry[:2] == replay[:2] == (200, "")
+    await slack.fake.wait_for("POST", "^/response/once$")
+    await asyncio.sleep(0.2)
+    assert len(slack.fake.received("POST", "^/response/once$")) == 1
+
+
+async def test_user_text_cannot_form_mentions_or_links(slack):
+    hostile = "<!channel> <!here> <!everyone> <@U123> <#C999> <!subteam^S1> & <https://evil.example|x>"
+    sent = await slack.answer(f"who {hostile}")
+    dumped = json.dumps(sent)
+    for control in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C999>", "<!subteam", "<https"):
+        assert control not in dumped
+    assert "&lt;!channel&gt; &lt;!here&gt;" in sent["blocks"][1]["text"]["text"]
+    assert "&amp; &lt;https://evil.example|x&gt;" in sent["blocks"][1]["text"]["text"]
+    assert escape("a & <b>") == "a &amp; &lt;b&gt;"
+
+
+async def test_chat_post_waits_out_429_retry_after_then_succeeds(fake_slack):
+    fake_slack.script("POST", "^/api/chat.postMessage$", Response(
+        429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}))
+    poster = SlackPoster(slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/"))
+    await poster.post("C42", Reply(title="Reminder", text="<!channel> one day"), idempotency_key="k")
+    first, second = fake_slack.received("POST", "^/api/chat.postMessage$")
+    assert second.at - first.at >= 1.0
+    assert second.json["channel"] == "C42" and "<!channel>" not in json.dumps(second.json)
+
+
+async def test_chat_post_to_a_missing_channel_raises_channel_gone(fake_slack):
+    poster = SlackPoster(slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/"))
+    with pytest.raises(ChannelGone, match="channel_not_found"):
+        await poster.post("CGONE", Reply(title="x"), idempotency_key="k")
+
+
+async def test_healthz(slack):
+    async with slack.session.get(f"{slack.url}/healthz") as resp:
+        assert resp.status == 200 and await resp.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "SLACK_BOT_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET is not set"),
+    ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "PORT": "http"}, "PORT must be a TCP port"),
+])
+def test_missing_settings_are_one_line_errors_without_secrets(monkeypatch, capsys, env, message):
+    from adapters.cli import main
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["slack"]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(f"parade-bot: {message}") and err.count("\n") == 1
+    assert BOT_TOKEN not in out + err and SECRET not in out + err
