@@ -127,6 +127,11 @@ def citations(store: FactStore, source_ids: Iterable[str]) -> tuple[Citation, ..
     )
 
 
+def event_citations(store: FactStore) -> tuple[Citation, ...]:
+    """Every source of the event, for answers about the event as a whole."""
+    return citations(store, store.sources)
+
+
 def _capped(items: list[ReplyField], what: str, hint: str) -> tuple[ReplyField, ...]:
     if len(items) <= MAX_ITEMS:
         return tuple(items)
@@ -158,7 +163,7 @@ def cmd_when(ctx: Context) -> Reply:
         title=f"When: {event.name}",
         text=format_moment(event.start, ctx.zone),
         fields=tuple(fields),
-        citations=citations(ctx.store, (s.id for s in event.sources)),
+        citations=event_citations(ctx.store),
         fact_ids=("event:when",),
     )
 
@@ -169,7 +174,7 @@ def cmd_countdown(ctx: Context) -> Reply:
         title=f"Countdown: {event.name}",
         text=relative(event.start, ctx.now),
         fields=(ReplyField("Starts", format_moment(event.start, ctx.zone)),),
-        citations=citations(ctx.store, (s.id for s in event.sources)),
+        citations=event_citations(ctx.store),
         fact_ids=("event:when",),
     )
 
@@ -179,7 +184,7 @@ def cmd_where(ctx: Context) -> Reply:
     return Reply(
         title=f"Where: {event.name}",
         text=event.place,
-        citations=citations(ctx.store, (s.id for s in event.sources)),
+        citations=event_citations(ctx.store),
         fact_ids=("event:where",),
     )
 
@@ -190,7 +195,7 @@ def cmd_why(ctx: Context) -> Reply:
         title=f"Why: {event.name}",
         text=event.occasion,
         fields=(ReplyField("In brief", event.summary),),
-        citations=citations(ctx.store, (s.id for s in event.sources)),
+        citations=event_citations(ctx.store),
         fact_ids=("event:why",),
     )
 
@@ -310,7 +315,7 @@ def cmd_sources(ctx: Context) -> Reply:
         if s.note:
             lines.append(s.note)
         fields.append(ReplyField(f"[{s.id}] {s.outlet}", "\n".join(lines)))
-    return Reply(title="Sources", fields=tuple(fields), citations=citations(store, store.sources))
+    return Reply(title="Sources", fields=tuple(fields), citations=event_citations(store))
 
 
 def cmd_ask(ctx: Context) -> Reply:
