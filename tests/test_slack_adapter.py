@@ -195,3 +195,47 @@ def test_missing_settings_are_one_line_errors_without_secrets(monkeypatch, capsy
     out, err = capsys.readouterr()
     assert err.startswith(f"parade-bot: {message}") and err.count("\n") == 1
     assert BOT_TOKEN not in out + err and SECRET not in out + err
+
+
+async def test_socket_mode_acks_the_envelope_and_answers(fake_slack, bot):
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    acks: list[dict] = []
+    acked = asyncio.Event()
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        await ws.send_json({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                            "payload": {"command": "/parade", "text": "where", "user_id": "U1", "channel_id": "C1",
+                                        "team_id": "T1", "response_url": f"{fake_slack.url}/response/socket"}})
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                acks.append(json.loads(message.data))
+                acked.set()
+        return ws
+
+    server = web.Application()
+    server.router.add_get("/link", socket)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    fake_slack.script("POST", "^/api/apps.connections.open$",
+                      Response(body={"ok": True, "url": f"ws://127.0.0.1:{port}/link"}))
+
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    handler = AsyncSocketModeHandler(build_app(bot, client=client, signing_secret=None), "xapp-fake-app-token")
+    try:
+        await handler.connect_async()
+        await asyncio.wait_for(acked.wait(), 10)
+        [answer] = await fake_slack.wait_for("POST", "^/response/socket$")
+    finally:
+        await handler.close_async()
+        await runner.cleanup()
+    assert acks[0]["envelope_id"] == "env-1"
+    assert answer.json["blocks"][1]["text"]["text"] == "Beijing, China"
+    [opened] = fake_slack.received("POST", "^/api/apps.connections.open$")
+    assert opened.headers["Authorization"] == "Bearer xapp-fake-app-token"
