@@ -7,19 +7,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from adapters.console import render_text, run_console
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.console import ConsolePoster, render_text, run_console
+from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
+from bot.delivery import ReminderService
 from bot.loading import ContentError, load_event
+from bot.persistence import Database, DatabaseError
+from bot.ports import Poster
 from bot.reply import Reply
+from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
 
 log = logging.getLogger("parade-bot")
@@ -43,9 +53,14 @@ def _common() -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = _Parser(prog="parade-bot", parents=[common],
-                     description="News-alert chatbot. With no command it runs on the console.")
+                     description="News-alert chatbot. With no command it runs on the platform whose token is "
+                                 "set (DISCORD_TOKEN, SLACK_BOT_TOKEN), else on the console.")
     sub = parser.add_subparsers(dest="mode", parser_class=_Parser)
-    sub.add_parser("console", parents=[common], help="interactive console (the default)")
+    console = sub.add_parser("console", parents=[common], help="interactive console (the default)")
+    console.add_argument("--speed", type=float, default=None, metavar="N",
+                         help="simulate time N times faster (86400: a day a second), with a throwaway database")
+    console.add_argument("--simulate-from", metavar="ISO", default=None,
+                         help="simulated start time, e.g. 2025-08-27T09:00+08:00 (default: 8 days before the event)")
     say = sub.add_parser("say", parents=[common], help="answer one command, e.g. '/parade when'")
     say.add_argument("text", help="the command, e.g. '/parade who'")
     ask = sub.add_parser("ask", parents=[common], help="ask one question")
@@ -66,23 +81,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = FactStore(load_event(settings.content))
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
-    dispatcher = Dispatcher(store, default_timezone=timezone)
 
     mode = args.mode or _platform_from_environment()
-    if mode == "say":
-        reply = dispatcher.handle(Command(text=args.text, user_id="cli"))
-        print(render_text(reply))
+    if mode in ("say", "ask"):  # one-shot answers need no database
+        dispatcher = Dispatcher(store, default_timezone=timezone)
+        text = args.text if mode == "say" else f"ask {args.question}"
+        reply = dispatcher.handle(Command(text=text, user_id="cli"))
+        as_json = mode == "ask" and args.json
+        print(json.dumps(ask_json(reply), ensure_ascii=False) if as_json else render_text(reply))
         return EXIT_USAGE if reply.is_error else 0
-    if mode == "ask":
-        reply = dispatcher.handle(Command(text=f"ask {args.question}", user_id="cli"))
-        print(json.dumps(ask_json(reply), ensure_ascii=False) if args.json else render_text(reply))
-        return EXIT_USAGE if reply.is_error else 0
+
+    clock: Clock = system_clock
+    wall_time: Callable[[dt.datetime], dt.datetime] = same_moment
+    database_url = os.environ.get("PARADE_DATABASE_URL") or settings.database
+    if mode == "console" and getattr(args, "speed", None):
+        try:
+            clock = _simulated_clock(store, args.speed, args.simulate_from)
+        except ValueError as exc:
+            return _fail(str(exc))
+        wall_time = clock.real_time_of
+        database_url = "sqlite://"  # a simulation leaves no trace in the real ledger
+    bot = Bot(Dispatcher(store, clock=clock, default_timezone=timezone, reminder_offsets=settings.reminders.offsets,
+                         subscriptions=open_database(database_url)), settings, wall_time)
     if mode == "discord":
-        return _run_discord(dispatcher, settings, timezone, sync=getattr(args, "sync", False))
+        return _run_discord(bot, timezone, sync=getattr(args, "sync", False))
     if mode == "slack":
-        return _run_slack(dispatcher, settings, timezone)
-    run_console(dispatcher)
+        return _run_slack(bot, timezone)
+    asyncio.run(_console(bot))
     return 0
+
+
+class Bot:
+    """A running bot's parts besides the adapter: the dispatcher, its database, and the reminders."""
+
+    def __init__(self, dispatcher: Dispatcher, settings: Settings,
+                 wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
+        self.dispatcher = dispatcher
+        self.settings = settings
+        self.wall_time = wall_time
+
+    async def start_reminders(self, posters: Mapping[str, Poster]) -> ReminderScheduler | None:
+        db = self.dispatcher.subscriptions
+        if db is None:
+            return None
+        service = ReminderService(
+            db, posters, lambda: self.dispatcher.store, clock=self.dispatcher.clock,
+            owner=f"{socket.gethostname()}:{os.getpid()}", offsets=self.settings.reminders.offsets,
+            grace=self.settings.reminders.grace_period,
+        )
+        scheduler = ReminderScheduler(service, wall_time=self.wall_time)
+        report = await scheduler.start()
+        log.info("reminders scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
+        return scheduler
+
+
+def open_database(url: str) -> Database | None:
+    """The database, or None (with one log line) so that commands work without it."""
+    try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db = Database(url)
+        db.create_schema()
+        return db
+    except (SQLAlchemyError, DatabaseError, OSError) as exc:
+        # The URL is not logged: it may hold a password.
+        log.error("database unavailable (%s: %s): subscriptions and reminders are off, commands still work",
+                  exc.__class__.__name__, str(exc).splitlines()[0][:200])
+        return None
+
+
+def _simulated_clock(store: FactStore, speed: float, start: str | None) -> AcceleratedClock:
+    if start is None:
+        begin = store.event.start.astimezone(dt.UTC) - dt.timedelta(days=8)
+    else:
+        begin = dt.datetime.fromisoformat(start)
+        if begin.tzinfo is None:
+            raise ValueError(f"--simulate-from {start!r}: give a UTC offset, e.g. 2025-08-27T09:00+08:00")
+    return AcceleratedClock(begin, speed)
 
 
 def _platform_from_environment() -> str:
@@ -95,27 +170,6 @@ def _platform_from_environment() -> str:
 def _fail(message: str) -> int:
     print(f"parade-bot: {message}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _run_discord(dispatcher: Dispatcher, settings: Settings, timezone: str | None, *, sync: bool) -> int:
-    import discord
-
-    from adapters.discord_bot import ParadeClient, serve_discord
-
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if not token:
-        return _fail("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
-    logging.getLogger().setLevel(logging.INFO)
-    client = ParadeClient(dispatcher, guild_id=settings.discord.guild_id, sync=sync, timezone=timezone)
-    try:
-        asyncio.run(serve_discord(client, token))
-    except discord.LoginFailure:
-        return _fail("Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token")
-    except discord.PrivilegedIntentsRequired:
-        return _fail("Discord refused the gateway intents requested")
-    except KeyboardInterrupt:
-        pass
-    return 0
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, str | None]:
@@ -144,11 +198,51 @@ def ask_json(reply: Reply) -> dict[str, object]:
     }
 
 
-def run() -> NoReturn:
-    sys.exit(main())
+# Long-running modes ---------------------------------------------------------------------------
 
 
-def _run_slack(dispatcher: Dispatcher, settings: Settings, timezone: str | None) -> int:
+async def _console(bot: Bot) -> None:
+    scheduler = await bot.start_reminders({"console": ConsolePoster()})
+    try:
+        await run_console(bot.dispatcher)
+    finally:
+        if scheduler:
+            scheduler.shutdown()
+
+
+def _run_discord(bot: Bot, timezone: str | None, *, sync: bool) -> int:
+    import discord
+
+    from adapters.discord_bot import DiscordPoster, ParadeClient
+
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        return _fail("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+    logging.getLogger().setLevel(logging.INFO)
+    client = ParadeClient(bot.dispatcher, guild_id=bot.settings.discord.guild_id, sync=sync, timezone=timezone)
+
+    async def serve() -> None:
+        async with client:
+            await client.login(token)
+            scheduler = await bot.start_reminders({"discord": DiscordPoster(client)})
+            try:
+                await client.connect()
+            finally:
+                if scheduler:
+                    scheduler.shutdown()
+
+    try:
+        asyncio.run(serve())
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token")
+    except discord.PrivilegedIntentsRequired:
+        return _fail("Discord refused the gateway intents requested")
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _run_slack(bot: Bot, timezone: str | None) -> int:
     from slack_sdk.errors import SlackApiError
 
     from adapters.slack_app import build_app, slack_client
@@ -166,10 +260,11 @@ def _run_slack(dispatcher: Dispatcher, settings: Settings, timezone: str | None)
 
     logging.getLogger().setLevel(logging.INFO)
     client = slack_client(env["SLACK_BOT_TOKEN"])
-    app = build_app(dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
-                    in_channel=settings.slack.in_channel, timezone=timezone)
+    app = build_app(bot.dispatcher, client=client,
+                    signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
+                    in_channel=bot.settings.slack.in_channel, timezone=timezone)
     try:
-        asyncio.run(_serve_slack(app, client, env["SLACK_APP_TOKEN"] or None, settings.slack.host, int(port)))
+        asyncio.run(_serve_slack(bot, app, client, env["SLACK_APP_TOKEN"] or None, int(port)))
     except SlackApiError as exc:
         return _fail(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens")
     except KeyboardInterrupt:
@@ -177,20 +272,29 @@ def _run_slack(dispatcher: Dispatcher, settings: Settings, timezone: str | None)
     return 0
 
 
-async def _serve_slack(app: Any, client: Any, app_token: str | None, host: str, port: int) -> None:
+async def _serve_slack(bot: Bot, app: Any, client: Any, app_token: str | None, port: int) -> None:
     from aiohttp import web
 
-    from adapters.slack_app import web_app
+    from adapters.slack_app import SlackPoster, web_app
 
     await client.auth_test()  # a rejected bot token fails here, before anything is served
-    if app_token:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    scheduler = await bot.start_reminders({"slack": SlackPoster(client)})
+    try:
+        if app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        log.info("Slack: Socket Mode")
-        await AsyncSocketModeHandler(app, app_token).start_async()
-        return
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", host, port)
-    await asyncio.Event().wait()
+            log.info("Slack: Socket Mode")
+            await AsyncSocketModeHandler(app, app_token).start_async()
+            return
+        runner = web.AppRunner(web_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, bot.settings.slack.host, port).start()
+        log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", bot.settings.slack.host, port)
+        await asyncio.Event().wait()
+    finally:
+        if scheduler:
+            scheduler.shutdown()
+
+
+def run() -> NoReturn:
+    sys.exit(main())

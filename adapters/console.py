@@ -1,14 +1,18 @@
-"""Console adapter: type commands at a prompt, read replies as plain text. For local use."""
+"""Console adapter: type commands at a prompt, read replies (and subscribed posts) as plain text."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
+import threading
 from typing import TextIO
 
 from bot.commands import Command, Dispatcher
 from bot.reply import Reply
 
 PROMPT = "parade> "
+CHANNEL = Command(text="", platform="console", workspace="local", channel="console")
 
 
 def render_text(reply: Reply) -> str:
@@ -24,25 +28,57 @@ def render_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
-    """Answer commands line by line until EOF, `quit` or Ctrl-C."""
+class ConsolePoster:
+    """The outbound port on the console: posts to the one local channel are printed."""
+
+    idempotent = True  # nothing can be half-sent to a terminal
+
+    def __init__(self, stdout: TextIO | None = None) -> None:
+        self.stdout = stdout or sys.stdout
+
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+        self.stdout.write(f"\n[post in #{channel_id}]\n{render_text(reply)}\n\n")
+        self.stdout.flush()
+
+
+async def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+    """Answer commands line by line until EOF, `quit` or Ctrl-C, while scheduled posts keep arriving."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
-    event = dispatcher.store.event
-    stdout.write(f"parade-bot console: {event.name}\nType `/parade help`, or `quit` to leave.\n")
+    lines = _read_lines(stdin)
+    stdout.write(f"parade-bot console: {dispatcher.store.event.name}\n"
+                 "Type `/parade help`, `/parade subscribe` for countdown posts, or `quit` to leave.\n")
     while True:
         if interactive:
             stdout.write(PROMPT)
             stdout.flush()
-        try:
-            line = stdin.readline()
-        except KeyboardInterrupt:
-            break
-        if not line or line.strip().casefold() in ("quit", "exit"):
+        line = await lines.get()
+        if line is None or line.strip().casefold() in ("quit", "exit"):
             break
         if not line.strip():
             continue
-        reply = dispatcher.handle(Command(text=line, user_id="console"))
-        stdout.write(render_text(reply) + "\n\n")
+        command = Command(text=line, user_id="console", platform=CHANNEL.platform, workspace=CHANNEL.workspace,
+                          channel=CHANNEL.channel)
+        stdout.write(render_text(dispatcher.handle(command)) + "\n\n")
         stdout.flush()
+
+
+def _read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
+    """Lines from a daemon thread, so a pending read never blocks the scheduler or the exit."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def push(item: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the console has already closed
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def read() -> None:
+        try:
+            for line in iter(stdin.readline, ""):
+                push(line)
+        finally:
+            push(None)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return queue

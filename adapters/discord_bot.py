@@ -6,8 +6,10 @@ No message this bot sends can ping anyone: `AllowedMentions.none()` on the clien
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import zoneinfo
 from collections.abc import Iterable
 
 import aiohttp
@@ -64,6 +66,9 @@ class ParadeCommands(app_commands.Group):
             text=f"{name} {argument or ''}".strip(),
             timezone=self.timezone,
             user_id=str(interaction.user.id),
+            platform="discord",
+            workspace=str(interaction.guild_id or ""),
+            channel=str(interaction.channel_id or ""),
         )
         reply = self.dispatcher.handle(command)
         await interaction.response.send_message(
@@ -118,6 +123,23 @@ class ParadeCommands(app_commands.Group):
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
         await self.answer(interaction, "ask", question)
 
+    @app_commands.command(description=COMMANDS["subscribe"].description)
+    @app_commands.describe(timezone="IANA timezone for post times, e.g. Europe/Paris (default: the event's)")
+    async def subscribe(self, interaction: discord.Interaction, timezone: str | None = None) -> None:
+        await self.answer(interaction, "subscribe", timezone)
+
+    @app_commands.command(description=COMMANDS["unsubscribe"].description)
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self.answer(interaction, "unsubscribe")
+
+    @app_commands.command(description=COMMANDS["schedule"].description)
+    async def schedule(self, interaction: discord.Interaction) -> None:
+        await self.answer(interaction, "schedule")
+
+    @subscribe.autocomplete("timezone")
+    async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(((zone, zone) for zone in _timezones()), current)
+
     # Autocomplete reads the live store, so a content reload changes the suggestions at once.
 
     @who.autocomplete("person")
@@ -135,6 +157,11 @@ class ParadeCommands(app_commands.Group):
         store = self.dispatcher.store
         speakers = dict.fromkeys(q.speaker for q in store.quotes.values())
         return _choices(((store.people[s].name, s) for s in speakers), current)
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 def _choices(options: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
@@ -184,6 +211,8 @@ class ParadeClient(discord.Client):
 class DiscordPoster:
     """The outbound port on Discord. discord.py waits out 429s itself (per route and global buckets)."""
 
+    idempotent = True  # nonce + enforce_nonce: Discord drops a repeat
+
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
@@ -202,9 +231,3 @@ class DiscordPoster:
 def delivery_nonce(idempotency_key: str) -> str:
     """Discord nonces are at most 25 characters; a hash keeps the key's identity within that."""
     return hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
-
-
-async def serve_discord(client: ParadeClient, token: str) -> None:
-    async with client:
-        await client.start(token)
-

@@ -122,7 +122,9 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
     async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # within Slack's 3 s deadline, before any other work
         reply = dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
-                                          user_id=command.get("user_id", "")))
+                                          user_id=command.get("user_id", ""), platform="slack",
+                                          workspace=command.get("team_id", ""),
+                                          channel=command.get("channel_id", "")))
         visible = in_channel and not reply.ephemeral
         await respond(text=fallback_text(reply), blocks=render_blocks(reply),
                       response_type="in_channel" if visible else "ephemeral", replace_original=False)
@@ -148,6 +150,8 @@ def web_app(app: AsyncApp) -> web.Application:
 
 class SlackPoster:
     """The outbound port on Slack: `chat.postMessage`, waiting out 429s with Retry-After."""
+
+    idempotent = False  # chat.postMessage has no idempotency key
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client

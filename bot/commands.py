@@ -14,11 +14,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, system_clock
-from bot.reply import Citation, Reply, ReplyField, error_reply
+from bot.persistence import Database
+from bot.reply import Reply, ReplyField, error_reply
+from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import Entry, FactStore
-from bot.timefmt import format_moment, relative
+from bot.timefmt import format_moment, relative, span
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,10 @@ class Command:
     timezone: str | None = None  # the channel's zone; None means the event's own
     user_id: str = ""
     is_admin: bool = False
+    # Where it was typed: subscriptions are kept per platform, workspace (guild/team) and channel.
+    platform: str = "console"
+    workspace: str = ""
+    channel: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,9 @@ class Context:
     argument: str
     now: dt.datetime
     zone: ZoneInfo
+    command: Command
+    subscriptions: Database | None
+    reminder_offsets: tuple[str, ...]
 
 
 class UsageError(Exception):
@@ -71,10 +81,13 @@ class CommandSpec:
 class Dispatcher:
     """Routes commands to handlers against whichever fact store is live at that moment."""
 
-    def __init__(self, store: FactStore, *, clock: Clock = system_clock, default_timezone: str | None = None) -> None:
+    def __init__(self, store: FactStore, *, clock: Clock = system_clock, default_timezone: str | None = None,
+                 subscriptions: Database | None = None, reminder_offsets: tuple[str, ...] = DEFAULT_OFFSETS) -> None:
         self.store = store  # replaced whole on reload; a command reads it once
         self.clock = clock
         self.default_timezone = default_timezone
+        self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
+        self.reminder_offsets = reminder_offsets
 
     def handle(self, command: Command) -> Reply:
         store = self.store
@@ -85,10 +98,14 @@ class Dispatcher:
             return error_reply(_unknown_command(name))
         try:
             zone = _zone(command.timezone or self.default_timezone or store.event.timezone)
-            context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone)
+            context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone, command=command,
+                              subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets)
             return spec.handler(context)
         except UsageError as exc:
             return error_reply(str(exc))
+        except SQLAlchemyError:
+            log.exception("command %r: database error", name)
+            return error_reply("Subscriptions are unavailable right now; other commands still work.")
         except Exception:
             # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
             log.exception("command %r failed", name)
@@ -118,18 +135,6 @@ def _unknown_command(name: str) -> str:
 
 
 # Helpers shared by handlers -----------------------------------------------------------------
-
-
-def citations(store: FactStore, source_ids: Iterable[str]) -> tuple[Citation, ...]:
-    wanted = set(source_ids)
-    return tuple(
-        Citation(s.id, s.outlet, s.title, s.published) for s in store.event.sources if s.id in wanted
-    )
-
-
-def event_citations(store: FactStore) -> tuple[Citation, ...]:
-    """Every source of the event, for answers about the event as a whole."""
-    return citations(store, store.sources)
 
 
 def _capped(items: list[ReplyField], what: str, hint: str) -> tuple[ReplyField, ...]:
@@ -163,7 +168,7 @@ def cmd_when(ctx: Context) -> Reply:
         title=f"When: {event.name}",
         text=format_moment(event.start, ctx.zone),
         fields=tuple(fields),
-        citations=event_citations(ctx.store),
+        citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
     )
 
@@ -174,7 +179,7 @@ def cmd_countdown(ctx: Context) -> Reply:
         title=f"Countdown: {event.name}",
         text=relative(event.start, ctx.now),
         fields=(ReplyField("Starts", format_moment(event.start, ctx.zone)),),
-        citations=event_citations(ctx.store),
+        citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
     )
 
@@ -184,7 +189,7 @@ def cmd_where(ctx: Context) -> Reply:
     return Reply(
         title=f"Where: {event.name}",
         text=event.place,
-        citations=event_citations(ctx.store),
+        citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:where",),
     )
 
@@ -195,7 +200,7 @@ def cmd_why(ctx: Context) -> Reply:
         title=f"Why: {event.name}",
         text=event.occasion,
         fields=(ReplyField("In brief", event.summary),),
-        citations=event_citations(ctx.store),
+        citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:why",),
     )
 
@@ -225,7 +230,7 @@ def cmd_who(ctx: Context) -> Reply:
         title=f"Who: {store.event.name}",
         text=" ".join(summary),
         fields=tuple(fields),
-        citations=citations(store, used),
+        citations=store.citations(used),
     )
 
 
@@ -244,7 +249,7 @@ def _person(ctx: Context) -> Reply:
         title=person.name,
         text=role,
         fields=_capped(items, "items", f"Try `/parade ask {person.name}`."),
-        citations=citations(store, [*person.sources, *(s for f in facts for s in f.sources),
+        citations=store.citations([*person.sources, *(s for f in facts for s in f.sources),
                                     *(s for q in quotes for s in q.sources)]),
         fact_ids=tuple(f.id for f in facts),
     )
@@ -265,7 +270,7 @@ def cmd_facts(ctx: Context) -> Reply:
     return Reply(
         title=f"Facts: {topic.title}",
         fields=_capped(fields, "facts", "Try `/parade ask` with a question."),
-        citations=citations(store, (s for f in facts for s in f.sources)),
+        citations=store.citations(s for f in facts for s in f.sources),
         fact_ids=tuple(f.id for f in facts),
     )
 
@@ -288,7 +293,7 @@ def cmd_quote(ctx: Context) -> Reply:
     return Reply(
         title="Quotes",
         fields=_capped(fields, "quotes", "Name a speaker: `/parade quote Easley`."),
-        citations=citations(store, (s for q in quotes for s in q.sources)),
+        citations=store.citations(s for q in quotes for s in q.sources),
         fact_ids=tuple(f"quote:{q.id}" for q in quotes),
     )
 
@@ -300,7 +305,7 @@ def cmd_timeline(ctx: Context) -> Reply:
     return Reply(
         title=f"Timeline: {store.event.name}",
         fields=_capped(fields, "entries", ""),
-        citations=citations(store, (s for t in entries for s in t.sources)),
+        citations=store.citations(s for t in entries for s in t.sources),
         fact_ids=tuple(f"timeline:{t.id}" for t in entries),
     )
 
@@ -315,7 +320,7 @@ def cmd_sources(ctx: Context) -> Reply:
         if s.note:
             lines.append(s.note)
         fields.append(ReplyField(f"[{s.id}] {s.outlet}", "\n".join(lines)))
-    return Reply(title="Sources", fields=tuple(fields), citations=event_citations(store))
+    return Reply(title="Sources", fields=tuple(fields), citations=store.citations(store.sources))
 
 
 def cmd_ask(ctx: Context) -> Reply:
@@ -343,9 +348,57 @@ def cmd_ask(ctx: Context) -> Reply:
     return Reply(
         title="Answer",
         text="\n\n".join(_tagged(e.text, e.sources, e.differs) for e in shown),
-        citations=citations(ctx.store, (s for e in shown for s in e.sources)),
+        citations=ctx.store.citations(s for e in shown for s in e.sources),
         fact_ids=tuple(e.key for e in shown),
     )
+
+
+def _subscriptions(ctx: Context) -> Database:
+    if ctx.subscriptions is None:
+        raise UsageError("Subscriptions need the running bot (console, Discord or Slack) with its database.")
+    if not ctx.command.channel:
+        raise UsageError("Subscribe from a channel.")
+    return ctx.subscriptions
+
+
+def cmd_subscribe(ctx: Context) -> Reply:
+    db = _subscriptions(ctx)
+    zone = _zone(ctx.argument) if ctx.argument else ctx.zone
+    c = ctx.command
+    subscription = db.subscribe(c.platform, c.workspace, c.channel, str(zone), ctx.now)
+    log.info("subscribed %s (%s)", subscription.key, zone)
+    upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
+    if not upcoming:
+        note = f"{relative(ctx.store.event.start, ctx.now)} No countdown posts are left; news updates will still come."
+    else:
+        note = f"{len(upcoming)} countdown posts to come; the first {format_moment(upcoming[0].due, zone)}."
+    return Reply(title="Subscribed", text=f"This channel gets countdown posts and news updates, times in {zone}. "
+                 + note + " See `/parade schedule`.")
+
+
+def cmd_unsubscribe(ctx: Context) -> Reply:
+    c = ctx.command
+    if _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):
+        log.info("unsubscribed %s:%s:%s", c.platform, c.workspace, c.channel)
+        return Reply(title="Unsubscribed", text="No more posts in this channel. `/parade subscribe` to resume.")
+    return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
+
+
+def cmd_schedule(ctx: Context) -> Reply:
+    c = ctx.command
+    db = _subscriptions(ctx)
+    subscription = db.subscription(c.platform, c.workspace, c.channel)
+    if subscription is None or not subscription.active:
+        raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
+    zone = ZoneInfo(subscription.timezone)
+    done = db.delivered_reminders(subscription.id)
+    upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
+                if r.due > ctx.now and r.id not in done]
+    if not upcoming:
+        return Reply(title="Schedule", text=f"{relative(ctx.store.event.start, ctx.now)} Nothing more is scheduled.")
+    fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
+              for r in upcoming]
+    return Reply(title="Schedule", text=f"Next posts in this channel (times in {zone}):", fields=tuple(fields))
 
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -366,5 +419,10 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("countdown", "Time left until the start.", "/parade countdown", cmd_countdown),
         CommandSpec("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
                     cmd_ask, Argument("question", "Your question", required=True)),
+        CommandSpec("subscribe", "Get countdown posts and news updates in this channel.",
+                    "/parade subscribe Europe/Paris",
+                    cmd_subscribe, Argument("timezone", "IANA timezone for post times (optional)")),
+        CommandSpec("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", cmd_unsubscribe),
+        CommandSpec("schedule", "The next posts due in this channel.", "/parade schedule", cmd_schedule),
     )
 }

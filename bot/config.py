@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.schedule import DEFAULT_OFFSETS, parse_offset
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "settings.yaml"
@@ -33,6 +36,32 @@ class SlackSettings(BaseModel):
     host: str = "0.0.0.0"
 
 
+class ReminderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Countdown posts this long before the start: 7d, 3d, 1d, 1h, 30m; "0" is the start itself.
+    offsets: tuple[str, ...] = DEFAULT_OFFSETS
+    # A post missed while the bot was down is still sent on start if it is at most this late.
+    grace: str = "1h"
+
+    @field_validator("offsets")
+    @classmethod
+    def _offsets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            parse_offset(str(item))
+        return tuple(str(item) for item in value)
+
+    @field_validator("grace")
+    @classmethod
+    def _grace(cls, value: str) -> str:
+        parse_offset(value)
+        return value
+
+    @property
+    def grace_period(self) -> dt.timedelta:
+        return parse_offset(self.grace)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,6 +81,15 @@ class Settings(BaseModel):
 
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    # Where the SQLite database lives by default.
+    data_dir: Path = Field(default=PROJECT_ROOT / "data")
+    # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.
+    database_url: str | None = None
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'parade.db'}"
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -68,8 +106,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: settings must be a YAML mapping")
     # Relative paths are relative to the settings file, so the bot can start from any directory.
-    if isinstance(data.get("content"), str):
-        data["content"] = (chosen.parent / data["content"]).resolve()
+    for key in ("content", "data_dir"):
+        if isinstance(data.get(key), str):
+            data[key] = (chosen.parent / data[key]).resolve()
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from rapidfuzz import fuzz, process, utils
 
 from bot.content import Event, Fact, Person, Quote, Source, Topic
+from bot.reply import Citation
 from bot.search import BM25Index, SearchResult
 
 # Index keys for the event's own properties; `ask` answers these with the matching command.
@@ -73,6 +74,11 @@ class FactStore:
 
     def quotes_by(self, person_id: str) -> tuple[Quote, ...]:
         return self._quotes_by.get(person_id, ())
+
+    def citations(self, source_ids: Iterable[str]) -> tuple[Citation, ...]:
+        """Citations for the given source ids, in the order the content lists its sources."""
+        wanted = set(source_ids)
+        return tuple(Citation(s.id, s.outlet, s.title, s.published) for s in self.event.sources if s.id in wanted)
 
     def entry(self, key: str) -> Entry:
         return self._entries[key]

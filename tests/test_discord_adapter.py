@@ -191,6 +191,7 @@ async def test_guild_sync_registers_typed_subcommands(client, fake_discord):
     assert parade["name"] == "parade" and len(synced) == 1
     options = {o["name"]: o for o in parade["options"]}
     assert set(options) == set(COMMANDS)
+    assert options["subscribe"]["options"][0]["autocomplete"] is True
     assert options["who"]["options"][0] == {
         "type": 3, "name": "person", "description": "Someone to look up; leave empty for the whole guest list",
         "required": False, "autocomplete": True,

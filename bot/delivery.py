@@ -1,0 +1,107 @@
+"""Fan-out of due reminders to subscribed channels, guarded by the delivery ledger.
+
+Per channel and reminder: claim the ledger row (only one process can), post, record the outcome.
+A post whose outcome is unknown is never sent again on Slack (at most once); on Discord it is retried
+promptly with the same nonce, which Discord de-duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.persistence import Database, Subscription
+from bot.ports import ChannelGone, DeliveryError, Poster
+from bot.schedule import DEFAULT_OFFSETS, Reminder, reminder_plan, render_reminder
+from bot.store import FactStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FanOutReport:
+    sent: int = 0
+    already_claimed: int = 0  # another process, or an earlier run, has this one
+    failed: int = 0
+    gone: int = 0
+    skipped_late: int = 0  # reminders missed by more than the grace period
+
+
+class ReminderService:
+    def __init__(self, db: Database, posters: Mapping[str, Poster], store: Callable[[], FactStore], *,
+                 clock: Clock, owner: str, offsets: tuple[str, ...] = DEFAULT_OFFSETS,
+                 grace: dt.timedelta = dt.timedelta(hours=1), concurrency: int = 8,
+                 idempotent_retries: int = 2) -> None:
+        self.db = db
+        self.posters = posters
+        self.store = store  # read at each use, so a content reload is picked up
+        self.clock = clock
+        self.owner = owner
+        self.offsets = offsets
+        self.grace = grace
+        self.concurrency = concurrency
+        self.idempotent_retries = idempotent_retries
+        self._reported_late: set[str] = set()
+
+    def plan(self) -> tuple[Reminder, ...]:
+        return reminder_plan(self.store().event, self.offsets)
+
+    async def deliver_due(self) -> FanOutReport:
+        """Post every reminder that is due and within the grace period to every channel still owed it."""
+        report = FanOutReport()
+        now = self.clock()
+        for reminder in self.plan():
+            if reminder.due > now:
+                break
+            if now - reminder.due > self.grace:
+                report.skipped_late += 1
+                if reminder.id not in self._reported_late:
+                    self._reported_late.add(reminder.id)
+                    log.info("reminder %s was due %s, more than %s ago: skipped", reminder.id,
+                             reminder.due.isoformat(), self.grace)
+                continue
+            await self._fan_out(reminder, report)
+        return report
+
+    async def _fan_out(self, reminder: Reminder, report: FanOutReport) -> None:
+        # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
+        targets = [s for s in self.db.active_subscriptions(subscribed_by=reminder.due) if s.platform in self.posters]
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def deliver(subscription: Subscription) -> None:
+            async with limit:
+                await self._deliver(reminder, subscription, report)
+
+        await asyncio.gather(*(deliver(s) for s in targets))
+
+    async def _deliver(self, reminder: Reminder, subscription: Subscription, report: FanOutReport) -> None:
+        if not self.db.claim(subscription.id, reminder.id, self.owner, self.clock()):
+            report.already_claimed += 1
+            return
+        poster = self.posters[subscription.platform]
+        reply = render_reminder(self.store(), reminder, ZoneInfo(subscription.timezone), self.clock())
+        attempts = 1 + (self.idempotent_retries if poster.idempotent else 0)
+        error: DeliveryError | None = None
+        for _ in range(attempts):
+            try:
+                await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{reminder.id}")
+            except ChannelGone as exc:
+                self.db.mark_gone(subscription.id, str(exc))
+                self.db.finish(subscription.id, reminder.id, "gone", self.clock(), str(exc))
+                log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, exc)
+                report.gone += 1
+                return
+            except DeliveryError as exc:
+                error = exc
+                log.warning("posting %s to %s failed: %s", reminder.id, subscription.key, exc)
+                continue
+            self.db.finish(subscription.id, reminder.id, "sent", self.clock())
+            report.sent += 1
+            return
+        self.db.finish(subscription.id, reminder.id, "failed", self.clock(), str(error))
+        report.failed += 1

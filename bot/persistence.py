@@ -1,0 +1,254 @@
+"""Subscriptions and the delivery ledger, on SQLAlchemy 2 (SQLite by default, any URL it supports).
+
+The ledger's unique key (subscription, reminder) is what makes delivery at most once per channel:
+a process claims a row before posting, and only the process whose INSERT succeeded posts. That holds
+across restarts and across several bot processes sharing one database, which APScheduler alone cannot do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend stores."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MetaRow(Base):
+    __tablename__ = "parade_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))  # Discord guild, Slack team; "" where none
+    channel: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    subscribed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    inactive_reason: Mapped[str | None] = mapped_column(String(256), default=None)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "reminder_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    reminder_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    detail: Mapped[str | None] = mapped_column(String(500), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    timezone: str
+    active: bool
+    subscribed_at: dt.datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.channel}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    subscription_id: int
+    reminder_id: str
+    status: str
+    claimed_by: str
+    detail: str | None
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured (newer schema, unreachable, unreadable)."""
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    return Subscription(row.id, row.platform, row.workspace, row.channel, row.timezone, row.active,
+                        row.subscribed_at)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        sqlite = url.startswith("sqlite")
+        # SQLite: wait on a writer instead of failing at once; several processes may share the file.
+        self.engine: Engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def create_schema(self) -> None:
+        """Create missing tables and record the schema version (refusing a newer one)."""
+        Base.metadata.create_all(self.engine)
+        with Session(self.engine) as session, session.begin():
+            row = session.get(MetaRow, "schema_version")
+            if row is None:
+                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(row.value) > SCHEMA_VERSION:
+                raise DatabaseError(f"database schema version {row.value} is newer than this bot's {SCHEMA_VERSION}")
+
+    def schema_version(self) -> int:
+        with Session(self.engine) as session:
+            row = session.get(MetaRow, "schema_version")
+            return int(row.value) if row else 0
+
+    # Subscriptions ------------------------------------------------------------------------------
+
+    def subscribe(self, platform: str, workspace: str, channel: str, timezone: str,
+                  now: dt.datetime) -> Subscription:
+        """Subscribe a channel, or update its timezone and reactivate it if it already was."""
+        with Session(self.engine) as session, session.begin():
+            row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
+                                                                   channel=channel))
+            if row is None:
+                row = SubscriptionRow(platform=platform, workspace=workspace, channel=channel,
+                                      timezone=timezone, subscribed_at=now)
+                session.add(row)
+            else:
+                if not row.active:
+                    row.subscribed_at = now  # a returning channel gets reminders from now on
+                row.timezone, row.active, row.inactive_reason = timezone, True, None
+            session.flush()
+            return _subscription(row)
+
+    def unsubscribe(self, platform: str, workspace: str, channel: str) -> bool:
+        return self._deactivate(platform, workspace, channel, "unsubscribed")
+
+    def subscription(self, platform: str, workspace: str, channel: str) -> Subscription | None:
+        with Session(self.engine) as session:
+            row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
+                                                                   channel=channel))
+            return _subscription(row) if row else None
+
+    def active_subscriptions(self, subscribed_by: dt.datetime | None = None) -> list[Subscription]:
+        with Session(self.engine) as session:
+            query = select(SubscriptionRow).filter_by(active=True).order_by(SubscriptionRow.id)
+            if subscribed_by is not None:
+                query = query.where(SubscriptionRow.subscribed_at <= subscribed_by)
+            return [_subscription(r) for r in session.scalars(query)]
+
+    def mark_gone(self, subscription_id: int, reason: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
+                            .values(active=False, inactive_reason=reason[:256]))
+
+    def _deactivate(self, platform: str, workspace: str, channel: str, reason: str) -> bool:
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(SubscriptionRow)
+                .filter_by(platform=platform, workspace=workspace, channel=channel, active=True)
+                .values(active=False, inactive_reason=reason)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # Ledger -------------------------------------------------------------------------------------
+
+    def claim(self, subscription_id: int, reminder_id: str, owner: str, now: dt.datetime) -> bool:
+        """Record the intent to post; True only for the one caller whose claim is new."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(DeliveryRow(subscription_id=subscription_id, reminder_id=reminder_id,
+                                        status="claimed", claimed_by=owner, claimed_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
+               detail: str | None = None) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(DeliveryRow)
+                .filter_by(subscription_id=subscription_id, reminder_id=reminder_id)
+                .values(status=status, finished_at=now, detail=(detail or None) and detail[:500])
+            )
+
+    def settle_stale_claims(self, claimed_before: dt.datetime, now: dt.datetime) -> int:
+        """Claims left without an outcome (a process stopped mid-post): mark them 'unknown', never resend.
+
+        Such a post may or may not have reached the platform; sending again could post twice. Only
+        claims older than any post takes are settled, so another live process's claims are left alone.
+        """
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.status == "claimed", DeliveryRow.claimed_at < claimed_before)
+                .values(status="unknown", finished_at=now, detail="process stopped between claim and outcome")
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def deliveries(self, subscription_id: int | None = None) -> list[Delivery]:
+        with Session(self.engine) as session:
+            query = select(DeliveryRow).order_by(DeliveryRow.id)
+            if subscription_id is not None:
+                query = query.filter_by(subscription_id=subscription_id)
+            return [Delivery(r.subscription_id, r.reminder_id, r.status, r.claimed_by, r.detail)
+                    for r in session.scalars(query)]
+
+    def delivered_reminders(self, subscription_id: int) -> set[str]:
+        with Session(self.engine) as session:
+            query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
+            return set(session.scalars(query))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(connection: object, record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets readers proceed while another process writes; NORMAL sync is safe with WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,69 @@
+"""A thin wrapper over APScheduler 3's AsyncIOScheduler: one job per reminder, keyed by the reminder id.
+
+APScheduler only wakes the bot at the right moments; what gets posted, and whether it was posted
+already, is decided by the delivery ledger, so restarts and several processes cannot double-post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.delivery import FanOutReport, ReminderService
+
+log = logging.getLogger(__name__)
+
+STALE_CLAIM_AGE = dt.timedelta(minutes=10)  # far longer than any post takes, even through 429s
+
+
+def same_moment(moment: dt.datetime) -> dt.datetime:
+    return moment
+
+
+class ReminderScheduler:
+    def __init__(self, service: ReminderService, *,
+                 wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
+        self.service = service
+        self.wall_time = wall_time  # maps the service clock's moments to real time (simulations)
+        self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
+
+    async def start(self) -> FanOutReport:
+        """Settle interrupted claims, catch up on reminders missed while down, then schedule the rest."""
+        now = self.service.clock()
+        settled = self.service.db.settle_stale_claims(now - STALE_CLAIM_AGE, now)
+        if settled:
+            log.warning("%d posts were interrupted mid-send by a stop; not resent (outcome unknown)", settled)
+        report = await self.service.deliver_due()
+        self.reschedule()
+        self.scheduler.start()
+        return report
+
+    def reschedule(self) -> list[str]:
+        """Align jobs with the current plan: stable ids, so this replaces rather than duplicates."""
+        now = self.service.clock()
+        wanted = {r.id: r for r in self.service.plan() if r.due > now}
+        for job in self.scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()
+        for reminder in wanted.values():
+            self.scheduler.add_job(
+                self._fire, DateTrigger(run_date=self.wall_time(reminder.due)), id=reminder.id,
+                replace_existing=True, coalesce=True,
+                misfire_grace_time=max(int(self.service.grace.total_seconds()), 1),
+            )
+        return sorted(wanted)
+
+    async def _fire(self) -> None:
+        report = await self.service.deliver_due()
+        log.info("reminders: %s", report)
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self.scheduler.get_jobs())
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
