@@ -217,3 +217,22 @@ def test_missing_token_is_one_clean_line(monkeypatch, capsys):
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     assert main(["discord"]) == 2
     assert capsys.readouterr().err.startswith("parade-bot: DISCORD_TOKEN is not set")
+
+
+async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store, clock, tmp_path):
+    from bot.commands import Dispatcher
+    from bot.persistence import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=db))
+    await client.login(GOOD_TOKEN)
+    try:
+        data = (await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo")))["data"]
+        assert data["embeds"][0]["title"] == "Subscribed"
+        zones = await run_interaction(client, fake_discord, interaction("subscribe", kind=4, timezone=("tokyo", True)))
+        assert zones["data"]["choices"] == [{"name": "Asia/Tokyo", "value": "Asia/Tokyo"}]
+    finally:
+        await client.close()
+    subscription = db.subscription("discord", str(GUILD_ID), str(CHANNEL_ID))
+    assert subscription.active and subscription.timezone == "Asia/Tokyo"

@@ -239,3 +239,27 @@ async def test_socket_mode_acks_the_envelope_and_answers(fake_slack, bot):
     assert answer.json["blocks"][1]["text"]["text"] == "Beijing, China"
     [opened] = fake_slack.received("POST", "^/api/apps.connections.open$")
     assert opened.headers["Authorization"] == "Bearer xapp-fake-app-token"
+
+
+async def test_subscribe_is_kept_per_team_and_channel(fake_slack, seed_store, clock, tmp_path):
+    from bot.commands import Dispatcher
+    from bot.persistence import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    runner = web.AppRunner(web_app(build_app(Dispatcher(seed_store, clock=clock, subscriptions=db), client=client,
+                                             signing_secret=SECRET)), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            server = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
+            assert (await server.answer("subscribe America/Chicago"))["blocks"][0]["text"]["text"] == "Subscribed"
+            schedule = await server.answer("schedule")
+            assert "America/Chicago" in schedule["blocks"][1]["text"]["text"]
+    finally:
+        await runner.cleanup()
+    assert db.subscription("slack", "T1", "C1").timezone == "America/Chicago"

@@ -1,0 +1,302 @@
+"""Scheduled countdown posts: the plan, subscriptions, and delivery exactly once per channel and reminder,
+across restarts, two instances, crashes and dead channels. Time is simulated with a FakeClock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import Counter
+
+import pytest
+from conftest import PARADE_START_UTC, Chat, FakeClock
+
+from bot.clock import AcceleratedClock
+from bot.commands import Command, Dispatcher
+from bot.delivery import ReminderService
+from bot.persistence import Database
+from bot.ports import ChannelGone, DeliveryError
+from bot.reply import Reply
+from bot.schedule import parse_offset, reminder_plan
+from bot.scheduler import ReminderScheduler
+
+START = PARADE_START_UTC
+PLAN_IDS = ["beijing-parade-2025:T-10080m", "beijing-parade-2025:T-4320m", "beijing-parade-2025:T-1440m",
+            "beijing-parade-2025:T-60m", "beijing-parade-2025:start"]
+TITLES = ["7 days to go", "3 days to go", "1 day to go", "1 hour to go", "Starting now"]
+
+
+class RecordingPoster:
+    """A platform that records what reaches it; `posts` may be shared by several posters."""
+
+    def __init__(self, posts: list[tuple[str, str, str]], *, idempotent: bool = True) -> None:
+        self.posts = posts
+        self.idempotent = idempotent
+        self.attempts: list[str] = []
+        self.failures: dict[str, list[BaseException]] = {}
+
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+        self.attempts.append(idempotency_key)
+        await asyncio.sleep(0)  # a real post yields to the loop
+        queued = self.failures.get(channel_id)
+        if queued:
+            raise queued.pop(0)
+        self.posts.append((channel_id, reply.title, idempotency_key))
+        self.last_reply = reply
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "parade.db"
+
+
+def open_db(path) -> Database:
+    db = Database(f"sqlite:///{path}")
+    db.create_schema()
+    return db
+
+
+def service(db, posters, store, clock, owner="test-1", grace=dt.timedelta(hours=1)) -> ReminderService:
+    return ReminderService(db, posters, lambda: store, clock=clock, owner=owner, grace=grace)
+
+
+def subscribe(db, clock, channels: dict[tuple[str, str], str]) -> None:
+    """Subscribe the channels ten days before the parade (or now, if that is earlier)."""
+    at = min(clock(), START - dt.timedelta(days=10))
+    for (platform, channel), zone in channels.items():
+        db.subscribe(platform, "W1", channel, zone, at)
+
+
+async def run_until(services, clock: FakeClock, end: dt.datetime, step=dt.timedelta(minutes=10)) -> None:
+    while clock.now < end:
+        clock.advance(step)
+        await asyncio.gather(*(s.deliver_due() for s in services))
+
+
+def tally(posts, expected: int) -> dict[str, int]:
+    counts = Counter((channel, key) for channel, _, key in posts)
+    return {"expected": expected, "sent": len(posts), "duplicates": sum(n - 1 for n in counts.values()),
+            "lost": expected - len(counts)}
+
+
+CHANNELS = {("discord", "D-utc"): "UTC", ("slack", "S-shanghai"): "Asia/Shanghai",
+            ("slack", "S-newyork"): "America/New_York"}
+
+
+def test_plan_follows_the_offsets_and_the_event_time(seed_store):
+    plan = reminder_plan(seed_store.event)
+    assert [r.id for r in plan] == PLAN_IDS
+    assert [START - r.due for r in plan] == [dt.timedelta(days=7), dt.timedelta(days=3), dt.timedelta(days=1),
+                                             dt.timedelta(hours=1), dt.timedelta(0)]
+    assert parse_offset("30m") == dt.timedelta(minutes=30)
+    with pytest.raises(ValueError, match="use a number"):
+        parse_offset("a week")
+
+
+async def test_whole_countdown_reaches_each_channel_once_in_order_in_its_timezone(seed_store, db_path, capsys):
+    clock = FakeClock(START - dt.timedelta(days=8))
+    db = open_db(db_path)
+    subscribe(db, clock, CHANNELS)
+    posts: list = []
+    posters = {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts, idempotent=False)}
+    await run_until([service(db, posters, seed_store, clock)], clock, START + dt.timedelta(hours=3))
+
+    figures = tally(posts, expected=len(CHANNELS) * len(PLAN_IDS))
+    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    for _, channel in CHANNELS:
+        titles = [title for ch, title, _ in posts if ch == channel]
+        assert [t.split(":")[0] for t in titles] == TITLES
+    last = posters["slack"].last_reply  # the New York channel's "starting now" post
+    assert last.fields[0].value == "Tuesday 2 September 2025, 21:00 EDT (America/New_York)"
+    assert last.fields[1].name.startswith(("Fact of the day", "Quote of the day")) and last.citations
+    with capsys.disabled():
+        print(f"\nwhole countdown, 3 channels: {figures}")
+
+
+async def test_restart_mid_countdown_neither_duplicates_nor_loses(seed_store, db_path, capsys):
+    clock = FakeClock(START - dt.timedelta(days=8))
+    subscribe(open_db(db_path), clock, CHANNELS)
+    posts: list = []
+    first = service(open_db(db_path), {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts)},
+                    seed_store, clock, owner="before-restart")
+    await run_until([first], clock, START - dt.timedelta(days=2))
+    # Down for a day and 30 minutes: the 1-day reminder falls due while down, within the 1 h grace.
+    clock.now = START - dt.timedelta(days=1) + dt.timedelta(minutes=30)
+    second = service(open_db(db_path), {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts)},
+                     seed_store, clock, owner="after-restart")
+    report = await ReminderScheduler(second).start()
+    assert report.sent == 3  # the missed reminder, once per channel, on start
+    await run_until([second], clock, START + dt.timedelta(hours=2))
+    figures = tally(posts, expected=15)
+    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    with capsys.disabled():
+        print(f"\nrestart mid-countdown: {figures}")
+
+
+async def test_reminders_missed_beyond_the_grace_period_are_skipped_and_logged(seed_store, db_path, caplog):
+    clock = FakeClock(START - dt.timedelta(days=1) + dt.timedelta(hours=2))
+    db = open_db(db_path)
+    db.subscribe("slack", "W1", "C1", "UTC", START - dt.timedelta(days=10))
+    posts: list = []
+    with caplog.at_level(logging.INFO):
+        report = await service(db, {"slack": RecordingPoster(posts)}, seed_store, clock).deliver_due()
+    assert posts == [] and report.skipped_late == 3
+    expected = "beijing-parade-2025:T-1440m was due 2025-09-02T01:00:00+00:00, more than 1:00:00 ago: skipped"
+    assert expected in caplog.text
+
+
+async def test_two_instances_on_one_database_post_each_reminder_once(seed_store, db_path, capsys):
+    clock = FakeClock(START - dt.timedelta(days=8))
+    subscribe(open_db(db_path), clock, CHANNELS)
+    posts: list = []
+    instances = [service(open_db(db_path), {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts)},
+                         seed_store, clock, owner=f"instance-{n}") for n in (1, 2)]
+    await run_until(instances, clock, START + dt.timedelta(hours=2))
+    figures = tally(posts, expected=15)
+    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    owners = Counter(d.claimed_by for d in open_db(db_path).deliveries())
+    assert sum(owners.values()) == 15
+    with capsys.disabled():
+        print(f"\ntwo instances, one database: {figures}, claims by instance: {dict(owners)}")
+
+
+async def test_crash_between_claim_and_send_is_never_resent(seed_store, db_path):
+    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(minutes=1))
+    subscribe(open_db(db_path), clock, CHANNELS)
+    posts: list = []
+    slack = RecordingPoster(posts)
+    slack.failures["S-shanghai"] = [asyncio.CancelledError()]  # the process dies mid-post
+    crashing = service(open_db(db_path), {"discord": RecordingPoster(posts), "slack": slack}, seed_store, clock)
+    with pytest.raises(asyncio.CancelledError):
+        await crashing.deliver_due()
+
+    clock.advance(dt.timedelta(minutes=20))  # restart after the claim has gone stale
+    db = open_db(db_path)
+    restarted = service(db, {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts)}, seed_store, clock)
+    await ReminderScheduler(restarted).start()
+    first_reminder = [(ch, key) for ch, _, key in posts if key.endswith(PLAN_IDS[0])]
+    assert sorted(ch for ch, _ in first_reminder) == ["D-utc", "S-newyork"]  # never twice, never to Shanghai
+    shanghai = db.subscription("slack", "W1", "S-shanghai")
+    [interrupted] = db.deliveries(shanghai.id)
+    assert interrupted.status == "unknown" and "between claim and outcome" in interrupted.detail
+
+
+async def test_a_channel_that_is_gone_is_marked_inactive_and_others_carry_on(seed_store, db_path, caplog):
+    clock = FakeClock(START - dt.timedelta(days=8))
+    db = open_db(db_path)
+    subscribe(db, clock, CHANNELS)
+    posts: list = []
+    discord = RecordingPoster(posts)
+    discord.failures["D-utc"] = [ChannelGone("discord channel D-utc: HTTP 403")]
+    await run_until([service(db, {"discord": discord, "slack": RecordingPoster(posts)}, seed_store, clock)],
+                    clock, START + dt.timedelta(hours=1))
+    assert [ch for ch, _, _ in posts].count("D-utc") == 0
+    assert len(discord.attempts) == 1  # not tried again after the 403
+    assert len([p for p in posts if p[0].startswith("S-")]) == 10
+    assert db.subscription("discord", "W1", "D-utc").active is False
+    assert "channel discord:W1:D-utc is gone" in caplog.text
+
+
+async def test_ambiguous_failure_is_retried_only_where_the_platform_deduplicates(seed_store, db_path):
+    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(minutes=1))
+    db = open_db(db_path)
+    subscribe(db, clock, {("discord", "D1"): "UTC", ("slack", "S1"): "UTC"})
+    posts: list = []
+    discord, slack = RecordingPoster(posts), RecordingPoster(posts, idempotent=False)
+    discord.failures["D1"] = [DeliveryError("timeout")]
+    slack.failures["S1"] = [DeliveryError("connection reset")]
+    report = await service(db, {"discord": discord, "slack": slack}, seed_store, clock).deliver_due()
+    assert (report.sent, report.failed) == (1, 1)
+    assert len(discord.attempts) == 2 and len(set(discord.attempts)) == 1  # same nonce key both times
+    assert len(slack.attempts) == 1
+    statuses = {d.status for d in db.deliveries()}
+    assert statuses == {"sent", "failed"}
+
+
+async def test_a_late_subscriber_gets_no_back_dated_posts(seed_store, db_path):
+    clock = FakeClock(START - dt.timedelta(days=1) + dt.timedelta(minutes=5))
+    db = open_db(db_path)
+    db.subscribe("slack", "W1", "late", "UTC", clock())  # after the 1-day reminder fell due
+    posts: list = []
+    await service(db, {"slack": RecordingPoster(posts)}, seed_store, clock).deliver_due()
+    assert posts == []
+
+
+async def test_a_past_event_schedules_nothing(seed_store, db_path):
+    clock = FakeClock(START + dt.timedelta(days=30))
+    db = open_db(db_path)
+    db.subscribe("slack", "W1", "C1", "UTC", START - dt.timedelta(days=60))
+    scheduler = ReminderScheduler(service(db, {"slack": RecordingPoster([])}, seed_store, clock))
+    assert scheduler.reschedule() == []
+
+
+async def test_apscheduler_fires_each_reminder_and_restarts_replace_jobs(seed_store, db_path):
+    # Simulated time one minute before the start, running 120x: the start reminder is 0.5 s away.
+    clock = AcceleratedClock(START - dt.timedelta(minutes=1), speed=120)
+    db = open_db(db_path)
+    db.subscribe("discord", "G1", "C1", "UTC", START - dt.timedelta(days=10))
+    posts: list = []
+    scheduler = ReminderScheduler(service(db, {"discord": RecordingPoster(posts)}, seed_store, clock),
+                                  wall_time=clock.real_time_of)
+    caught_up = await scheduler.start()
+    try:
+        assert caught_up.sent == 1  # "1 hour to go", due 59 simulated minutes ago: within the grace period
+        assert scheduler.job_ids() == ["beijing-parade-2025:start"]
+        scheduler.reschedule()
+        scheduler.reschedule()
+        assert scheduler.job_ids() == ["beijing-parade-2025:start"]  # replaced, not duplicated
+        for _ in range(200):
+            if len(posts) == 2:
+                break
+            await asyncio.sleep(0.025)
+        assert [title.split(":")[0] for _, title, _ in posts] == ["1 hour to go", "Starting now"]
+    finally:
+        scheduler.shutdown()
+
+
+def test_subscription_commands_in_a_conversation(seed_store, db_path, clock):
+    db = open_db(db_path)
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+
+    def say(text: str) -> Reply:
+        return bot.handle(Command(text=text, platform="slack", workspace="T1", channel="C9"))
+
+    assert "not subscribed" in say("/parade schedule").text
+    subscribed = say("/parade subscribe Europe/Paris")
+    assert subscribed.title == "Subscribed" and "Europe/Paris" in subscribed.text
+    assert "3 countdown posts to come" in subscribed.text  # 1 day and 1 hour before, and the start
+    schedule = say("/parade schedule")
+    assert [f.name for f in schedule.fields] == ["1 day before", "1 hour before", "Starting now"]
+    assert schedule.fields[2].value == "Wednesday 3 September 2025, 03:00 CEST (Europe/Paris)"
+    assert say("/parade subscribe Mars/Olympus").is_error
+    assert say("/parade unsubscribe").title == "Unsubscribed"
+    assert say("/parade unsubscribe").title == "Not subscribed"
+    assert db.subscription("slack", "T1", "C9").active is False
+    no_db = Chat(Dispatcher(seed_store, clock=clock)).say("/parade subscribe")
+    assert no_db.is_error and "database" in no_db.text
+
+
+def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_path, tmp_path, capsys):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = open_db(db_path)
+    channels = {("slack", f"S{n}"): "UTC" for n in range(20)} | {("discord", f"D{n}"): "UTC" for n in range(20)}
+    for (platform, channel), zone in channels.items():
+        db.subscribe(platform, "W1", channel, zone, START - dt.timedelta(days=10))
+    posts_file, go = tmp_path / "posts.txt", tmp_path / "go"
+    worker = Path(__file__).with_name("ledger_worker.py")
+    processes = [subprocess.Popen([sys.executable, str(worker), str(db_path), str(posts_file), f"proc-{n}", str(go)])
+                 for n in (1, 2)]
+    go.touch()
+    assert [p.wait(timeout=120) for p in processes] == [0, 0]
+
+    lines = posts_file.read_text().splitlines()
+    posts = [(line.split()[0], "", line.split()[1]) for line in lines]
+    figures = tally(posts, expected=len(channels) * len(PLAN_IDS))
+    owners = Counter(d.claimed_by for d in db.deliveries())
+    with capsys.disabled():
+        print(f"\ntwo processes, one SQLite file, 40 channels: {figures}, claims by process: {dict(owners)}")
+    assert figures == {"expected": 200, "sent": 200, "duplicates": 0, "lost": 0}
+    assert {d.status for d in db.deliveries()} == {"sent"}
