@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if mode in ("say", "ask"):  # one-shot answers need no database
         dispatcher = Dispatcher(store, default_timezone=timezone)
         text = args.text if mode == "say" else f"ask {args.question}"
-        reply = dispatcher.handle(Command(text=text, user_id="cli"))
+        reply = asyncio.run(dispatcher.handle(Command(text=text, user_id="cli")))
         as_json = mode == "ask" and args.json
         print(json.dumps(ask_json(reply), ensure_ascii=False) if as_json else render_text(reply))
         return EXIT_USAGE if reply.is_error else 0

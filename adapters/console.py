@@ -60,7 +60,7 @@ async def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, st
             continue
         command = Command(text=line, user_id="console", platform=CHANNEL.platform, workspace=CHANNEL.workspace,
                           channel=CHANNEL.channel)
-        stdout.write(render_text(dispatcher.handle(command)) + "\n\n")
+        stdout.write(render_text(await dispatcher.handle(command)) + "\n\n")
         stdout.flush()
 
 

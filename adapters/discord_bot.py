@@ -70,7 +70,7 @@ class ParadeCommands(app_commands.Group):
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
         )
-        reply = self.dispatcher.handle(command)
+        reply = await self.dispatcher.handle(command)
         await interaction.response.send_message(
             embed=render_embed(reply), ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
         )

@@ -121,7 +121,7 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
 
     async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()  # within Slack's 3 s deadline, before any other work
-        reply = dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
+        reply = await dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
                                           user_id=command.get("user_id", ""), platform="slack",
                                           workspace=command.get("team_id", ""),
                                           channel=command.get("channel_id", "")))

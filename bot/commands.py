@@ -1,4 +1,4 @@
-"""Chat commands, platform-free: `Dispatcher.handle(Command) -> Reply` is the core's one entry point.
+"""Chat commands, platform-free: `await Dispatcher.handle(Command) -> Reply` is the core's one entry point.
 
 Each command is a small handler taking a `Context`; the registry holds the handler with the
 description and argument the adapters show users (Discord options, Slack help, console help).
@@ -7,8 +7,9 @@ description and argument the adapters show users (Discord options, Slack help, c
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,7 +59,7 @@ class UsageError(Exception):
     """A mistake by the user; its message is shown to them as is."""
 
 
-Handler = Callable[[Context], Reply]
+Handler = Callable[[Context], Reply | Awaitable[Reply]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,7 @@ class Dispatcher:
         self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
         self.reminder_offsets = reminder_offsets
 
-    def handle(self, command: Command) -> Reply:
+    async def handle(self, command: Command) -> Reply:
         store = self.store
         name, _, argument = _strip_prefix(command.text).partition(" ")
         name = name.casefold() or "help"
@@ -100,7 +101,8 @@ class Dispatcher:
             zone = _zone(command.timezone or self.default_timezone or store.event.timezone)
             context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone, command=command,
                               subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets)
-            return spec.handler(context)
+            reply = spec.handler(context)
+            return await reply if inspect.isawaitable(reply) else reply
         except UsageError as exc:
             return error_reply(str(exc))
         except SQLAlchemyError:

@@ -1,6 +1,6 @@
-"""Fan-out of due reminders to subscribed channels, guarded by the delivery ledger.
+"""Fan-out of due reminders and news updates to subscribed channels, guarded by the delivery ledger.
 
-Per channel and reminder: claim the ledger row (only one process can), post, record the outcome.
+Per channel and post: claim the ledger row (only one process can), post, record the outcome.
 A post whose outcome is unknown is never sent again on Slack (at most once); on Discord it is retried
 promptly with the same nonce, which Discord de-duplicates.
 """
@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.persistence import Database, Subscription
 from bot.ports import ChannelGone, DeliveryError, Poster
-from bot.schedule import DEFAULT_OFFSETS, Reminder, reminder_plan, render_reminder
+from bot.reply import Reply
+from bot.schedule import (
+    DEFAULT_OFFSETS,
+    Reminder,
+    reminder_plan,
+    render_reminder,
+    render_update,
+    update_post_id,
+)
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -29,14 +37,14 @@ class FanOutReport:
     already_claimed: int = 0  # another process, or an earlier run, has this one
     failed: int = 0
     gone: int = 0
-    skipped_late: int = 0  # reminders missed by more than the grace period
+    skipped_late: int = 0  # reminders missed by more than the grace period, updates older than max age
 
 
 class ReminderService:
     def __init__(self, db: Database, posters: Mapping[str, Poster], store: Callable[[], FactStore], *,
                  clock: Clock, owner: str, offsets: tuple[str, ...] = DEFAULT_OFFSETS,
-                 grace: dt.timedelta = dt.timedelta(hours=1), concurrency: int = 8,
-                 idempotent_retries: int = 2) -> None:
+                 grace: dt.timedelta = dt.timedelta(hours=1), update_max_age: dt.timedelta = dt.timedelta(hours=24),
+                 concurrency: int = 8, idempotent_retries: int = 2) -> None:
         self.db = db
         self.posters = posters
         self.store = store  # read at each use, so a content reload is picked up
@@ -44,6 +52,7 @@ class ReminderService:
         self.owner = owner
         self.offsets = offsets
         self.grace = grace
+        self.update_max_age = update_max_age
         self.concurrency = concurrency
         self.idempotent_retries = idempotent_retries
         self._reported_late: set[str] = set()
@@ -52,56 +61,72 @@ class ReminderService:
         return reminder_plan(self.store().event, self.offsets)
 
     async def deliver_due(self) -> FanOutReport:
-        """Post every reminder that is due and within the grace period to every channel still owed it."""
+        """Post what is due (countdown reminders within the grace period, news updates not older than
+        their maximum age) to every channel still owed it."""
         report = FanOutReport()
         now = self.clock()
+        store = self.store()
         for reminder in self.plan():
             if reminder.due > now:
                 break
-            if now - reminder.due > self.grace:
-                report.skipped_late += 1
-                if reminder.id not in self._reported_late:
-                    self._reported_late.add(reminder.id)
-                    log.info("reminder %s was due %s, more than %s ago: skipped", reminder.id,
-                             reminder.due.isoformat(), self.grace)
+            if self._too_late(reminder.id, reminder.due, now, self.grace, report):
                 continue
-            await self._fan_out(reminder, report)
+            await self._fan_out(reminder.id, reminder.due, report,
+                                lambda zone, r=reminder: render_reminder(store, r, zone, self.clock()))
+        for update in sorted(store.event.updates, key=lambda u: u.published_at):
+            published = update.published_at.astimezone(dt.UTC)
+            post_id = update_post_id(store.event, update.id)
+            if published > now or self._too_late(post_id, published, now, self.update_max_age, report):
+                continue
+            await self._fan_out(post_id, published, report, lambda zone, u=update: render_update(store, u, zone))
         return report
 
-    async def _fan_out(self, reminder: Reminder, report: FanOutReport) -> None:
+    def _too_late(self, post_id: str, due: dt.datetime, now: dt.datetime, limit: dt.timedelta,
+                  report: FanOutReport) -> bool:
+        if now - due <= limit:
+            return False
+        report.skipped_late += 1
+        if post_id not in self._reported_late:
+            self._reported_late.add(post_id)
+            log.info("%s was due %s, more than %s ago: skipped", post_id, due.isoformat(), limit)
+        return True
+
+    async def _fan_out(self, post_id: str, due: dt.datetime, report: FanOutReport,
+                       render: Callable[[ZoneInfo], Reply]) -> None:
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
-        targets = [s for s in self.db.active_subscriptions(subscribed_by=reminder.due) if s.platform in self.posters]
+        targets = [s for s in self.db.active_subscriptions(subscribed_by=due) if s.platform in self.posters]
         limit = asyncio.Semaphore(self.concurrency)
 
         async def deliver(subscription: Subscription) -> None:
             async with limit:
-                await self._deliver(reminder, subscription, report)
+                await self._deliver(post_id, subscription, report, render)
 
         await asyncio.gather(*(deliver(s) for s in targets))
 
-    async def _deliver(self, reminder: Reminder, subscription: Subscription, report: FanOutReport) -> None:
-        if not self.db.claim(subscription.id, reminder.id, self.owner, self.clock()):
+    async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
+                       render: Callable[[ZoneInfo], Reply]) -> None:
+        if not self.db.claim(subscription.id, post_id, self.owner, self.clock()):
             report.already_claimed += 1
             return
         poster = self.posters[subscription.platform]
-        reply = render_reminder(self.store(), reminder, ZoneInfo(subscription.timezone), self.clock())
+        reply = render(ZoneInfo(subscription.timezone))
         attempts = 1 + (self.idempotent_retries if poster.idempotent else 0)
         error: DeliveryError | None = None
         for _ in range(attempts):
             try:
-                await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{reminder.id}")
+                await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}")
             except ChannelGone as exc:
                 self.db.mark_gone(subscription.id, str(exc))
-                self.db.finish(subscription.id, reminder.id, "gone", self.clock(), str(exc))
+                self.db.finish(subscription.id, post_id, "gone", self.clock(), str(exc))
                 log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, exc)
                 report.gone += 1
                 return
             except DeliveryError as exc:
                 error = exc
-                log.warning("posting %s to %s failed: %s", reminder.id, subscription.key, exc)
+                log.warning("posting %s to %s failed: %s", post_id, subscription.key, exc)
                 continue
-            self.db.finish(subscription.id, reminder.id, "sent", self.clock())
+            self.db.finish(subscription.id, post_id, "sent", self.clock())
             report.sent += 1
             return
-        self.db.finish(subscription.id, reminder.id, "failed", self.clock(), str(error))
+        self.db.finish(subscription.id, post_id, "failed", self.clock(), str(error))
         report.failed += 1

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.content import Event
+from bot.content import Event, NewsUpdate
 from bot.reply import Reply, ReplyField
 from bot.store import FactStore
 from bot.timefmt import format_moment, relative, span
@@ -75,3 +75,17 @@ def _of_the_day(store: FactStore, reminder: Reminder) -> tuple[str, str, tuple[s
         return None
     digest = int.from_bytes(hashlib.sha256(reminder.id.encode()).digest()[:8], "big")
     return pool[digest % len(pool)]
+
+
+def update_post_id(event: Event, update_id: str) -> str:
+    """The ledger id of a news update: by its id, so editing its text never re-posts it."""
+    return f"{event.id}:update:{update_id}"
+
+
+def render_update(store: FactStore, update: NewsUpdate, zone: ZoneInfo) -> Reply:
+    return Reply(
+        title=f"News: {update.title}",
+        text=update.text,
+        fields=(ReplyField("Published", format_moment(update.published_at, zone)),),
+        citations=store.citations(update.sources),
+    )

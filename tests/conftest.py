@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -53,7 +54,7 @@ class Chat:
         self.timezone = timezone
 
     def say(self, text: str) -> Reply:
-        return self.dispatcher.handle(Command(text=text, timezone=self.timezone, user_id="U-test"))
+        return asyncio.run(self.dispatcher.handle(Command(text=text, timezone=self.timezone, user_id="U-test")))
 
 
 @pytest.fixture

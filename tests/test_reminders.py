@@ -23,7 +23,10 @@ from bot.scheduler import ReminderScheduler
 START = PARADE_START_UTC
 PLAN_IDS = ["beijing-parade-2025:T-10080m", "beijing-parade-2025:T-4320m", "beijing-parade-2025:T-1440m",
             "beijing-parade-2025:T-60m", "beijing-parade-2025:start"]
-TITLES = ["7 days to go", "3 days to go", "1 day to go", "1 hour to go", "Starting now"]
+UPDATE_ID = "beijing-parade-2025:update:kim-confirmed"  # the seed's news update, published 28 August
+# Each channel's posts in order: the update falls between the 7-day and 3-day reminders.
+TITLES = ["7 days to go", "News", "3 days to go", "1 day to go", "1 hour to go", "Starting now"]
+POSTS_PER_CHANNEL = len(TITLES)
 
 
 class RecordingPoster:
@@ -101,8 +104,8 @@ async def test_whole_countdown_reaches_each_channel_once_in_order_in_its_timezon
     posters = {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts, idempotent=False)}
     await run_until([service(db, posters, seed_store, clock)], clock, START + dt.timedelta(hours=3))
 
-    figures = tally(posts, expected=len(CHANNELS) * len(PLAN_IDS))
-    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    figures = tally(posts, expected=len(CHANNELS) * POSTS_PER_CHANNEL)
+    assert figures == {"expected": 18, "sent": 18, "duplicates": 0, "lost": 0}
     for _, channel in CHANNELS:
         titles = [title for ch, title, _ in posts if ch == channel]
         assert [t.split(":")[0] for t in titles] == TITLES
@@ -127,8 +130,8 @@ async def test_restart_mid_countdown_neither_duplicates_nor_loses(seed_store, db
     report = await ReminderScheduler(second).start()
     assert report.sent == 3  # the missed reminder, once per channel, on start
     await run_until([second], clock, START + dt.timedelta(hours=2))
-    figures = tally(posts, expected=15)
-    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    figures = tally(posts, expected=18)
+    assert figures == {"expected": 18, "sent": 18, "duplicates": 0, "lost": 0}
     with capsys.disabled():
         print(f"\nrestart mid-countdown: {figures}")
 
@@ -140,7 +143,7 @@ async def test_reminders_missed_beyond_the_grace_period_are_skipped_and_logged(s
     posts: list = []
     with caplog.at_level(logging.INFO):
         report = await service(db, {"slack": RecordingPoster(posts)}, seed_store, clock).deliver_due()
-    assert posts == [] and report.skipped_late == 3
+    assert posts == [] and report.skipped_late == 4  # 7d, 3d, 1d reminders and the 4-day-old update
     expected = "beijing-parade-2025:T-1440m was due 2025-09-02T01:00:00+00:00, more than 1:00:00 ago: skipped"
     assert expected in caplog.text
 
@@ -152,10 +155,10 @@ async def test_two_instances_on_one_database_post_each_reminder_once(seed_store,
     instances = [service(open_db(db_path), {"discord": RecordingPoster(posts), "slack": RecordingPoster(posts)},
                          seed_store, clock, owner=f"instance-{n}") for n in (1, 2)]
     await run_until(instances, clock, START + dt.timedelta(hours=2))
-    figures = tally(posts, expected=15)
-    assert figures == {"expected": 15, "sent": 15, "duplicates": 0, "lost": 0}
+    figures = tally(posts, expected=18)
+    assert figures == {"expected": 18, "sent": 18, "duplicates": 0, "lost": 0}
     owners = Counter(d.claimed_by for d in open_db(db_path).deliveries())
-    assert sum(owners.values()) == 15
+    assert sum(owners.values()) == 18
     with capsys.disabled():
         print(f"\ntwo instances, one database: {figures}, claims by instance: {dict(owners)}")
 
@@ -192,7 +195,7 @@ async def test_a_channel_that_is_gone_is_marked_inactive_and_others_carry_on(see
                     clock, START + dt.timedelta(hours=1))
     assert [ch for ch, _, _ in posts].count("D-utc") == 0
     assert len(discord.attempts) == 1  # not tried again after the 403
-    assert len([p for p in posts if p[0].startswith("S-")]) == 10
+    assert len([p for p in posts if p[0].startswith("S-")]) == 2 * POSTS_PER_CHANNEL
     assert db.subscription("discord", "W1", "D-utc").active is False
     assert "channel discord:W1:D-utc is gone" in caplog.text
 
@@ -259,7 +262,7 @@ def test_subscription_commands_in_a_conversation(seed_store, db_path, clock):
     bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
 
     def say(text: str) -> Reply:
-        return bot.handle(Command(text=text, platform="slack", workspace="T1", channel="C9"))
+        return asyncio.run(bot.handle(Command(text=text, platform="slack", workspace="T1", channel="C9")))
 
     assert "not subscribed" in say("/parade schedule").text
     subscribed = say("/parade subscribe Europe/Paris")
@@ -294,9 +297,9 @@ def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_pa
 
     lines = posts_file.read_text().splitlines()
     posts = [(line.split()[0], "", line.split()[1]) for line in lines]
-    figures = tally(posts, expected=len(channels) * len(PLAN_IDS))
+    figures = tally(posts, expected=len(channels) * POSTS_PER_CHANNEL)
     owners = Counter(d.claimed_by for d in db.deliveries())
     with capsys.disabled():
         print(f"\ntwo processes, one SQLite file, 40 channels: {figures}, claims by process: {dict(owners)}")
-    assert figures == {"expected": 200, "sent": 200, "duplicates": 0, "lost": 0}
+    assert figures == {"expected": 240, "sent": 240, "duplicates": 0, "lost": 0}
     assert {d.status for d in db.deliveries()} == {"sent"}
