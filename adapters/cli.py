@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,7 @@ from bot.delivery import ReminderService
 from bot.loading import ContentError, load_event
 from bot.persistence import Database, DatabaseError
 from bot.ports import Poster
+from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
 from bot.reply import Reply
 from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
@@ -112,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class Bot:
-    """A running bot's parts besides the adapter: the dispatcher, its database, and the reminders."""
+    """A running bot's parts besides the adapter: the dispatcher, its database, reminders and reloads."""
 
     def __init__(self, dispatcher: Dispatcher, settings: Settings,
                  wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
@@ -120,19 +122,36 @@ class Bot:
         self.settings = settings
         self.wall_time = wall_time
 
-    async def start_reminders(self, posters: Mapping[str, Poster]) -> ReminderScheduler | None:
+    @contextlib.asynccontextmanager
+    async def running(self, posters: Mapping[str, Poster]) -> AsyncIterator[None]:
+        """Reminders and news alerts through `posters`; reload by command, SIGHUP and (optionally) watcher."""
         db = self.dispatcher.subscriptions
-        if db is None:
-            return None
-        service = ReminderService(
-            db, posters, lambda: self.dispatcher.store, clock=self.dispatcher.clock,
-            owner=f"{socket.gethostname()}:{os.getpid()}", offsets=self.settings.reminders.offsets,
-            grace=self.settings.reminders.grace_period,
-        )
-        scheduler = ReminderScheduler(service, wall_time=self.wall_time)
-        report = await scheduler.start()
-        log.info("reminders scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
-        return scheduler
+        reloader = ContentReloader(self.dispatcher, Path(self.settings.content), db, clock=self.dispatcher.clock)
+        self.dispatcher.reloader = reloader
+        scheduler = None
+        if db is not None:
+            service = ReminderService(
+                db, posters, lambda: self.dispatcher.store, clock=self.dispatcher.clock,
+                owner=f"{socket.gethostname()}:{os.getpid()}", offsets=self.settings.reminders.offsets,
+                grace=self.settings.reminders.grace_period, update_max_age=self.settings.alerts.max_age_period,
+            )
+            scheduler = ReminderScheduler(service, wall_time=self.wall_time)
+            report = await scheduler.start()
+            log.info("reminders scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
+            reloader.on_reloaded.append(scheduler.content_reloaded)
+        with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
+            reload_on_sighup(reloader)
+        stop_watching = asyncio.Event()
+        watcher = (asyncio.create_task(watch_and_reload(reloader, stop_watching))
+                   if self.settings.reload.watch else None)
+        try:
+            yield
+        finally:
+            stop_watching.set()
+            if watcher is not None:
+                await watcher
+            if scheduler is not None:
+                scheduler.shutdown()
 
 
 def open_database(url: str) -> Database | None:
@@ -202,12 +221,8 @@ def ask_json(reply: Reply) -> dict[str, object]:
 
 
 async def _console(bot: Bot) -> None:
-    scheduler = await bot.start_reminders({"console": ConsolePoster()})
-    try:
-        await run_console(bot.dispatcher)
-    finally:
-        if scheduler:
-            scheduler.shutdown()
+    async with bot.running({"console": ConsolePoster()}):
+        await run_console(bot.dispatcher, is_admin=True)  # the person at the terminal runs the bot
 
 
 def _run_discord(bot: Bot, timezone: str | None, *, sync: bool) -> int:
@@ -219,17 +234,14 @@ def _run_discord(bot: Bot, timezone: str | None, *, sync: bool) -> int:
     if not token:
         return _fail("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
     logging.getLogger().setLevel(logging.INFO)
-    client = ParadeClient(bot.dispatcher, guild_id=bot.settings.discord.guild_id, sync=sync, timezone=timezone)
+    client = ParadeClient(bot.dispatcher, guild_id=bot.settings.discord.guild_id, sync=sync, timezone=timezone,
+                          admin_ids=bot.settings.admins.discord)
 
     async def serve() -> None:
         async with client:
             await client.login(token)
-            scheduler = await bot.start_reminders({"discord": DiscordPoster(client)})
-            try:
+            async with bot.running({"discord": DiscordPoster(client)}):
                 await client.connect()
-            finally:
-                if scheduler:
-                    scheduler.shutdown()
 
     try:
         asyncio.run(serve())
@@ -262,7 +274,8 @@ def _run_slack(bot: Bot, timezone: str | None) -> int:
     client = slack_client(env["SLACK_BOT_TOKEN"])
     app = build_app(bot.dispatcher, client=client,
                     signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
-                    in_channel=bot.settings.slack.in_channel, timezone=timezone)
+                    in_channel=bot.settings.slack.in_channel, timezone=timezone,
+                    admin_ids=bot.settings.admins.slack)
     try:
         asyncio.run(_serve_slack(bot, app, client, env["SLACK_APP_TOKEN"] or None, int(port)))
     except SlackApiError as exc:
@@ -278,8 +291,7 @@ async def _serve_slack(bot: Bot, app: Any, client: Any, app_token: str | None, p
     from adapters.slack_app import SlackPoster, web_app
 
     await client.auth_test()  # a rejected bot token fails here, before anything is served
-    scheduler = await bot.start_reminders({"slack": SlackPoster(client)})
-    try:
+    async with bot.running({"slack": SlackPoster(client)}):
         if app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -291,9 +303,6 @@ async def _serve_slack(bot: Bot, app: Any, client: Any, app_token: str | None, p
         await web.TCPSite(runner, bot.settings.slack.host, port).start()
         log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", bot.settings.slack.host, port)
         await asyncio.Event().wait()
-    finally:
-        if scheduler:
-            scheduler.shutdown()
 
 
 def run() -> NoReturn:

@@ -41,7 +41,8 @@ class ConsolePoster:
         self.stdout.flush()
 
 
-async def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+async def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                      is_admin: bool = False) -> None:
     """Answer commands line by line until EOF, `quit` or Ctrl-C, while scheduled posts keep arriving."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -58,8 +59,8 @@ async def run_console(dispatcher: Dispatcher, *, stdin: TextIO | None = None, st
             break
         if not line.strip():
             continue
-        command = Command(text=line, user_id="console", platform=CHANNEL.platform, workspace=CHANNEL.workspace,
-                          channel=CHANNEL.channel)
+        command = Command(text=line, user_id="console", is_admin=is_admin, platform=CHANNEL.platform,
+                          workspace=CHANNEL.workspace, channel=CHANNEL.channel)
         stdout.write(render_text(await dispatcher.handle(command)) + "\n\n")
         stdout.flush()
 

@@ -56,16 +56,23 @@ def render_embed(reply: Reply) -> discord.Embed:
 class ParadeCommands(app_commands.Group):
     """`/parade <subcommand>`: mirrors the core commands, with typed options and autocomplete."""
 
-    def __init__(self, dispatcher: Dispatcher, *, timezone: str | None = None) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, timezone: str | None = None,
+                 admin_ids: frozenset[str] = frozenset()) -> None:
         super().__init__(name="parade", description="Facts, quotes and countdown for the event")
         self.dispatcher = dispatcher
         self.timezone = timezone
+        self.admin_ids = admin_ids
+
+    def is_admin(self, interaction: discord.Interaction) -> bool:
+        """Members with Manage Server, or user ids listed in the settings."""
+        return interaction.permissions.manage_guild or str(interaction.user.id) in self.admin_ids
 
     async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None) -> None:
         command = Command(
             text=f"{name} {argument or ''}".strip(),
             timezone=self.timezone,
             user_id=str(interaction.user.id),
+            is_admin=self.is_admin(interaction),
             platform="discord",
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
@@ -136,6 +143,10 @@ class ParadeCommands(app_commands.Group):
     async def schedule(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, "schedule")
 
+    @app_commands.command(description=COMMANDS["reload"].description)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await self.answer(interaction, "reload")
+
     @subscribe.autocomplete("timezone")
     async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return _choices(((zone, zone) for zone in _timezones()), current)
@@ -178,12 +189,12 @@ class ParadeClient(discord.Client):
     """A Discord client serving `/parade`. Needs no privileged intents: slash commands carry their text."""
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
-                 timezone: str | None = None) -> None:
+                 timezone: str | None = None, admin_ids: frozenset[str] = frozenset()) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(ParadeCommands(dispatcher, timezone=timezone))
+        self.tree.add_command(ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids))
         self.tree.on_error = self._on_command_error
 
     async def setup_hook(self) -> None:

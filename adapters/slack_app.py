@@ -113,7 +113,8 @@ class ReplayGuard:
 
 
 def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret: str | None,
-              in_channel: bool = True, timezone: str | None = None) -> AsyncApp:
+              in_channel: bool = True, timezone: str | None = None,
+              admin_ids: frozenset[str] = frozenset()) -> AsyncApp:
     """The bolt app. `signing_secret` None means Socket Mode, where Slack does not sign requests."""
     app = AsyncApp(client=client, signing_secret=signing_secret,
                    request_verification_enabled=signing_secret is not None)
@@ -123,6 +124,7 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
         await ack()  # within Slack's 3 s deadline, before any other work
         reply = await dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
                                           user_id=command.get("user_id", ""), platform="slack",
+                                          is_admin=command.get("user_id") in admin_ids,
                                           workspace=command.get("team_id", ""),
                                           channel=command.get("channel_id", "")))
         visible = in_channel and not reply.ephemeral

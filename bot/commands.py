@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, system_clock
 from bot.persistence import Database
+from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import Entry, FactStore
@@ -53,6 +54,7 @@ class Context:
     command: Command
     subscriptions: Database | None
     reminder_offsets: tuple[str, ...]
+    reloader: ContentReloader | None
 
 
 class UsageError(Exception):
@@ -89,6 +91,7 @@ class Dispatcher:
         self.default_timezone = default_timezone
         self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
         self.reminder_offsets = reminder_offsets
+        self.reloader: ContentReloader | None = None  # set by the runtime that can reload
 
     async def handle(self, command: Command) -> Reply:
         store = self.store
@@ -100,7 +103,8 @@ class Dispatcher:
         try:
             zone = _zone(command.timezone or self.default_timezone or store.event.timezone)
             context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone, command=command,
-                              subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets)
+                              subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets,
+                              reloader=self.reloader)
             reply = spec.handler(context)
             return await reply if inspect.isawaitable(reply) else reply
         except UsageError as exc:
@@ -403,6 +407,20 @@ def cmd_schedule(ctx: Context) -> Reply:
     return Reply(title="Schedule", text=f"Next posts in this channel (times in {zone}):", fields=tuple(fields))
 
 
+async def cmd_reload(ctx: Context) -> Reply:
+    c = ctx.command
+    if not c.is_admin:
+        log.warning("refused /parade reload for user %s on %s:%s: not an admin", c.user_id, c.platform, c.workspace)
+        return Reply(title="Not allowed", text="Only admins can reload the content.", ephemeral=True, is_error=True)
+    if ctx.reloader is None:
+        raise UsageError("Reloading needs the running bot (console, Discord or Slack).")
+    outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}")
+    if outcome.diff is None:
+        return error_reply(f"Reload refused; the previous content is still live. {outcome.error}")
+    return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.dispatcher.store.event.name}.",
+                 fields=tuple(ReplyField(name, text) for name, text in outcome.diff.lines()), ephemeral=True)
+
+
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
@@ -426,5 +444,7 @@ COMMANDS: dict[str, CommandSpec] = {
                     cmd_subscribe, Argument("timezone", "IANA timezone for post times (optional)")),
         CommandSpec("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", cmd_unsubscribe),
         CommandSpec("schedule", "The next posts due in this channel.", "/parade schedule", cmd_schedule),
+        CommandSpec("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
+                    cmd_reload),
     )
 }

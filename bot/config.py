@@ -62,6 +62,44 @@ class ReminderSettings(BaseModel):
         return parse_offset(self.grace)
 
 
+class AdminSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # User ids allowed admin commands (/parade reload). On Discord, members with the Manage Server
+    # permission are admins too.
+    discord: frozenset[str] = frozenset()
+    slack: frozenset[str] = frozenset()
+
+    @field_validator("discord", "slack", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: object) -> object:
+        return [str(v) for v in value] if isinstance(value, list | tuple | set) else value
+
+
+class ReloadSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Reload the content whenever its file changes on disk.
+    watch: bool = False
+
+
+class AlertSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # News updates older than this (by their published_at) are not posted.
+    max_age: str = "24h"
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, value: str) -> str:
+        parse_offset(value)
+        return value
+
+    @property
+    def max_age_period(self) -> dt.timedelta:
+        return parse_offset(self.max_age)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,6 +120,9 @@ class Settings(BaseModel):
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     reminders: ReminderSettings = ReminderSettings()
+    alerts: AlertSettings = AlertSettings()
+    admins: AdminSettings = AdminSettings()
+    reload: ReloadSettings = ReloadSettings()
     # Where the SQLite database lives by default.
     data_dir: Path = Field(default=PROJECT_ROOT / "data")
     # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.

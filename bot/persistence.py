@@ -87,6 +87,25 @@ class DeliveryRow(Base):
     detail: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
+class ReloadAuditRow(Base):
+    __tablename__ = "content_reloads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    hash_before: Mapped[str] = mapped_column(String(64))
+    hash_after: Mapped[str | None] = mapped_column(String(64))  # None: refused, nothing changed
+    summary: Mapped[str] = mapped_column(String(2000))
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadAudit:
+    actor: str
+    at: dt.datetime
+    hash_before: str
+    hash_after: str | None
+    summary: str
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
@@ -240,6 +259,18 @@ class Database:
         with Session(self.engine) as session:
             query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
             return set(session.scalars(query))
+
+    # Content reload audit ---------------------------------------------------------------------
+
+    def record_reload(self, audit: ReloadAudit) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.add(ReloadAuditRow(actor=audit.actor[:128], at=audit.at, hash_before=audit.hash_before,
+                                       hash_after=audit.hash_after, summary=audit.summary[:2000]))
+
+    def reload_audit(self) -> list[ReloadAudit]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(ReloadAuditRow).order_by(ReloadAuditRow.id))
+            return [ReloadAudit(r.actor, r.at, r.hash_before, r.hash_after, r.summary) for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()

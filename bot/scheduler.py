@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.delivery import FanOutReport, ReminderService
+from bot.reload import ContentDiff
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,12 @@ class ReminderScheduler:
                 misfire_grace_time=max(int(self.service.grace.total_seconds()), 1),
             )
         return sorted(wanted)
+
+    async def content_reloaded(self, diff: ContentDiff) -> None:
+        """After a reload: move the jobs to the new plan and post news updates that are now due."""
+        jobs = self.reschedule()
+        report = await self.service.deliver_due()
+        log.info("after reload: jobs %s; posted %s", jobs, report)
 
     async def _fire(self) -> None:
         report = await self.service.deliver_due()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_STEM = snowballstemmer.stemmer("english")
+# Snowball stemmers keep state while stemming: one per thread, since reloads index off the event loop.
+_stemmers = threading.local()
 
 # Function words and question scaffolding. "when", "where" and "why" stay: they carry intent.
 STOPWORDS = frozenset(
@@ -40,7 +42,14 @@ CONFIDENCE = 0.45  # share of the query's IDF mass the best hit must cover
 
 def terms(text: str) -> list[str]:
     words = [w.removesuffix("'s") for w in _WORD.findall(text.casefold())]
-    return _STEM.stemWords([w for w in words if w not in STOPWORDS])
+    return _stemmer().stemWords([w for w in words if w not in STOPWORDS])
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,7 @@ async def client(fake_discord, bot):
     await client.close()
 
 
-def interaction(subcommand: str, kind: int = 2, **options: str | tuple[str, bool]) -> dict:
+def interaction(subcommand: str, kind: int = 2, permissions: str = "0", **options: str | tuple[str, bool]) -> dict:
     """An INTERACTION_CREATE payload as the gateway delivers it, in a guild channel."""
     opts = []
     for name, value in options.items():
@@ -78,7 +78,7 @@ def interaction(subcommand: str, kind: int = 2, **options: str | tuple[str, bool
         "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "news", "position": 0,
                     "permission_overwrites": [], "nsfw": False, "parent_id": None},
         "member": {"user": _user(USER_ID, "reader"), "roles": [], "joined_at": "2025-01-01T00:00:00+00:00",
-                   "deaf": False, "mute": False, "flags": 0, "permissions": "0"},
+                   "deaf": False, "mute": False, "flags": 0, "permissions": permissions},
         "data": {"id": "777", "name": "parade", "type": 1,
                  "options": [{"type": 1, "name": subcommand, "options": opts}]},
         "entitlements": [], "authorizing_integration_owners": {}, "context": 0,
@@ -236,3 +236,26 @@ async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store,
         await client.close()
     subscription = db.subscription("discord", str(GUILD_ID), str(CHANNEL_ID))
     assert subscription.active and subscription.timezone == "Asia/Tokyo"
+
+
+async def test_reload_needs_manage_server_or_a_listed_admin(fake_discord, seed_store, clock, tmp_path, caplog):
+    from conftest import SEED
+
+    from bot.commands import Dispatcher
+    from bot.reload import ContentReloader
+
+    content = tmp_path / "event.yaml"
+    content.write_text(SEED.read_text())
+    dispatcher = Dispatcher(seed_store, clock=clock)
+    dispatcher.reloader = ContentReloader(dispatcher, content)
+    client = ParadeClient(dispatcher, admin_ids=frozenset({"424242"}))
+    await client.login(GOOD_TOKEN)
+    try:
+        refused = (await run_interaction(client, fake_discord, interaction("reload")))["data"]
+        manage_server = interaction("reload", permissions=str(discord.Permissions(manage_guild=True).value))
+        allowed = (await run_interaction(client, fake_discord, manage_server))["data"]
+    finally:
+        await client.close()
+    assert refused["flags"] & 64 and refused["embeds"][0]["title"] == "Not allowed"
+    assert f"refused /parade reload for user {USER_ID} on discord:{GUILD_ID}" in caplog.text
+    assert allowed["flags"] & 64 and allowed["embeds"][0]["title"] == "Content reloaded"

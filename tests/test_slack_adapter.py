@@ -263,3 +263,35 @@ async def test_subscribe_is_kept_per_team_and_channel(fake_slack, seed_store, cl
     finally:
         await runner.cleanup()
     assert db.subscription("slack", "T1", "C1").timezone == "America/Chicago"
+
+
+async def test_reload_is_for_listed_admins_only(fake_slack, seed_store, clock, tmp_path):
+    from conftest import SEED
+
+    from bot.commands import Dispatcher
+    from bot.reload import ContentReloader
+
+    content = tmp_path / "event.yaml"
+    content.write_text(SEED.read_text())
+    dispatcher = Dispatcher(seed_store, clock=clock)
+    dispatcher.reloader = ContentReloader(dispatcher, content)
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    app = build_app(dispatcher, client=client, signing_secret=SECRET, admin_ids=frozenset({"U-ADMIN"}))
+    runner = web.AppRunner(web_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with aiohttp.ClientSession() as session:
+            server = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
+            refused = await server.answer("reload")  # sent by U1, not an admin
+            body = urlencode({"command": "/parade", "text": "reload", "user_id": "U-ADMIN", "channel_id": "C1",
+                              "team_id": "T1", "response_url": f"{fake_slack.url}/response/admin"})
+            assert (await server.command("", body=body))[:2] == (200, "")
+            [allowed] = await fake_slack.wait_for("POST", "^/response/admin$")
+    finally:
+        await runner.cleanup()
+    assert refused["response_type"] == "ephemeral" and refused["blocks"][0]["text"]["text"] == "Not allowed"
+    assert allowed.json["response_type"] == "ephemeral"
+    assert allowed.json["blocks"][0]["text"]["text"] == "Content reloaded"

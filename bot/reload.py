@@ -1,0 +1,180 @@
+"""Content reload at runtime: validate the whole new file first, then swap the fact store in one step.
+
+A command holds one store from start to finish, so during a reload it sees the old content or the new,
+never a mix. A bad file changes nothing: the old content stays live and the admin is told why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from bot.clock import Clock, system_clock
+from bot.content import Event
+from bot.loading import ContentError, parse_event
+from bot.persistence import Database, ReloadAudit
+from bot.store import FactStore
+
+log = logging.getLogger(__name__)
+
+OnReloaded = Callable[["ContentDiff"], Awaitable[None]]
+
+
+class StoreHolder(Protocol):
+    store: FactStore
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def describe(self) -> str:
+        parts = [f"{label} {len(ids)} ({', '.join(ids[:5])}{', …' if len(ids) > 5 else ''})"
+                 for label, ids in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+                 if ids]
+        return "; ".join(parts) or "no change"
+
+
+def _compare(old: Iterable[BaseModel], new: Iterable[BaseModel]) -> Change:
+    before = {item.id: item for item in old}  # type: ignore[attr-defined]
+    after = {item.id: item for item in new}  # type: ignore[attr-defined]
+    return Change(
+        added=tuple(i for i in after if i not in before),
+        changed=tuple(i for i in after if i in before and after[i] != before[i]),
+        removed=tuple(i for i in before if i not in after),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContentDiff:
+    facts: Change
+    quotes: Change
+    updates: Change
+    start_before: dt.datetime
+    start_after: dt.datetime
+
+    @classmethod
+    def between(cls, old: Event, new: Event) -> ContentDiff:
+        return cls(_compare(old.facts, new.facts), _compare(old.quotes, new.quotes),
+                   _compare(old.updates, new.updates), old.start, new.start)
+
+    @property
+    def time_changed(self) -> bool:
+        return self.start_before != self.start_after
+
+    def lines(self) -> list[tuple[str, str]]:
+        rows = [("Facts", self.facts.describe()), ("Quotes", self.quotes.describe()),
+                ("News updates", self.updates.describe())]
+        if self.time_changed:
+            rows.append(("Event time", f"{self.start_before.isoformat()} -> {self.start_after.isoformat()}"
+                                       " (reminders rescheduled; posts already sent are not repeated)"))
+        return rows
+
+    def summary(self) -> str:
+        return "; ".join(f"{name}: {text}" for name, text in self.lines())
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    ok: bool
+    diff: ContentDiff | None = None
+    error: ContentError | None = None
+    hash_before: str = ""
+    hash_after: str | None = None
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class ContentReloader:
+    """Reloads the content file behind a dispatcher. One reload at a time; commands never wait for it."""
+
+    dispatcher: StoreHolder
+    path: Path
+    db: Database | None = None
+    clock: Clock = system_clock
+    on_reloaded: list[OnReloaded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = asyncio.Lock()
+        try:
+            self._hash = content_hash(self.path.read_text(encoding="utf-8"))
+        except OSError:
+            self._hash = ""
+
+    async def reload(self, actor: str) -> ReloadOutcome:
+        async with self._lock:
+            try:
+                # Parsing and indexing are the slow part: off the event loop, so answers keep flowing.
+                text, store = await asyncio.to_thread(self._build)
+            except ContentError as exc:
+                log.error("reload by %s refused, old content stays live: %s", actor, exc)
+                self._audit(actor, None, f"refused: {exc}")
+                return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
+            old = self.dispatcher.store
+            diff = ContentDiff.between(old.event, store.event)
+            self.dispatcher.store = store  # the swap: one reference assignment
+            before, self._hash = self._hash, content_hash(text)
+            log.info("content reloaded by %s: %s", actor, diff.summary())
+            self._audit(actor, self._hash, diff.summary(), before)
+            for callback in self.on_reloaded:
+                try:
+                    await callback(diff)
+                except Exception:
+                    log.exception("after-reload step %r failed; the new content is live", callback)
+            return ReloadOutcome(ok=True, diff=diff, hash_before=before, hash_after=self._hash)
+
+    def _build(self) -> tuple[str, FactStore]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ContentError(str(self.path), f"cannot read the file ({exc.__class__.__name__})") from None
+        return text, FactStore(parse_event(text, origin=str(self.path)))
+
+    def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.record_reload(ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary))
+        except Exception:
+            log.exception("could not write the reload audit record")
+
+
+def reload_on_sighup(reloader: ContentReloader) -> None:
+    """`kill -HUP <pid>` reloads the content (Unix)."""
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[ReloadOutcome]] = set()
+
+    def on_signal() -> None:
+        task = loop.create_task(reloader.reload("SIGHUP"))
+        pending.add(task)  # keep a reference until it is done
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_signal)
+
+
+async def watch_and_reload(reloader: ContentReloader, stop: asyncio.Event | None = None,
+                           debounce_ms: int = 500) -> None:
+    """Reload whenever the content file changes on disk (`reload.watch: true`)."""
+    from watchfiles import awatch
+
+    # Watch the folder, not the file: editors often save by replacing the file.
+    async for changes in awatch(reloader.path.parent, stop_event=stop, debounce=debounce_ms):
+        if any(Path(changed).resolve() == reloader.path.resolve() for _, changed in changes):
+            await reloader.reload("file watcher")
