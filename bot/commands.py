@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, system_clock
+from bot.content import Fact, Quote
 from bot.persistence import Database
 from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 Completion = Literal["topic", "person", "speaker"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +145,13 @@ def _unknown_command(name: str) -> str:
 # Helpers shared by handlers -----------------------------------------------------------------
 
 
-def _capped(items: list[ReplyField], what: str, hint: str) -> tuple[ReplyField, ...]:
+def _capped(items: Sequence[T], render: Callable[[int, T], ReplyField], what: str, hint: str
+            ) -> tuple[ReplyField, ...]:
+    """Fields for at most MAX_ITEMS items, the last saying how many more; only shown items are rendered."""
     if len(items) <= MAX_ITEMS:
-        return tuple(items)
-    more = len(items) - MAX_ITEMS + 1
-    return (*items[: MAX_ITEMS - 1], ReplyField("More", f"…and {more} more {what}. {hint}"))
+        return tuple(render(i, item) for i, item in enumerate(items, 1))
+    shown = tuple(render(i, item) for i, item in enumerate(items[: MAX_ITEMS - 1], 1))
+    return (*shown, ReplyField("More", f"…and {len(items) - len(shown)} more {what}. {hint}"))
 
 
 def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
@@ -248,13 +252,17 @@ def _person(ctx: Context) -> Reply:
         raise UsageError(f"I have nothing on {ctx.argument!r}. People I know: {names}.")
     facts = store.facts_about(person.id)
     quotes = store.quotes_by(person.id)
-    items = [ReplyField(f.id, _tagged(f.text, f.sources, f.differs)) for f in facts]
-    items += [ReplyField(f"Quote: {q.id}", _tagged(q.text, q.sources)) for q in quotes]
+    items: list[Fact | Quote] = [*facts, *quotes]
+
+    def render(_: int, item: Fact | Quote) -> ReplyField:
+        name = item.id if isinstance(item, Fact) else f"Quote: {item.id}"
+        return ReplyField(name, _tagged(item.text, item.sources, item.differs))
+
     role = f"{person.role}" + (f", {person.country}" if person.country else "")
     return Reply(
         title=person.name,
         text=role,
-        fields=_capped(items, "items", f"Try `/parade ask {person.name}`."),
+        fields=_capped(items, render, "items", f"Try `/parade ask {person.name}`."),
         citations=store.citations([*person.sources, *(s for f in facts for s in f.sources),
                                     *(s for q in quotes for s in q.sources)]),
         fact_ids=tuple(f.id for f in facts),
@@ -264,18 +272,18 @@ def _person(ctx: Context) -> Reply:
 def cmd_facts(ctx: Context) -> Reply:
     store = ctx.store
     if not ctx.argument:
-        fields = [ReplyField(t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)")
-                  for t in store.topics.values()]
-        return Reply(title="Topics", text="Pick a topic:", fields=_capped(fields, "topics", ""), ephemeral=True)
+        fields = _capped(tuple(store.topics.values()), lambda _, t: ReplyField(
+            t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)"), "topics", "")
+        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True)
     topic = store.find_topic(ctx.argument)
     if topic is None:
         known = ", ".join(store.topics)
         raise UsageError(f"No topic like {ctx.argument!r}. Topics: {known}.")
     facts = store.facts_on(topic.id)
-    fields = [ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)) for i, f in enumerate(facts, 1)]
     return Reply(
         title=f"Facts: {topic.title}",
-        fields=_capped(fields, "facts", "Try `/parade ask` with a question."),
+        fields=_capped(facts, lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
+                       "facts", "Try `/parade ask` with a question."),
         citations=store.citations(s for f in facts for s in f.sources),
         fact_ids=tuple(f.id for f in facts),
     )
@@ -291,14 +299,15 @@ def cmd_quote(ctx: Context) -> Reply:
         quotes = store.quotes_by(person.id)
     else:
         quotes = tuple(store.quotes.values())
-    fields = []
-    for q in quotes:
+
+    def render(_: int, q: Quote) -> ReplyField:
         speaker = store.people[q.speaker]
         heading = f"{speaker.name}, {speaker.role}" + (f" ({q.context})" if q.context else "")
-        fields.append(ReplyField(heading, _tagged(q.text, q.sources, q.differs)))
+        return ReplyField(heading, _tagged(q.text, q.sources, q.differs))
+
     return Reply(
         title="Quotes",
-        fields=_capped(fields, "quotes", "Name a speaker: `/parade quote Easley`."),
+        fields=_capped(quotes, render, "quotes", "Name a speaker: `/parade quote Easley`."),
         citations=store.citations(s for q in quotes for s in q.sources),
         fact_ids=tuple(f"quote:{q.id}" for q in quotes),
     )
@@ -307,10 +316,9 @@ def cmd_quote(ctx: Context) -> Reply:
 def cmd_timeline(ctx: Context) -> Reply:
     store = ctx.store
     entries = sorted(store.event.timeline, key=lambda t: t.date)
-    fields = [ReplyField(t.date, _tagged(t.text, t.sources)) for t in entries]
     return Reply(
         title=f"Timeline: {store.event.name}",
-        fields=_capped(fields, "entries", ""),
+        fields=_capped(entries, lambda _, t: ReplyField(t.date, _tagged(t.text, t.sources)), "entries", ""),
         citations=store.citations(s for t in entries for s in t.sources),
         fact_ids=tuple(f"timeline:{t.id}" for t in entries),
     )

@@ -13,6 +13,10 @@ from pydantic import ValidationError
 
 from bot.content import Event, Loc, reference_problems
 
+# libyaml's implementation of the safe loader where PyYAML was built with it (about 10x faster on
+# large files); it builds plain data only, exactly like yaml.safe_load.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class ContentError(Exception):
     """A content file that cannot be served, with where and why."""
@@ -37,7 +41,7 @@ def load_event(path: str | Path) -> Event:
 
 def parse_event(text: str, *, origin: str = "<content>") -> Event:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)  # safe: see SafeLoader above
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
