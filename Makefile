@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/parade-bot
@@ -11,6 +11,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Measures this machine (about 5 minutes) and writes bench/RESULTS.md.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -6,9 +6,11 @@ No message this bot sends can ping anyone: `AllowedMentions.none()` on the clien
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import logging
+import time
 import zoneinfo
 from collections.abc import Iterable
 
@@ -28,6 +30,8 @@ NO_MENTIONS = discord.AllowedMentions.none()
 TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
 FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
+# Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
+GLOBAL_RATE = 48.0
 
 
 def render_embed(reply: Reply) -> discord.Embed:
@@ -219,16 +223,36 @@ class ParadeClient(discord.Client):
             await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
+class GlobalPacer:
+    """At most `rate` requests a second, spread evenly. discord.py learns per-route buckets from headers
+    but only meets the global limit (50/s) by getting 429s; a fan-out paced below it gets none."""
+
+    def __init__(self, rate: float = GLOBAL_RATE) -> None:
+        self.interval = 1 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class DiscordPoster:
     """The outbound port on Discord. discord.py waits out 429s itself (per route and global buckets)."""
 
     idempotent = True  # nonce + enforce_nonce: Discord drops a repeat
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, pacer: GlobalPacer | None = None) -> None:
         self.client = client
+        self.pacer = pacer or GlobalPacer()
 
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
         channel = self.client.get_partial_messageable(int(channel_id))
+        await self.pacer.wait()
         try:
             # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes.
             await channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
