@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
 
 from adapters.console import ConsolePoster, render_text, run_console
 from bot.clock import AcceleratedClock, Clock, system_clock
@@ -27,7 +27,7 @@ from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import ReminderService
 from bot.loading import ContentError, load_event
-from bot.persistence import Database, DatabaseError
+from bot.persistence import Database
 from bot.ports import Poster
 from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
 from bot.reply import Reply
@@ -36,6 +36,49 @@ from bot.store import FactStore
 
 log = logging.getLogger("parade-bot")
 EXIT_USAGE = 2
+SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+                    "PARADE_DATABASE_URL")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Replaces every secret's value with [redacted] in the finished line, tracebacks included, so no
+    library's log message or exception text can leak a token."""
+
+    secrets: tuple[str, ...] = ()
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        for secret in self.secrets:
+            line = line.replace(secret, "[redacted]")
+        return line
+
+
+class StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (so it follows redirection)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(level: int = logging.WARNING) -> None:
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, StderrHandler)), None)
+    if handler is None:
+        handler = StderrHandler()
+        handler.setFormatter(RedactingFormatter(LOG_FORMAT))
+        root.addHandler(handler)
+    formatter = handler.formatter
+    assert isinstance(formatter, RedactingFormatter)
+    values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
+    with contextlib.suppress(Exception):  # the database URL's password on its own, too
+        values.append(make_url(os.environ.get("PARADE_DATABASE_URL", "")).password or "")
+    # Short values could match ordinary words; real tokens and secrets are far longer than 8 characters.
+    formatter.secrets = tuple(v for v in values if len(v) >= 8)
+    root.setLevel(level)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings, timezone = _settings(args)
         store = FactStore(load_event(settings.content))
@@ -162,7 +205,7 @@ def open_database(url: str) -> Database | None:
         db = Database(url)
         db.create_schema()
         return db
-    except (SQLAlchemyError, DatabaseError, OSError) as exc:
+    except Exception as exc:  # any failure to open (driver missing, bad URL, corrupt file) degrades the same way
         # The URL is not logged: it may hold a password.
         log.error("database unavailable (%s: %s): subscriptions and reminders are off, commands still work",
                   exc.__class__.__name__, str(exc).splitlines()[0][:200])
@@ -271,7 +314,7 @@ def _run_slack(bot: Bot, timezone: str | None) -> int:
         return _fail(f"PORT must be a TCP port number, not {port!r}")
 
     logging.getLogger().setLevel(logging.INFO)
-    client = slack_client(env["SLACK_BOT_TOKEN"])
+    client = slack_client(env["SLACK_BOT_TOKEN"], base_url=bot.settings.slack.api_url)
     app = build_app(bot.dispatcher, client=client,
                     signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
                     in_channel=bot.settings.slack.in_channel, timezone=timezone,

@@ -29,27 +29,28 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
 FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
+FIELD_RESERVE = 40  # room kept for the "…and N more" field
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
-GLOBAL_RATE = 48.0
+GLOBAL_RATE = 47.0
 
 
 def render_embed(reply: Reply) -> discord.Embed:
-    """The reply as one embed within Discord's limits; whatever is cut is marked with '…'."""
-    embed = discord.Embed(
-        title=clip(reply.title, TITLE_MAX),
-        description=clip(reply.text, DESCRIPTION_MAX) or None,
-        colour=ERROR_COLOUR if reply.is_error else ANSWER_COLOUR,
-    )
+    """The reply as one embed within Discord's limits (each part, and 6,000 characters in all);
+    whatever is cut is marked with '…'."""
+    title = clip(reply.title, TITLE_MAX)
     footer = clip(sources_line(reply.citations), FOOTER_MAX) if reply.citations else ""
+    description = clip(reply.text, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - FIELD_RESERVE))
+    embed = discord.Embed(title=title, description=description or None,
+                          colour=ERROR_COLOUR if reply.is_error else ANSWER_COLOUR)
     if footer:
         embed.set_footer(text=footer)
-    budget = EMBED_TOTAL_MAX - len(embed.title or "") - len(embed.description or "") - len(footer)
+    budget = EMBED_TOTAL_MAX - len(title) - len(description) - len(footer)
     fields = list(reply.fields)
     for i, field in enumerate(fields[:FIELDS_MAX]):
         name, value = clip(field.name, FIELD_NAME_MAX), clip(field.value, FIELD_VALUE_MAX)
         last_slot = i == FIELDS_MAX - 1 and len(fields) > FIELDS_MAX
-        if len(name) + len(value) > budget - 40 or last_slot:
+        if len(name) + len(value) > budget - FIELD_RESERVE or last_slot:
             embed.add_field(name="More", value=f"…and {len(fields) - i} more not shown.", inline=False)
             break
         embed.add_field(name=name, value=value, inline=field.inline)
@@ -260,7 +261,8 @@ class DiscordPoster:
         except (discord.NotFound, discord.Forbidden) as exc:
             raise ChannelGone(f"discord channel {channel_id}: HTTP {exc.status}") from exc
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
-            raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}") from exc
+            # Safe to retry whatever happened: the same nonce makes Discord drop a repeat.
+            raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}", retry_safe=True) from exc
 
 
 def delivery_nonce(idempotency_key: str) -> str:

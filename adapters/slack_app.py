@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
@@ -58,17 +59,22 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
             blocks.append(_mrkdwn_section(f"…and {len(fields) - start} more not shown."))
             break
         chunk = fields[start:start + FIELDS_PER_SECTION]
-        blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": clip(t, FIELD_TEXT_MAX)}
-                                                     for t in chunk]})
+        blocks.append({"type": "section", "fields": [_mrkdwn(clip(t, FIELD_TEXT_MAX)) for t in chunk]})
         room -= 1
     if reply.citations:
         blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": clip(escape(sources_line(reply.citations)), SECTION_TEXT_MAX)}]})
+            _mrkdwn(clip(escape(sources_line(reply.citations)), SECTION_TEXT_MAX))]})
     return blocks
 
 
 def _mrkdwn_section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}}
+    return {"type": "section", "text": _mrkdwn(clip(text, SECTION_TEXT_MAX))}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack does no automatic parsing (no "@channel" mentions, no auto-links); the escaped
+    # text then holds no manual parsing strings either. plain_text (the header) is never parsed.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def fallback_text(reply: Reply) -> str:
@@ -162,11 +168,13 @@ class SlackPoster:
         # Slack has no idempotency key for chat.postMessage; the delivery ledger guards repeats.
         try:
             await self.client.chat_postMessage(channel=channel_id, text=fallback_text(reply),
-                                               blocks=render_blocks(reply), unfurl_links=False)
+                                               blocks=render_blocks(reply), unfurl_links=False, link_names=False)
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown")
             if error in GONE_ERRORS:
                 raise ChannelGone(f"slack channel {channel_id}: {error}") from exc
-            raise DeliveryError(f"slack channel {channel_id}: {error}") from exc
-        except (SlackClientError, OSError, TimeoutError) as exc:
+            # Slack answered with an error, so nothing was posted: it can be tried again.
+            raise DeliveryError(f"slack channel {channel_id}: {error}", retry_safe=True) from exc
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # No answer: the message may have been posted. Not retried, so it cannot appear twice.
             raise DeliveryError(f"slack channel {channel_id}: {exc.__class__.__name__}") from exc

@@ -28,6 +28,8 @@ from bot.timefmt import format_moment, relative, span
 
 log = logging.getLogger(__name__)
 
+MAX_COMMAND_CHARS = 2000  # longer input is refused before any work: search cost grows with its length
+MAX_QUESTION_CHARS = 500
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 Completion = Literal["topic", "person", "speaker"]
 T = TypeVar("T")
@@ -97,6 +99,9 @@ class Dispatcher:
 
     async def handle(self, command: Command) -> Reply:
         store = self.store
+        if len(command.text) > MAX_COMMAND_CHARS:
+            log.info("refused a %d-character command from %s", len(command.text), command.user_id)
+            return error_reply(f"That is too long: commands are at most {MAX_COMMAND_CHARS} characters.")
         name, _, argument = _strip_prefix(command.text).partition(" ")
         name = name.casefold() or "help"
         spec = COMMANDS.get(name)
@@ -131,15 +136,20 @@ def _strip_prefix(text: str) -> str:
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"Unknown timezone {name!r}: use an IANA name such as Europe/Paris or UTC.") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file
+        raise UsageError(f"Unknown timezone '{_echo(name)}': use an IANA name such as Europe/Paris or UTC.") from None
 
 
 def _unknown_command(name: str) -> str:
-    shown = name if len(name) <= 30 else name[:30] + "…"
     match = process.extractOne(name, list(COMMANDS), scorer=fuzz.ratio, score_cutoff=60)
     hint = f" Did you mean `/parade {match[0]}`?" if match else ""
-    return f"Unknown command `{shown}`.{hint} Try `/parade help`."
+    return f"Unknown command `{_echo(name, 30)}`.{hint} Try `/parade help`."
+
+
+def _echo(text: str, limit: int = 80) -> str:
+    """User text quoted back in an error: printable characters only, and short."""
+    printable = "".join(ch for ch in text if ch.isprintable())
+    return printable if len(printable) <= limit else printable[:limit] + "…"
 
 
 # Helpers shared by handlers -----------------------------------------------------------------
@@ -249,7 +259,7 @@ def _person(ctx: Context) -> Reply:
     person = store.find_person(ctx.argument)
     if person is None:
         names = ", ".join(p.name for p in store.people.values())
-        raise UsageError(f"I have nothing on {ctx.argument!r}. People I know: {names}.")
+        raise UsageError(f"I have nothing on '{_echo(ctx.argument)}'. People I know: {names}.")
     facts = store.facts_about(person.id)
     quotes = store.quotes_by(person.id)
     items: list[Fact | Quote] = [*facts, *quotes]
@@ -278,7 +288,7 @@ def cmd_facts(ctx: Context) -> Reply:
     topic = store.find_topic(ctx.argument)
     if topic is None:
         known = ", ".join(store.topics)
-        raise UsageError(f"No topic like {ctx.argument!r}. Topics: {known}.")
+        raise UsageError(f"No topic like '{_echo(ctx.argument)}'. Topics: {known}.")
     facts = store.facts_on(topic.id)
     return Reply(
         title=f"Facts: {topic.title}",
@@ -295,7 +305,7 @@ def cmd_quote(ctx: Context) -> Reply:
         person = store.find_person(ctx.argument)
         if person is None or not store.quotes_by(person.id):
             speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
-            raise UsageError(f"No quotes from {ctx.argument!r}. Quoted: {speakers}.")
+            raise UsageError(f"No quotes from '{_echo(ctx.argument)}'. Quoted: {speakers}.")
         quotes = store.quotes_by(person.id)
     else:
         quotes = tuple(store.quotes.values())
@@ -340,6 +350,8 @@ def cmd_sources(ctx: Context) -> Reply:
 def cmd_ask(ctx: Context) -> Reply:
     if not ctx.argument:
         raise UsageError("Ask a question, e.g. `/parade ask who is attending?`")
+    if len(ctx.argument) > MAX_QUESTION_CHARS:
+        raise UsageError(f"Please ask in at most {MAX_QUESTION_CHARS} characters.")
     answer = ctx.store.ask(ctx.argument)
     if not answer.confident:
         return Reply(

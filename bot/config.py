@@ -34,6 +34,8 @@ class SlackSettings(BaseModel):
     in_channel: bool = True
     # HTTP mode listens here (PORT from the environment, default 3000).
     host: str = "0.0.0.0"
+    # The Web API base; Slack's government instance uses https://slack-gov.com/api/.
+    api_url: str = "https://slack.com/api/"
 
 
 class ReminderSettings(BaseModel):

@@ -12,7 +12,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.persistence import Database, Subscription
@@ -37,6 +40,7 @@ class FanOutReport:
     already_claimed: int = 0  # another process, or an earlier run, has this one
     failed: int = 0
     gone: int = 0
+    database_errors: int = 0  # posts not attempted because the ledger could not be written
     skipped_late: int = 0  # reminders missed by more than the grace period, updates older than max age
 
 
@@ -64,6 +68,15 @@ class ReminderService:
         """Post what is due (countdown reminders within the grace period, news updates not older than
         their maximum age) to every channel still owed it."""
         report = FanOutReport()
+        try:
+            await self._deliver_due(report)
+        except SQLAlchemyError as exc:
+            report.database_errors += 1
+            log.error("delivery pass stopped, database error (%s); the next pass tries again",
+                      str(exc).splitlines()[0][:200])
+        return report
+
+    async def _deliver_due(self, report: FanOutReport) -> None:
         now = self.clock()
         store = self.store()
         for reminder in self.plan():
@@ -79,7 +92,6 @@ class ReminderService:
             if published > now or self._too_late(post_id, published, now, self.update_max_age, report):
                 continue
             await self._fan_out(post_id, published, report, lambda zone, u=update: render_update(store, u, zone))
-        return report
 
     def _too_late(self, post_id: str, due: dt.datetime, now: dt.datetime, limit: dt.timedelta,
                   report: FanOutReport) -> bool:
@@ -105,7 +117,15 @@ class ReminderService:
 
     async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
-        if not self.db.claim(subscription.id, post_id, self.owner, self.clock()):
+        try:
+            claimed = self.db.claim(subscription.id, post_id, self.owner, self.clock())
+        except SQLAlchemyError as exc:
+            # No claim, no post: the next pass tries again, so nothing is lost and nothing doubled.
+            report.database_errors += 1
+            log.error("cannot claim %s for %s (%s): not posted now", post_id, subscription.key,
+                      str(exc).splitlines()[0][:200])
+            return
+        if not claimed:
             report.already_claimed += 1
             return
         poster = self.posters[subscription.platform]
@@ -116,17 +136,35 @@ class ReminderService:
             try:
                 await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}")
             except ChannelGone as exc:
-                self.db.mark_gone(subscription.id, str(exc))
-                self.db.finish(subscription.id, post_id, "gone", self.clock(), str(exc))
-                log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, exc)
+                reason = str(exc)
+                self._record(self.db.mark_gone, subscription.id, reason)
+                self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), reason)
+                log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, reason)
                 report.gone += 1
                 return
             except DeliveryError as exc:
                 error = exc
                 log.warning("posting %s to %s failed: %s", post_id, subscription.key, exc)
+                if not exc.retry_safe:
+                    break
                 continue
-            self.db.finish(subscription.id, post_id, "sent", self.clock())
+            except Exception as exc:
+                # An adapter bug or an error it did not expect: the post may have left, so it is not retried.
+                log.exception("posting %s to %s failed unexpectedly", post_id, subscription.key)
+                error = DeliveryError(f"{exc.__class__.__name__}: {exc}")
+                break
+            self._record(self.db.finish, subscription.id, post_id, "sent", self.clock())
             report.sent += 1
             return
-        self.db.finish(subscription.id, post_id, "failed", self.clock(), str(error))
+        retry_safe = error is not None and error.retry_safe
+        self._record(self.db.finish, subscription.id, post_id, "failed", self.clock(), str(error),
+                     retry_safe=retry_safe)
         report.failed += 1
+
+    @staticmethod
+    def _record(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""
+        try:
+            write(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            log.error("could not record a delivery outcome (%s)", str(exc).splitlines()[0][:200])

@@ -13,9 +13,19 @@ from pydantic import ValidationError
 
 from bot.content import Event, Loc, reference_problems
 
-# libyaml's implementation of the safe loader where PyYAML was built with it (about 10x faster on
-# large files); it builds plain data only, exactly like yaml.safe_load.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
+    """yaml.safe_load's loader (libyaml's build where present: about 10x faster on large files), which
+    builds plain data only. A scalar that cannot be built (a date such as 2025-13-45) becomes a YAML
+    error with its position instead of a bare ValueError."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
 
 
 class ContentError(Exception):
@@ -46,6 +56,11 @@ def parse_event(text: str, *, origin: str = "<content>") -> Event:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise ContentError(origin, f"invalid YAML: {exc.problem or exc.context}", line=line) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: it has a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ContentError(origin, f"invalid YAML: character {code:#06x} is not allowed ({exc.reason})",
+                           line=line) from None
     except yaml.YAMLError as exc:
         raise ContentError(origin, f"invalid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -78,7 +93,7 @@ def _dotted(loc: Loc) -> str:
 def _line_of(text: str, loc: Loc) -> int | None:
     """The 1-based line of the deepest YAML node along `loc` (the parent, for a missing key)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=SafeLoader)  # the same parser that read the data
     except yaml.YAMLError:
         return None
     line = node.start_mark.line + 1 if node is not None else None

@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+MAX_ATTEMPTS = 3  # a retry-safe failure is claimed again at most this many times in all
 Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
 
 
@@ -85,6 +86,8 @@ class DeliveryRow(Base):
     claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
     detail: Mapped[str | None] = mapped_column(String(500), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    retry_safe: Mapped[bool] = mapped_column(default=False)  # a failure that may be claimed again
 
 
 class ReloadAuditRow(Base):
@@ -140,11 +143,11 @@ def _subscription(row: SubscriptionRow) -> Subscription:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lock_timeout: float = 30.0) -> None:
         self.url = url
         sqlite = url.startswith("sqlite")
         # SQLite: wait on a writer instead of failing at once; several processes may share the file.
-        self.engine: Engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+        self.engine: Engine = create_engine(url, connect_args={"timeout": lock_timeout} if sqlite else {})
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -215,22 +218,33 @@ class Database:
     # Ledger -------------------------------------------------------------------------------------
 
     def claim(self, subscription_id: int, reminder_id: str, owner: str, now: dt.datetime) -> bool:
-        """Record the intent to post; True only for the one caller whose claim is new."""
+        """Record the intent to post; True only for the one caller whose claim is new, or who took
+        over a retry-safe failure (a conditional update, so two processes cannot both win)."""
         try:
             with Session(self.engine) as session, session.begin():
                 session.add(DeliveryRow(subscription_id=subscription_id, reminder_id=reminder_id,
                                         status="claimed", claimed_by=owner, claimed_at=now))
+            return True
         except IntegrityError:
-            return False
-        return True
+            pass
+        with Session(self.engine) as session, session.begin():
+            result = session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.subscription_id == subscription_id, DeliveryRow.reminder_id == reminder_id,
+                       DeliveryRow.status == "failed", DeliveryRow.retry_safe.is_(True),
+                       DeliveryRow.attempts < MAX_ATTEMPTS)
+                .values(status="claimed", claimed_by=owner, claimed_at=now, attempts=DeliveryRow.attempts + 1)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
-               detail: str | None = None) -> None:
+               detail: str | None = None, *, retry_safe: bool = False) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(
                 update(DeliveryRow)
                 .filter_by(subscription_id=subscription_id, reminder_id=reminder_id)
-                .values(status=status, finished_at=now, detail=(detail or None) and detail[:500])
+                .values(status=status, finished_at=now, detail=(detail or None) and detail[:500],
+                        retry_safe=retry_safe)
             )
 
     def settle_stale_claims(self, claimed_before: dt.datetime, now: dt.datetime) -> int:

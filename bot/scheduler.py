@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.delivery import FanOutReport, ReminderService
 from bot.reload import ContentDiff
@@ -19,6 +20,7 @@ from bot.reload import ContentDiff
 log = logging.getLogger(__name__)
 
 STALE_CLAIM_AGE = dt.timedelta(minutes=10)  # far longer than any post takes, even through 429s
+RETRY_EVERY = dt.timedelta(minutes=1)  # a pass for retry-safe failures and database hiccups
 
 
 def same_moment(moment: dt.datetime) -> dt.datetime:
@@ -40,6 +42,8 @@ class ReminderScheduler:
             log.warning("%d posts were interrupted mid-send by a stop; not resent (outcome unknown)", settled)
         report = await self.service.deliver_due()
         self.reschedule()
+        self.scheduler.add_job(self._fire, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id="retry-pass",
+                               replace_existing=True, coalesce=True)
         self.scheduler.start()
         return report
 
@@ -48,7 +52,7 @@ class ReminderScheduler:
         now = self.service.clock()
         wanted = {r.id: r for r in self.service.plan() if r.due > now}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted:
+            if job.id not in wanted and job.id != "retry-pass":
                 job.remove()
         for reminder in wanted.values():
             self.scheduler.add_job(
@@ -69,7 +73,8 @@ class ReminderScheduler:
         log.info("reminders: %s", report)
 
     def job_ids(self) -> list[str]:
-        return sorted(job.id for job in self.scheduler.get_jobs())
+        """The reminder jobs (the periodic retry pass is not one)."""
+        return sorted(job.id for job in self.scheduler.get_jobs() if job.id != "retry-pass")
 
     def shutdown(self) -> None:
         if self.scheduler.running:

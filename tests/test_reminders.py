@@ -206,7 +206,7 @@ async def test_ambiguous_failure_is_retried_only_where_the_platform_deduplicates
     subscribe(db, clock, {("discord", "D1"): "UTC", ("slack", "S1"): "UTC"})
     posts: list = []
     discord, slack = RecordingPoster(posts), RecordingPoster(posts, idempotent=False)
-    discord.failures["D1"] = [DeliveryError("timeout")]
+    discord.failures["D1"] = [DeliveryError("timeout", retry_safe=True)]  # as DiscordPoster raises it
     slack.failures["S1"] = [DeliveryError("connection reset")]
     report = await service(db, {"discord": discord, "slack": slack}, seed_store, clock).deliver_due()
     assert (report.sent, report.failed) == (1, 1)

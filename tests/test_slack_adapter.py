@@ -38,12 +38,6 @@ def slack_api(req: Recorded) -> Response:
     return Response(404, {"ok": False, "error": "unknown_method"})
 
 
-@pytest.fixture
-def fake_slack():
-    with FakeAPI(slack_api) as fake:
-        yield fake
-
-
 class SlackServer:
     def __init__(self, url: str, fake: FakeAPI, session: aiohttp.ClientSession) -> None:
         self.url, self.fake, self.session = url, fake, session
@@ -92,7 +86,8 @@ async def test_when_answers_with_block_kit_in_channel(slack, capsys):
                                                  "text": "When: Beijing military parade for the 80th anniversary "
                                                          "of the end of World War II"}}
     assert section["text"]["text"] == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
-    assert fields["fields"][0] == {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours."}
+    countdown = {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours.", "verbatim": True}
+    assert fields["fields"][0] == countdown
     assert context["type"] == "context" and context["elements"][0]["text"].startswith("Sources: [ap]")
     assert sent["text"].startswith("When: Beijing military parade")
     # The bot checked its token once, with the Bearer header, on the fake, never on Slack.
@@ -148,13 +143,13 @@ async def test_a_slack_retry_and_a_replay_are_not_answered_twice(slack):
 
 
 async def test_user_text_cannot_form_mentions_or_links(slack):
-    hostile = "<!channel> <!here> <!everyone> <@U123> <#C999> <!subteam^S1> & <https://evil.example|x>"
+    hostile = "& <https://evil.example|x> <!channel> <!here> <!everyone> <@U123> <#C999> <!subteam^S1>"
     sent = await slack.answer(f"who {hostile}")
     dumped = json.dumps(sent)
     for control in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C999>", "<!subteam", "<https"):
         assert control not in dumped
-    assert "&lt;!channel&gt; &lt;!here&gt;" in sent["blocks"][1]["text"]["text"]
-    assert "&amp; &lt;https://evil.example|x&gt;" in sent["blocks"][1]["text"]["text"]
+    assert "&amp; &lt;https://evil.example|x&gt; &lt;!channel&gt; &lt;!here&gt;" in sent["blocks"][1]["text"]["text"]
+    assert all(block["text"].get("verbatim", True) for block in sent["blocks"][1:2])  # no automatic parsing
     assert escape("a & <b>") == "a &amp; &lt;b&gt;"
 
 
