@@ -12,6 +12,7 @@ import heapq
 import math
 import re
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,19 +79,23 @@ class BM25Index:
     def __init__(self, documents: Iterable[tuple[str, str]]) -> None:
         keys: list[str] = []
         lengths: list[int] = []
-        postings: dict[str, list[tuple[int, int]]] = {}
+        # Per term, the documents holding it and how often: two compact arrays rather than a tuple per
+        # (document, count) pair, which took half the memory of a 10,000-fact store.
+        postings: dict[str, tuple[array[int], array[int]]] = {}
         for doc, (key, text) in enumerate(documents):
             counts = Counter(terms(text))
             keys.append(key)
             lengths.append(sum(counts.values()))
             for term, tf in counts.items():
-                postings.setdefault(term, []).append((doc, tf))
+                docs, tfs = postings.setdefault(term, (array("I"), array("I")))
+                docs.append(doc)
+                tfs.append(tf)
         n = len(keys)
         self._keys = tuple(keys)
-        self._lengths = tuple(lengths)
+        self._lengths = array("I", lengths)
         self._avg_length = (sum(lengths) / n) if n else 0.0
-        self._postings = {t: tuple(p) for t, p in postings.items()}
-        self._idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+        self._postings = postings
+        self._idf = {t: math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5)) for t, (d, _) in postings.items()}
         # A word the content never uses weighs as much as one used in a single document.
         self._unknown_idf = math.log(1 + (n - 0.5) / 1.5) if n else 1.0
         self._vocabulary = tuple(sorted(postings))
@@ -121,7 +126,7 @@ class BM25Index:
         matched: dict[int, float] = {}  # doc -> IDF mass of the query terms it contains
         for term, weight in weights.items():
             idf = self._idf[term]
-            for doc, tf in self._postings[term]:
+            for doc, tf in zip(*self._postings[term], strict=True):
                 norm = K1 * (1 - B + B * self._lengths[doc] / self._avg_length)
                 scores[doc] = scores.get(doc, 0.0) + weight * idf * tf * (K1 + 1) / (tf + norm)
                 matched[doc] = matched.get(doc, 0.0) + weight * idf
