@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 import zoneinfo
+from collections import deque
 from collections.abc import Iterable
 
 import aiohttp
@@ -32,7 +33,7 @@ FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
 FIELD_RESERVE = 40  # room kept for the "…and N more" field
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
-GLOBAL_RATE = 47.0
+GLOBAL_RATE = 47
 
 
 def render_embed(reply: Reply) -> discord.Embed:
@@ -225,21 +226,29 @@ class ParadeClient(discord.Client):
 
 
 class GlobalPacer:
-    """At most `rate` requests a second, spread evenly. discord.py learns per-route buckets from headers
-    but only meets the global limit (50/s) by getting 429s; a fan-out paced below it gets none."""
+    """At most `rate` requests in any one-second window, counted when they are sent.
 
-    def __init__(self, rate: float = GLOBAL_RATE) -> None:
-        self.interval = 1 / rate
-        self._next = 0.0
+    discord.py learns per-route buckets from headers but meets the global limit (50/s) only through
+    429s. Even spacing alone is not enough: after the event loop stalls, every sender whose turn
+    passed would go at once. A sliding window bounds such a burst as well.
+    """
+
+    def __init__(self, rate: int = GLOBAL_RATE, window: float = 1.0) -> None:
+        self.rate = rate
+        self.window = window
+        self._sent: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(self._next, now)
-            self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        async with self._lock:  # one sender at a time takes the next place in the window
+            while True:
+                now = time.monotonic()
+                while self._sent and self._sent[0] <= now - self.window:
+                    self._sent.popleft()
+                if len(self._sent) < self.rate:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self._sent[0] + self.window - now)
 
 
 class DiscordPoster:

@@ -103,25 +103,14 @@ class TimedDispatcher(Dispatcher):
 
 
 async def slack_latency(store: FactStore, repeats: int = 300) -> None:
-    import aiohttp
-    from aiohttp import web
     from fakeapi import FakeAPI
-    from test_slack_adapter import BOT_TOKEN, SECRET, SlackServer, slack_api
-
-    from adapters.slack_app import build_app, slack_client, web_app
+    from test_slack_adapter import slack_api, slack_server
 
     print("2. end-to-end latency: Slack", flush=True)
     dispatcher = TimedDispatcher(store)
     with FakeAPI(slack_api) as fake:
-        client = slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/")
-        runner = web.AppRunner(web_app(build_app(dispatcher, client=client, signing_secret=SECRET)), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
         acks, answers = [], []
-        async with aiohttp.ClientSession() as session:
-            server = SlackServer(f"http://127.0.0.1:{port}", fake, session)
+        async with slack_server(dispatcher, fake) as server:
             for _ in range(repeats):
                 began = time.monotonic()
                 status, _, response_url = await server.command("when")
@@ -130,7 +119,6 @@ async def slack_latency(store: FactStore, repeats: int = 300) -> None:
                 assert status == 200
                 acks.append(acked - began)
                 answers.append(posted.at - began)
-        await runner.cleanup()
     core = dispatcher.core_seconds / repeats
     row("adapter latency", "Slack signed /parade when -> ack p50 / p99 (bolt polls for the ack every 10 ms)",
         f"{percentile(acks, 50) * 1e3:.2f} / {percentile(acks, 99) * 1e3:.2f} ms")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.schedule import DEFAULT_OFFSETS, parse_offset
 
@@ -38,26 +39,23 @@ class SlackSettings(BaseModel):
     api_url: str = "https://slack.com/api/"
 
 
+def _duration(value: object) -> str:
+    text = str(value)
+    parse_offset(text)  # raises ValueError with the accepted forms
+    return text
+
+
+# "7d", "1h", "30m" or "0"; numbers are accepted as text so that YAML's bare 0 works.
+Duration = Annotated[str, BeforeValidator(_duration)]
+
+
 class ReminderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Countdown posts this long before the start: 7d, 3d, 1d, 1h, 30m; "0" is the start itself.
-    offsets: tuple[str, ...] = DEFAULT_OFFSETS
+    offsets: tuple[Duration, ...] = DEFAULT_OFFSETS
     # A post missed while the bot was down is still sent on start if it is at most this late.
-    grace: str = "1h"
-
-    @field_validator("offsets")
-    @classmethod
-    def _offsets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for item in value:
-            parse_offset(str(item))
-        return tuple(str(item) for item in value)
-
-    @field_validator("grace")
-    @classmethod
-    def _grace(cls, value: str) -> str:
-        parse_offset(value)
-        return value
+    grace: Duration = "1h"
 
     @property
     def grace_period(self) -> dt.timedelta:
@@ -89,13 +87,7 @@ class AlertSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # News updates older than this (by their published_at) are not posted.
-    max_age: str = "24h"
-
-    @field_validator("max_age")
-    @classmethod
-    def _age(cls, value: str) -> str:
-        parse_offset(value)
-        return value
+    max_age: Duration = "24h"
 
     @property
     def max_age_period(self) -> dt.timedelta:

@@ -252,3 +252,25 @@ async def test_reload_needs_manage_server_or_a_listed_admin(fake_discord, seed_s
     assert refused["flags"] & 64 and refused["embeds"][0]["title"] == "Not allowed"
     assert f"refused /parade reload for user {USER_ID} on discord:{GUILD_ID}" in caplog.text
     assert allowed["flags"] & 64 and allowed["embeds"][0]["title"] == "Content reloaded"
+
+
+async def test_global_pacer_never_exceeds_its_window_even_after_a_stall():
+    import asyncio
+    import time
+
+    from adapters.discord_bot import GlobalPacer
+
+    pacer = GlobalPacer(rate=10, window=0.2)
+    sent: list[float] = []
+
+    async def sender(n: int) -> None:
+        await pacer.wait()
+        sent.append(time.monotonic())
+        if n == 5:
+            time.sleep(0.15)  # the event loop stalls (a slow synchronous call); senders queue up meanwhile
+
+    began = time.monotonic()
+    await asyncio.gather(*(sender(n) for n in range(50)))
+    busiest = max(sum(1 for t in sent if start <= t < start + 0.2) for start in sent)
+    assert busiest <= 10
+    assert time.monotonic() - began >= 0.8  # 50 sends at 10 per 0.2 s need four full windows

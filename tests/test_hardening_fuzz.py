@@ -118,27 +118,17 @@ def random_inputs(n: int, seed: int = 3) -> list[str]:
 
 
 async def test_fuzzed_input_through_both_adapters(fake_slack, fake_discord, bot, capsys):
-    import aiohttp
-    from aiohttp import web
     from test_discord_adapter import GOOD_TOKEN, interaction, run_interaction
-    from test_slack_adapter import BOT_TOKEN, SECRET, SlackServer
+    from test_slack_adapter import slack_server
 
     from adapters.discord_bot import ParadeClient
-    from adapters.slack_app import build_app, slack_client, web_app
 
     inputs = random_inputs(40)
     failures = 0
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    runner = web.AppRunner(web_app(build_app(bot, client=client, signing_secret=SECRET)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
     discord_client = ParadeClient(bot)
     await discord_client.login(GOOD_TOKEN)
     try:
-        async with aiohttp.ClientSession() as session:
-            slack = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
+        async with slack_server(bot, fake_slack) as slack:
             for i, text in enumerate(inputs):
                 sent = await slack.answer(f"{COMMAND_WORDS[i % len(COMMAND_WORDS)]} {text}")
                 failures += bool(slack_problems(sent["blocks"]))
@@ -148,7 +138,6 @@ async def test_fuzzed_input_through_both_adapters(fake_slack, fake_discord, bot,
                 failures += bool(discord_problems(data["embeds"][0]))
     finally:
         await discord_client.close()
-        await runner.cleanup()
     with capsys.disabled():
         print(f"\nfuzzed input through the adapters: {2 * len(inputs)} requests, {failures} over a platform limit")
     assert failures == 0

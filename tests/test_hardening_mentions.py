@@ -79,13 +79,13 @@ def injected_content() -> str:
 
 
 async def test_no_mention_attempt_reaches_a_platform(fake_slack, fake_discord, clock, capsys):
-    import aiohttp
-    from aiohttp import web
+    from zoneinfo import ZoneInfo
+
     from test_discord_adapter import GOOD_TOKEN, interaction, run_interaction
-    from test_slack_adapter import BOT_TOKEN, SECRET, SlackServer
+    from test_slack_adapter import BOT_TOKEN, slack_server
 
     from adapters.discord_bot import ParadeClient
-    from adapters.slack_app import build_app, slack_client, web_app
+    from adapters.slack_app import slack_client
 
     assert len(CORPUS) >= 50
     store = FactStore(parse_event(injected_content()))
@@ -93,17 +93,10 @@ async def test_no_mention_attempt_reaches_a_platform(fake_slack, fake_discord, c
     pings = {"slack": 0, "discord": 0}
     attempts = 0
 
-    slack_client_ = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    runner = web.AppRunner(web_app(build_app(bot, client=slack_client_, signing_secret=SECRET)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
     discord = ParadeClient(bot)
     await discord.login(GOOD_TOKEN)
     try:
-        async with aiohttp.ClientSession() as session:
-            slack = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
+        async with slack_server(bot, fake_slack) as slack:
             for text in CORPUS:  # in user text, echoed back in errors and searched by ask
                 for command in (f"who {text}", f"ask {text}", f"facts {text}"):
                     pings["slack"] += slack_pings(await slack.answer(command))
@@ -115,9 +108,8 @@ async def test_no_mention_attempt_reaches_a_platform(fake_slack, fake_discord, c
             pings["slack"] += slack_pings(await slack.answer("facts injected"))
             data = (await run_interaction(discord, fake_discord, interaction("facts", topic="injected")))["data"]
             pings["discord"] += discord_pings(data)
-            slack_poster, discord_poster = SlackPoster(slack_client_), DiscordPoster(discord)
-            from zoneinfo import ZoneInfo
-
+            slack_poster = SlackPoster(slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/"))
+            discord_poster = DiscordPoster(discord)
             for update in store.event.updates:
                 reply: Reply = render_update(store, update, ZoneInfo("UTC"))
                 await slack_poster.post("C1", reply, idempotency_key=update.id)
@@ -125,7 +117,6 @@ async def test_no_mention_attempt_reaches_a_platform(fake_slack, fake_discord, c
                 attempts += 2
     finally:
         await discord.close()
-        await runner.cleanup()
 
     posted_slack = [r.json for r in fake_slack.received("POST", "^/api/chat.postMessage$")]
     posted_discord = [r.json for r in fake_discord.received("POST", r"/channels/\d+/messages$")]

@@ -11,7 +11,7 @@ from collections import Counter
 import discord
 from aiohttp import web
 from conftest import PARADE_START_UTC, FakeClock
-from fakeapi import FakeAPI, Recorded, Response
+from fakeapi import FakeAPI, Recorded, Response, serving
 from test_discord_adapter import GOOD_TOKEN, discord_api
 from test_reminders import open_db
 from test_slack_adapter import BOT_TOKEN, slack_api
@@ -180,21 +180,16 @@ async def test_socket_mode_reconnects_after_a_disconnect_mid_answer(fake_slack, 
 
     server = web.Application()
     server.router.add_get("/link", socket)
-    runner = web.AppRunner(server, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    fake_slack.script("POST", "^/api/apps.connections.open$",
-                      Response(body={"ok": True, "url": f"ws://127.0.0.1:{port}/link"}), times=5)
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    handler = AsyncSocketModeHandler(build_app(bot, client=client, signing_secret=None), "xapp-fake")
-    try:
-        await handler.connect_async()
-        [answer] = await fake_slack.wait_for("POST", "^/response/env-2$", timeout=20)
-    finally:
-        await handler.close_async()
-        await runner.cleanup()
+    async with serving(server) as url:
+        fake_slack.script("POST", "^/api/apps.connections.open$",
+                          Response(body={"ok": True, "url": url.replace("http", "ws") + "/link"}), times=5)
+        client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+        handler = AsyncSocketModeHandler(build_app(bot, client=client, signing_secret=None), "xapp-fake")
+        try:
+            await handler.connect_async()
+            [answer] = await fake_slack.wait_for("POST", "^/response/env-2$", timeout=20)
+        finally:
+            await handler.close_async()
     assert connections >= 2
     assert answer.json["blocks"][1]["text"]["text"] == "Beijing, China"
 

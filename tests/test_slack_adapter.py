@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from aiohttp import web
-from fakeapi import FakeAPI, Recorded, Response
+from fakeapi import FakeAPI, Recorded, Response, serving
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack_app import SlackPoster, build_app, escape, slack_client, web_app
@@ -65,17 +67,19 @@ class SlackServer:
         return posted.json
 
 
+@contextlib.asynccontextmanager
+async def slack_server(dispatcher, fake: FakeAPI, **options) -> AsyncIterator[SlackServer]:
+    """The real bolt app for `dispatcher`, over HTTP on 127.0.0.1, with its Web API on `fake`."""
+    client = slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/")
+    app = web_app(build_app(dispatcher, client=client, signing_secret=SECRET, **options))
+    async with serving(app) as url, aiohttp.ClientSession() as session:
+        yield SlackServer(url, fake, session)
+
+
 @pytest.fixture
 async def slack(fake_slack, bot):
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    runner = web.AppRunner(web_app(build_app(bot, client=client, signing_secret=SECRET)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    async with aiohttp.ClientSession() as session:
-        yield SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
-    await runner.cleanup()
+    async with slack_server(bot, fake_slack) as server:
+        yield server
 
 
 async def test_when_answers_with_block_kit_in_channel(slack, capsys):
@@ -213,23 +217,17 @@ async def test_socket_mode_acks_the_envelope_and_answers(fake_slack, bot):
 
     server = web.Application()
     server.router.add_get("/link", socket)
-    runner = web.AppRunner(server, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    fake_slack.script("POST", "^/api/apps.connections.open$",
-                      Response(body={"ok": True, "url": f"ws://127.0.0.1:{port}/link"}))
-
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    handler = AsyncSocketModeHandler(build_app(bot, client=client, signing_secret=None), "xapp-fake-app-token")
-    try:
-        await handler.connect_async()
-        await asyncio.wait_for(acked.wait(), 10)
-        [answer] = await fake_slack.wait_for("POST", "^/response/socket$")
-    finally:
-        await handler.close_async()
-        await runner.cleanup()
+    async with serving(server) as url:
+        fake_slack.script("POST", "^/api/apps.connections.open$",
+                          Response(body={"ok": True, "url": url.replace("http", "ws") + "/link"}))
+        client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+        handler = AsyncSocketModeHandler(build_app(bot, client=client, signing_secret=None), "xapp-fake-app-token")
+        try:
+            await handler.connect_async()
+            await asyncio.wait_for(acked.wait(), 10)
+            [answer] = await fake_slack.wait_for("POST", "^/response/socket$")
+        finally:
+            await handler.close_async()
     assert acks[0]["envelope_id"] == "env-1"
     assert answer.json["blocks"][1]["text"]["text"] == "Beijing, China"
     [opened] = fake_slack.received("POST", "^/api/apps.connections.open$")
@@ -242,21 +240,10 @@ async def test_subscribe_is_kept_per_team_and_channel(fake_slack, seed_store, cl
 
     db = Database(f"sqlite:///{tmp_path / 'p.db'}")
     db.create_schema()
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    runner = web.AppRunner(web_app(build_app(Dispatcher(seed_store, clock=clock, subscriptions=db), client=client,
-                                             signing_secret=SECRET)), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with aiohttp.ClientSession() as session:
-            server = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
-            assert (await server.answer("subscribe America/Chicago"))["blocks"][0]["text"]["text"] == "Subscribed"
-            schedule = await server.answer("schedule")
-            assert "America/Chicago" in schedule["blocks"][1]["text"]["text"]
-    finally:
-        await runner.cleanup()
+    async with slack_server(Dispatcher(seed_store, clock=clock, subscriptions=db), fake_slack) as server:
+        assert (await server.answer("subscribe America/Chicago"))["blocks"][0]["text"]["text"] == "Subscribed"
+        schedule = await server.answer("schedule")
+        assert "America/Chicago" in schedule["blocks"][1]["text"]["text"]
     assert db.subscription("slack", "T1", "C1").timezone == "America/Chicago"
 
 
@@ -270,23 +257,12 @@ async def test_reload_is_for_listed_admins_only(fake_slack, seed_store, clock, t
     content.write_text(SEED.read_text())
     dispatcher = Dispatcher(seed_store, clock=clock)
     dispatcher.reloader = ContentReloader(dispatcher, content)
-    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
-    app = build_app(dispatcher, client=client, signing_secret=SECRET, admin_ids=frozenset({"U-ADMIN"}))
-    runner = web.AppRunner(web_app(app), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with aiohttp.ClientSession() as session:
-            server = SlackServer(f"http://127.0.0.1:{port}", fake_slack, session)
-            refused = await server.answer("reload")  # sent by U1, not an admin
-            body = urlencode({"command": "/parade", "text": "reload", "user_id": "U-ADMIN", "channel_id": "C1",
-                              "team_id": "T1", "response_url": f"{fake_slack.url}/response/admin"})
-            assert (await server.command("", body=body))[:2] == (200, "")
-            [allowed] = await fake_slack.wait_for("POST", "^/response/admin$")
-    finally:
-        await runner.cleanup()
+    async with slack_server(dispatcher, fake_slack, admin_ids=frozenset({"U-ADMIN"})) as server:
+        refused = await server.answer("reload")  # sent by U1, not an admin
+        body = urlencode({"command": "/parade", "text": "reload", "user_id": "U-ADMIN", "channel_id": "C1",
+                          "team_id": "T1", "response_url": f"{fake_slack.url}/response/admin"})
+        assert (await server.command("", body=body))[:2] == (200, "")
+        [allowed] = await fake_slack.wait_for("POST", "^/response/admin$")
     assert refused["response_type"] == "ephemeral" and refused["blocks"][0]["text"]["text"] == "Not allowed"
     assert allowed.json["response_type"] == "ephemeral"
     assert allowed.json["blocks"][0]["text"]["text"] == "Content reloaded"
