@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -145,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             return _fail(str(exc))
         wall_time = clock.real_time_of
-        database_url = "sqlite://"  # a simulation leaves no trace in the real ledger
+        # A simulation leaves no trace in the real ledger. (A file, not sqlite:// in memory: the
+        # ledger is written from worker threads, and an in-memory database is per connection.)
+        database_url = f"sqlite:///{tempfile.mkdtemp(prefix='parade-sim-')}/simulation.db"
     bot = Bot(Dispatcher(store, clock=clock, default_timezone=timezone, reminder_offsets=settings.reminders.offsets,
                          subscriptions=open_database(database_url)), settings, wall_time)
     if mode == "discord":

@@ -226,29 +226,37 @@ class ParadeClient(discord.Client):
 
 
 class GlobalPacer:
-    """At most `rate` requests in any one-second window, counted when they are sent.
+    """At most `rate` requests a second: each at least 1/rate after the one before, and never more than
+    `rate` in any one-second window.
 
     discord.py learns per-route buckets from headers but meets the global limit (50/s) only through
-    429s. Even spacing alone is not enough: after the event loop stalls, every sender whose turn
-    passed would go at once. A sliding window bounds such a burst as well.
+    429s. Slots follow each other by 1/rate, so sleeping a little late never accumulates; but the
+    schedule never lags real time by more than half a slot, so senders whose turn passed while the event
+    loop was busy still go one by one, at least half a slot apart, rather than in a burst.
     """
 
     def __init__(self, rate: int = GLOBAL_RATE, window: float = 1.0) -> None:
         self.rate = rate
         self.window = window
+        self.interval = window / rate
         self._sent: deque[float] = deque()
+        self._slot = float("-inf")
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
-        async with self._lock:  # one sender at a time takes the next place in the window
+        async with self._lock:  # one sender at a time takes the next place
             while True:
                 now = time.monotonic()
                 while self._sent and self._sent[0] <= now - self.window:
                     self._sent.popleft()
-                if len(self._sent) < self.rate:
+                slot = max(self._slot + self.interval, now - self.interval / 2)
+                if len(self._sent) >= self.rate:
+                    slot = max(slot, self._sent[0] + self.window)
+                if slot <= now:
+                    self._slot = slot
                     self._sent.append(now)
                     return
-                await asyncio.sleep(self._sent[0] + self.window - now)
+                await asyncio.sleep(slot - now)
 
 
 class DiscordPoster:

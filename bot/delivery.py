@@ -106,7 +106,8 @@ class ReminderService:
     async def _fan_out(self, post_id: str, due: dt.datetime, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
-        targets = [s for s in self.db.active_subscriptions(subscribed_by=due) if s.platform in self.posters]
+        subscribed = await asyncio.to_thread(self.db.active_subscriptions, subscribed_by=due)
+        targets = [s for s in subscribed if s.platform in self.posters]
         limit = asyncio.Semaphore(self.concurrency)
 
         async def deliver(subscription: Subscription) -> None:
@@ -118,7 +119,9 @@ class ReminderService:
     async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
         try:
-            claimed = self.db.claim(subscription.id, post_id, self.owner, self.clock())
+            # Ledger I/O runs in worker threads: a slow commit must not stall the loop, which would
+            # release a burst of paced posts at once when it resumes.
+            claimed = await asyncio.to_thread(self.db.claim, subscription.id, post_id, self.owner, self.clock())
         except SQLAlchemyError as exc:
             # No claim, no post: the next pass tries again, so nothing is lost and nothing doubled.
             report.database_errors += 1
@@ -137,8 +140,8 @@ class ReminderService:
                 await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}")
             except ChannelGone as exc:
                 reason = str(exc)
-                self._record(self.db.mark_gone, subscription.id, reason)
-                self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), reason)
+                await self._record(self.db.mark_gone, subscription.id, reason)
+                await self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), reason)
                 log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, reason)
                 report.gone += 1
                 return
@@ -153,18 +156,18 @@ class ReminderService:
                 log.exception("posting %s to %s failed unexpectedly", post_id, subscription.key)
                 error = DeliveryError(f"{exc.__class__.__name__}: {exc}")
                 break
-            self._record(self.db.finish, subscription.id, post_id, "sent", self.clock())
+            await self._record(self.db.finish, subscription.id, post_id, "sent", self.clock())
             report.sent += 1
             return
         retry_safe = error is not None and error.retry_safe
-        self._record(self.db.finish, subscription.id, post_id, "failed", self.clock(), str(error),
-                     retry_safe=retry_safe)
+        await self._record(self.db.finish, subscription.id, post_id, "failed", self.clock(), str(error),
+                           retry_safe=retry_safe)
         report.failed += 1
 
     @staticmethod
-    def _record(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    async def _record(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""
         try:
-            write(*args, **kwargs)
+            await asyncio.to_thread(write, *args, **kwargs)
         except SQLAlchemyError as exc:
             log.error("could not record a delivery outcome (%s)", str(exc).splitlines()[0][:200])

@@ -272,5 +272,6 @@ async def test_global_pacer_never_exceeds_its_window_even_after_a_stall():
     began = time.monotonic()
     await asyncio.gather(*(sender(n) for n in range(50)))
     busiest = max(sum(1 for t in sent if start <= t < start + 0.2) for start in sent)
-    assert busiest <= 10
+    closest = min(later - earlier for earlier, later in itertools.pairwise(sent))
+    assert busiest <= 10 and closest >= 0.01 - 0.002  # at least half a slot (0.02 s) apart, stall or not
     assert time.monotonic() - began >= 0.8  # 50 sends at 10 per 0.2 s need four full windows
