@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +34,7 @@ from bot.schedule import (
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,6 +63,13 @@ class ReminderService:
         self.concurrency = concurrency
         self.idempotent_retries = idempotent_retries
         self._reported_late: set[str] = set()
+        # Ledger I/O off the event loop (a slow commit must not stall it and release a burst of paced
+        # posts), on one thread: SQLite takes one writer at a time, and more threads only contend.
+        self._ledger_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
+
+    async def _ledger(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._ledger_thread, functools.partial(call, *args, **kwargs))
 
     def plan(self) -> tuple[Reminder, ...]:
         return reminder_plan(self.store().event, self.offsets)
@@ -106,8 +116,11 @@ class ReminderService:
     async def _fan_out(self, post_id: str, due: dt.datetime, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
-        subscribed = await asyncio.to_thread(self.db.active_subscriptions, subscribed_by=due)
-        targets = [s for s in subscribed if s.platform in self.posters]
+        subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=due)
+        ours = [s for s in subscribed if s.platform in self.posters]
+        open_ids = await self._ledger(self.db.claimable, post_id, [s.id for s in ours])
+        report.already_claimed += len(ours) - len(open_ids)
+        targets = [s for s in ours if s.id in open_ids]
         limit = asyncio.Semaphore(self.concurrency)
 
         async def deliver(subscription: Subscription) -> None:
@@ -119,9 +132,7 @@ class ReminderService:
     async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
         try:
-            # Ledger I/O runs in worker threads: a slow commit must not stall the loop, which would
-            # release a burst of paced posts at once when it resumes.
-            claimed = await asyncio.to_thread(self.db.claim, subscription.id, post_id, self.owner, self.clock())
+            claimed = await self._ledger(self.db.claim, subscription.id, post_id, self.owner, self.clock())
         except SQLAlchemyError as exc:
             # No claim, no post: the next pass tries again, so nothing is lost and nothing doubled.
             report.database_errors += 1
@@ -164,10 +175,9 @@ class ReminderService:
                            retry_safe=retry_safe)
         report.failed += 1
 
-    @staticmethod
-    async def _record(write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    async def _record(self, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""
         try:
-            await asyncio.to_thread(write, *args, **kwargs)
+            await self._ledger(write, *args, **kwargs)
         except SQLAlchemyError as exc:
             log.error("could not record a delivery outcome (%s)", str(exc).splitlines()[0][:200])

@@ -237,6 +237,18 @@ class Database:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def claimable(self, reminder_id: str, subscription_ids: list[int]) -> set[int]:
+        """Which of these subscriptions may still claim `reminder_id`: no row yet, or a retry-safe failure
+        with attempts left. One read, so passes over posts already done cost no writes."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(DeliveryRow.subscription_id, DeliveryRow.status, DeliveryRow.retry_safe, DeliveryRow.attempts)
+                .where(DeliveryRow.reminder_id == reminder_id)
+            )
+            settled = {sid for sid, status, safe, attempts in rows
+                       if not (status == "failed" and safe and attempts < MAX_ATTEMPTS)}
+        return set(subscription_ids) - settled
+
     def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
                detail: str | None = None, *, retry_safe: bool = False) -> None:
         with Session(self.engine) as session, session.begin():

@@ -37,6 +37,7 @@ class RecordingPoster:
         self.idempotent = idempotent
         self.attempts: list[str] = []
         self.failures: dict[str, list[BaseException]] = {}
+        self.last_reply: dict[str, Reply] = {}  # by channel
 
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
         self.attempts.append(idempotency_key)
@@ -45,7 +46,7 @@ class RecordingPoster:
         if queued:
             raise queued.pop(0)
         self.posts.append((channel_id, reply.title, idempotency_key))
-        self.last_reply = reply
+        self.last_reply[channel_id] = reply
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ async def test_whole_countdown_reaches_each_channel_once_in_order_in_its_timezon
     for _, channel in CHANNELS:
         titles = [title for ch, title, _ in posts if ch == channel]
         assert [t.split(":")[0] for t in titles] == TITLES
-    last = posters["slack"].last_reply  # the New York channel's "starting now" post
+    last = posters["slack"].last_reply["S-newyork"]  # its "starting now" post
     assert last.fields[0].value == "Tuesday 2 September 2025, 21:00 EDT (America/New_York)"
     assert last.fields[1].name.startswith(("Fact of the day", "Quote of the day")) and last.citations
     with capsys.disabled():
