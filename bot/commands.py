@@ -11,7 +11,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 MAX_COMMAND_CHARS = 2000  # longer input is refused before any work: search cost grows with its length
 MAX_QUESTION_CHARS = 500
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
-Completion = Literal["topic", "person", "speaker"]
 T = TypeVar("T")
 
 
@@ -71,9 +70,10 @@ Handler = Callable[[Context], Reply | Awaitable[Reply]]
 @dataclass(frozen=True, slots=True)
 class Argument:
     name: str
-    description: str
     required: bool = False
-    completion: Completion | None = None
+
+    def __str__(self) -> str:
+        return f"<{self.name}>" if self.required else f"[{self.name}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +173,8 @@ def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> st
 
 
 def cmd_help(ctx: Context) -> Reply:
-    fields = tuple(ReplyField(f"/parade {s.name}", f"{s.description} e.g. `{s.example}`") for s in COMMANDS.values())
+    fields = tuple(ReplyField(f"/parade {s.name}" + (f" {s.argument}" if s.argument else ""),
+                              f"{s.description} e.g. `{s.example}`") for s in COMMANDS.values())
     return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=fields, ephemeral=True)
 
 
@@ -448,20 +449,20 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", cmd_when),
         CommandSpec("where", "Where it takes place.", "/parade where", cmd_where),
         CommandSpec("who", "Who attends and who stays away, or one person's profile.", "/parade who Putin",
-                    cmd_who, Argument("person", "A person to look up (optional)", completion="person")),
+                    cmd_who, Argument("person")),
         CommandSpec("why", "What the event marks, and its context.", "/parade why", cmd_why),
         CommandSpec("facts", "Facts on a topic, or the list of topics.", "/parade facts trade",
-                    cmd_facts, Argument("topic", "A topic (optional)", completion="topic")),
+                    cmd_facts, Argument("topic")),
         CommandSpec("quote", "What people said, verbatim, with sources.", "/parade quote Easley",
-                    cmd_quote, Argument("speaker", "Whose quotes (optional)", completion="speaker")),
+                    cmd_quote, Argument("speaker")),
         CommandSpec("timeline", "Key dates, in order.", "/parade timeline", cmd_timeline),
         CommandSpec("sources", "The articles this bot draws on.", "/parade sources", cmd_sources),
         CommandSpec("countdown", "Time left until the start.", "/parade countdown", cmd_countdown),
         CommandSpec("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
-                    cmd_ask, Argument("question", "Your question", required=True)),
+                    cmd_ask, Argument("question", required=True)),
         CommandSpec("subscribe", "Get countdown posts and news updates in this channel.",
                     "/parade subscribe Europe/Paris",
-                    cmd_subscribe, Argument("timezone", "IANA timezone for post times (optional)")),
+                    cmd_subscribe, Argument("timezone")),
         CommandSpec("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", cmd_unsubscribe),
         CommandSpec("schedule", "The next posts due in this channel.", "/parade schedule", cmd_schedule),
         CommandSpec("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",

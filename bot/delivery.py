@@ -74,6 +74,13 @@ class ReminderService:
     def plan(self) -> tuple[Reminder, ...]:
         return reminder_plan(self.store().event, self.offsets)
 
+    def due_times(self) -> dict[str, dt.datetime]:
+        """When each post falls due, by ledger id: the countdown reminders and the news updates."""
+        event = self.store().event
+        times = {r.id: r.due for r in self.plan()}
+        times.update({update_post_id(event, u.id): u.published_at.astimezone(dt.UTC) for u in event.updates})
+        return times
+
     async def deliver_due(self) -> FanOutReport:
         """Post what is due (countdown reminders within the grace period, news updates not older than
         their maximum age) to every channel still owed it."""

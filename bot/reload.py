@@ -96,8 +96,8 @@ class ReloadOutcome:
     error: ContentError | None = None
     hash_before: str = ""
     hash_after: str | None = None
-    parse_seconds: float = 0.0  # reading, validating and indexing the new file, off the event loop
-    swap_seconds: float = 0.0  # on the loop: the diff and the swap itself
+    parse_seconds: float = 0.0  # reading, validating, indexing and diffing the new file, off the event loop
+    swap_seconds: float = 0.0  # on the loop: the swap itself
 
 
 def content_hash(text: str) -> str:
@@ -124,16 +124,15 @@ class ContentReloader:
     async def reload(self, actor: str) -> ReloadOutcome:
         async with self._lock:
             began = time.perf_counter()
+            old = self.dispatcher.store  # reloads are serialised by the lock: nothing else replaces it
             try:
-                # Parsing and indexing are the slow part: off the event loop, so answers keep flowing.
-                text, store = await asyncio.to_thread(self._build)
+                # Everything slow (parse, validate, index, diff) happens off the event loop.
+                text, store, diff = await asyncio.to_thread(self._build, old.event)
             except ContentError as exc:
                 log.error("reload by %s refused, old content stays live: %s", actor, exc)
                 self._audit(actor, None, f"refused: {exc}")
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
             parsed = time.perf_counter()
-            old = self.dispatcher.store
-            diff = ContentDiff.between(old.event, store.event)
             self.dispatcher.store = store  # the swap: one reference assignment
             swapped = time.perf_counter()
             before, self._hash = self._hash, content_hash(text)
@@ -147,12 +146,13 @@ class ContentReloader:
             return ReloadOutcome(ok=True, diff=diff, hash_before=before, hash_after=self._hash,
                                  parse_seconds=parsed - began, swap_seconds=swapped - parsed)
 
-    def _build(self) -> tuple[str, FactStore]:
+    def _build(self, current: Event) -> tuple[str, FactStore, ContentDiff]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ContentError(str(self.path), f"cannot read the file ({exc.__class__.__name__})") from None
-        return text, FactStore(parse_event(text, origin=str(self.path)))
+        store = FactStore(parse_event(text, origin=str(self.path)))
+        return text, store, ContentDiff.between(current, store.event)
 
     def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
         if self.db is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class Reply:
     is_error: bool = False
     # For `ask`: whether the store found a confident answer, and which entries it drew on.
     confident: bool = True
-    fact_ids: tuple[str, ...] = field(default=())
+    fact_ids: tuple[str, ...] = ()
 
 
 def error_reply(message: str) -> Reply:

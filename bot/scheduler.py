@@ -48,15 +48,16 @@ class ReminderScheduler:
         return report
 
     def reschedule(self) -> list[str]:
-        """Align jobs with the current plan: stable ids, so this replaces rather than duplicates."""
+        """Align jobs with the current plan, one per future post (countdown reminders and news updates
+        published ahead): stable ids, so this replaces rather than duplicates."""
         now = self.service.clock()
-        wanted = {r.id: r for r in self.service.plan() if r.due > now}
+        wanted = {post_id: due for post_id, due in self.service.due_times().items() if due > now}
         for job in self.scheduler.get_jobs():
             if job.id not in wanted and job.id != "retry-pass":
                 job.remove()
-        for reminder in wanted.values():
+        for post_id, due in wanted.items():
             self.scheduler.add_job(
-                self._fire, DateTrigger(run_date=self.wall_time(reminder.due)), id=reminder.id,
+                self._fire, DateTrigger(run_date=self.wall_time(due)), id=post_id,
                 replace_existing=True, coalesce=True,
                 misfire_grace_time=max(int(self.service.grace.total_seconds()), 1),
             )

@@ -17,8 +17,6 @@ from bot.content import Event, Fact, Person, Quote, Source, Topic
 from bot.reply import Citation
 from bot.search import BM25Index, SearchResult
 
-# Index keys for the event's own properties; `ask` answers these with the matching command.
-EVENT_KEYS = ("event:when", "event:where", "event:why")
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
 
 K = TypeVar("K")
@@ -79,9 +77,6 @@ class FactStore:
         """Citations for the given source ids, in the order the content lists its sources."""
         wanted = set(source_ids)
         return tuple(Citation(s.id, s.outlet, s.title, s.published) for s in self.event.sources if s.id in wanted)
-
-    def entry(self, key: str) -> Entry:
-        return self._entries[key]
 
     def find_topic(self, text: str) -> Topic | None:
         """The topic a user means by `text` (id, title, or a near miss of either)."""

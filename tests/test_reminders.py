@@ -57,6 +57,7 @@ def db_path(tmp_path):
 def open_db(path) -> Database:
     db = Database(f"sqlite:///{path}")
     db.create_schema()
+    assert db.schema_version() == 1  # recorded, so a later schema can migrate
     return db
 
 
@@ -304,3 +305,11 @@ def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_pa
         print(f"\ntwo processes, one SQLite file, 40 channels: {figures}, claims by process: {dict(owners)}")
     assert figures == {"expected": 240, "sent": 240, "duplicates": 0, "lost": 0}
     assert {d.status for d in db.deliveries()} == {"sent"}
+
+
+async def test_news_published_ahead_gets_its_own_job(seed_store, db_path):
+    clock = FakeClock(START - dt.timedelta(days=8))  # before the seed's update (28 August) is published
+    scheduler = ReminderScheduler(service(open_db(db_path), {"slack": RecordingPoster([])}, seed_store, clock))
+    assert scheduler.reschedule() == sorted([*PLAN_IDS, UPDATE_ID])
+    clock.now = START - dt.timedelta(days=3)
+    assert UPDATE_ID not in scheduler.reschedule()  # published by then: no job
