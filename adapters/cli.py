@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 
@@ -34,6 +33,7 @@ from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
 from bot.reply import Reply
 from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
+from bot.timefmt import zone_named
 
 log = logging.getLogger("parade-bot")
 EXIT_USAGE = 2
@@ -244,9 +244,9 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, str | None]:
     timezone = getattr(args, "tz", None) or settings.timezone
     if timezone is not None:
         try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"unknown timezone {timezone!r}: use an IANA name such as UTC or Europe/Paris") from None
+            zone_named(timezone)
+        except ValueError as exc:
+            raise ConfigError(f"{exc}: use an IANA name such as UTC or Europe/Paris") from None
     return settings, timezone
 
 

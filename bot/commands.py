@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +24,7 @@ from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import Entry, FactStore
-from bot.timefmt import format_moment, relative, span
+from bot.timefmt import format_moment, relative, span, zone_named
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +135,8 @@ def _strip_prefix(text: str) -> str:
 
 def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file
+        return zone_named(name)
+    except ValueError:
         raise UsageError(f"Unknown timezone '{_echo(name)}': use an IANA name such as Europe/Paris or UTC.") from None
 
 

@@ -6,12 +6,12 @@ import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bot.schedule import DEFAULT_OFFSETS, parse_offset
+from bot.timefmt import zone_named
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "settings.yaml"
@@ -105,10 +105,7 @@ class Settings(BaseModel):
     @classmethod
     def _iana(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown IANA timezone {value!r}") from None
+            zone_named(value)
         return value
 
     discord: DiscordSettings = DiscordSettings()

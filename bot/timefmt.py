@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone called `name`; ValueError, with a short message, for anything else."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file name
+        shown = name if len(name) <= 60 else name[:60] + "…"
+        raise ValueError(f"unknown IANA timezone {shown!r}") from None
 
 
 def format_moment(moment: dt.datetime, zone: dt.tzinfo) -> str:

@@ -58,7 +58,13 @@ def test_errors_are_one_line_with_exit_code_2(capsys, tmp_path):
     assert code == 2 and out == ""
     assert err == f"parade-bot: {bad}:12: timezone: unknown IANA timezone 'Nowhere/Town'\n"
     code, _, err = run(capsys, "say", "--tz", "Mars/Base", "when")
-    assert code == 2 and err.count("\n") == 1 and "unknown timezone 'Mars/Base'" in err
+    assert code == 2 and err.count("\n") == 1 and "unknown IANA timezone 'Mars/Base'" in err
+    code, _, err = run(capsys, "say", "--tz", "A" * 300, "when")  # too long to be a file name: OSError
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f"timezone: {'B' * 300}\n")
+    code, _, err = run(capsys, "--config", str(settings), "say", "when")
+    assert code == 2 and err.count("\n") == 1 and "timezone: unknown IANA timezone 'BBB" in err
     code, out, _ = run(capsys, "say", "/parade fly")
     assert code == 2 and "Unknown command `fly`" in out
     with pytest.raises(SystemExit) as usage:
