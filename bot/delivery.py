@@ -37,6 +37,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class DuePost:
+    """Something every subscribed channel is owed once: a countdown reminder or a news update."""
+
+    id: str  # the ledger id
+    due: dt.datetime  # UTC
+    late_limit: dt.timedelta  # how late it may still go out
+    render: Callable[[ZoneInfo], Reply]
+
+
 @dataclass
 class FanOutReport:
     sent: int = 0
@@ -74,12 +84,18 @@ class ReminderService:
     def plan(self) -> tuple[Reminder, ...]:
         return reminder_plan(self.store().event, self.offsets)
 
+    def posts(self) -> list[DuePost]:
+        """Every post the content calls for, in the order they fall due."""
+        store = self.store()
+        posts = [DuePost(r.id, r.due, self.grace,
+                         lambda zone, r=r: render_reminder(store, r, zone, self.clock())) for r in self.plan()]
+        posts += [DuePost(update_post_id(store.event, u.id), u.published_at.astimezone(dt.UTC), self.update_max_age,
+                          lambda zone, u=u: render_update(store, u, zone)) for u in store.event.updates]
+        return sorted(posts, key=lambda p: p.due)
+
     def due_times(self) -> dict[str, dt.datetime]:
-        """When each post falls due, by ledger id: the countdown reminders and the news updates."""
-        event = self.store().event
-        times = {r.id: r.due for r in self.plan()}
-        times.update({update_post_id(event, u.id): u.published_at.astimezone(dt.UTC) for u in event.updates})
-        return times
+        """When each post falls due, by ledger id."""
+        return {post.id: post.due for post in self.posts()}
 
     async def deliver_due(self) -> FanOutReport:
         """Post what is due (countdown reminders within the grace period, news updates not older than
@@ -95,35 +111,26 @@ class ReminderService:
 
     async def _deliver_due(self, report: FanOutReport) -> None:
         now = self.clock()
-        store = self.store()
-        for reminder in self.plan():
-            if reminder.due > now:
+        for post in self.posts():
+            if post.due > now:
                 break
-            if self._too_late(reminder.id, reminder.due, now, self.grace, report):
+            if self._too_late(post, now, report):
                 continue
-            await self._fan_out(reminder.id, reminder.due, report,
-                                lambda zone, r=reminder: render_reminder(store, r, zone, self.clock()))
-        for update in sorted(store.event.updates, key=lambda u: u.published_at):
-            published = update.published_at.astimezone(dt.UTC)
-            post_id = update_post_id(store.event, update.id)
-            if published > now or self._too_late(post_id, published, now, self.update_max_age, report):
-                continue
-            await self._fan_out(post_id, published, report, lambda zone, u=update: render_update(store, u, zone))
+            await self._fan_out(post, report)
 
-    def _too_late(self, post_id: str, due: dt.datetime, now: dt.datetime, limit: dt.timedelta,
-                  report: FanOutReport) -> bool:
-        if now - due <= limit:
+    def _too_late(self, post: DuePost, now: dt.datetime, report: FanOutReport) -> bool:
+        if now - post.due <= post.late_limit:
             return False
         report.skipped_late += 1
-        if post_id not in self._reported_late:
-            self._reported_late.add(post_id)
-            log.info("%s was due %s, more than %s ago: skipped", post_id, due.isoformat(), limit)
+        if post.id not in self._reported_late:
+            self._reported_late.add(post.id)
+            log.info("%s was due %s, more than %s ago: skipped", post.id, post.due.isoformat(), post.late_limit)
         return True
 
-    async def _fan_out(self, post_id: str, due: dt.datetime, report: FanOutReport,
-                       render: Callable[[ZoneInfo], Reply]) -> None:
+    async def _fan_out(self, post: DuePost, report: FanOutReport) -> None:
+        post_id, render = post.id, post.render
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
-        subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=due)
+        subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=post.due)
         ours = [s for s in subscribed if s.platform in self.posters]
         open_ids = await self._ledger(self.db.claimable, post_id, [s.id for s in ours])
         report.already_claimed += len(ours) - len(open_ids)

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 STALE_CLAIM_AGE = dt.timedelta(minutes=10)  # far longer than any post takes, even through 429s
 RETRY_EVERY = dt.timedelta(minutes=1)  # a pass for retry-safe failures and database hiccups
+RETRY_JOB = "retry-pass"
 
 
 def same_moment(moment: dt.datetime) -> dt.datetime:
@@ -42,7 +43,7 @@ class ReminderScheduler:
             log.warning("%d posts were interrupted mid-send by a stop; not resent (outcome unknown)", settled)
         report = await self.service.deliver_due()
         self.reschedule()
-        self.scheduler.add_job(self._fire, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id="retry-pass",
+        self.scheduler.add_job(self._fire, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id=RETRY_JOB,
                                replace_existing=True, coalesce=True)
         self.scheduler.start()
         return report
@@ -53,7 +54,7 @@ class ReminderScheduler:
         now = self.service.clock()
         wanted = {post_id: due for post_id, due in self.service.due_times().items() if due > now}
         for job in self.scheduler.get_jobs():
-            if job.id not in wanted and job.id != "retry-pass":
+            if job.id not in wanted and job.id != RETRY_JOB:
                 job.remove()
         for post_id, due in wanted.items():
             self.scheduler.add_job(
@@ -75,7 +76,7 @@ class ReminderScheduler:
 
     def job_ids(self) -> list[str]:
         """The reminder jobs (the periodic retry pass is not one)."""
-        return sorted(job.id for job in self.scheduler.get_jobs() if job.id != "retry-pass")
+        return sorted(job.id for job in self.scheduler.get_jobs() if job.id != RETRY_JOB)
 
     def shutdown(self) -> None:
         if self.scheduler.running:

@@ -17,7 +17,7 @@ from test_reminders import RecordingPoster, open_db, service
 from bot.commands import Command, Dispatcher
 from bot.loading import load_event
 from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
-from bot.scheduler import ReminderScheduler
+from bot.scheduler import RETRY_JOB, ReminderScheduler
 from bot.store import FactStore
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -221,10 +221,10 @@ async def test_moving_the_event_reschedules_without_repeating_sent_reminders(con
     await scheduler.start()
     try:
         assert [t.split(":")[0] for _, t, _ in posts] == ["3 days to go"]
-        before = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != "retry-pass"}
+        before = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB}
         content.write_text(moved_a_day_later(), encoding="utf-8")
         await reloader.reload("test")
-        after = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != "retry-pass"}
+        after = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB}
         assert all(after[i] - before[i] == dt.timedelta(days=1) for i in before)
         assert set(after) - set(before) == {"beijing-parade-2025:T-4320m"}  # due again, in the future
         # The 3-day reminder now falls a day later, but it was sent: it is not sent again.
