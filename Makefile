@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench eval clean
 
 run: $(VENV)/.installed
 	$(BIN)/parade-bot
@@ -15,6 +15,10 @@ test: $(VENV)/.installed-dev
 # Measures this machine (about 5 minutes) and writes bench/RESULTS.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# How well `ask` answers the project's question sets: accuracy, confidently wrong, declined.
+eval: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.evaluate --misses
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -6,6 +6,7 @@ description and argument the adapters show users (Discord options, Slack help, c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import logging
@@ -17,13 +18,14 @@ from zoneinfo import ZoneInfo
 from rapidfuzz import fuzz, process
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
 from bot.persistence import Database
 from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
-from bot.store import Entry, FactStore
+from bot.store import FactStore
 from bot.timefmt import format_moment, relative, span, zone_named
 
 log = logging.getLogger(__name__)
@@ -353,31 +355,29 @@ def cmd_ask(ctx: Context) -> Reply:
         raise UsageError("Ask a question, e.g. `/parade ask who is attending?`")
     if len(ctx.argument) > MAX_QUESTION_CHARS:
         raise UsageError(f"Please ask in at most {MAX_QUESTION_CHARS} characters.")
-    answer = ctx.store.ask(ctx.argument)
+    answer = ctx.store.ask(ctx.argument, ctx.zone)
+    keys = answer.keys
+    if answer.confident and len(keys) == 1 and keys[0] in _ASK_DELEGATES:
+        reply = _ASK_DELEGATES[keys[0]](dataclasses.replace(ctx, argument=""))
+        return dataclasses.replace(reply, fact_ids=keys, intent=answer.intent, ephemeral=False)
+    fields = [ReplyField(p.question, _part_text(p)) for p in answer.parts] if len(answer.parts) > 1 else []
+    if answer.corrections:
+        fields.append(ReplyField("Read as", ", ".join(f"{typed} → {meant}" for typed, meant in answer.corrections)))
+    cited = ctx.store.citations(s for p in answer.parts for st in p.statements for s in st.sources)
     if not answer.confident:
-        return Reply(
-            title="I don't know",
-            text="The sources I have don't answer that. Try `/parade facts` for topics, "
-                 "`/parade who` for attendees or `/parade timeline`.",
-            confident=False,
-        )
-    top = answer.entries[0]
-    if top.kind == "event":
-        delegate = {"event:when": cmd_when, "event:where": cmd_where, "event:why": cmd_why}[top.key]
-        return delegate(ctx)
-    # A close runner-up often carries the other half of the answer (e.g. the other source's view).
-    best = answer.result.hits[0].score
-    runners_up = [
-        e for e, h in zip(answer.entries[1:], answer.result.hits[1:], strict=False)
-        if e.kind != "event" and h.score >= 0.8 * best
-    ]
-    shown: list[Entry] = [top, *runners_up[:1]]
-    return Reply(
-        title="Answer",
-        text="\n\n".join(_tagged(e.text, e.sources, e.differs) for e in shown),
-        citations=ctx.store.citations(s for e in shown for s in e.sources),
-        fact_ids=tuple(e.key for e in shown),
-    )
+        hint = "Try `/parade facts` for topics, `/parade who` for attendees or `/parade timeline`."
+        text = "" if fields else _part_text(answer.parts[0]) if answer.parts else ""
+        return Reply(title="I don't know", text=f"{text}\n\n{hint}".strip(), fields=tuple(fields),
+                     citations=cited, confident=False, intent=answer.intent, reason=answer.reason)
+    return Reply(title="Answer", text="" if fields else _part_text(answer.parts[0]), fields=tuple(fields),
+                 citations=cited, fact_ids=keys, intent=answer.intent)
+
+
+def _part_text(part: PartAnswer) -> str:
+    said = "\n\n".join(_tagged(s.text, s.sources, s.differs) for s in part.statements)
+    if part.reason is None:
+        return said
+    return part.reason + (f"\nWhat the sources do say: {said}" if said else "")
 
 
 def _subscriptions(ctx: Context) -> Database:
@@ -440,6 +440,13 @@ async def cmd_reload(ctx: Context) -> Reply:
         return error_reply(f"Reload refused; the previous content is still live. {outcome.error}")
     return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.dispatcher.store.event.name}.",
                  fields=tuple(ReplyField(name, text) for name, text in outcome.diff.lines()), ephemeral=True)
+
+
+# Event-level answers to `ask` are the commands' own replies, so both say the same thing.
+_ASK_DELEGATES: dict[str, Handler] = {
+    "event:when": cmd_when, "event:where": cmd_where, "event:why": cmd_why, "event:who": cmd_who,
+    "event:absent": cmd_who, "event:sources": cmd_sources, "event:timeline": cmd_timeline,
+}
 
 
 COMMANDS: dict[str, CommandSpec] = {

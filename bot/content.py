@@ -7,7 +7,7 @@ served by swapping the file; nothing about the parade lives in code.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -35,6 +35,11 @@ class Source(_Model):
     published: dt.date
     byline: ShortText | None = None
     note: Text | None = None
+
+
+# What kind of question an entry can answer. Most are read off the text (a digit is a number, a month
+# a date); `answers:` on a fact names the rest, e.g. that it gives a reason.
+AnswerType = Literal["date", "time", "duration", "place", "number", "quote", "statement", "person", "reason", "list"]
 
 
 class Topic(_Model):
@@ -71,6 +76,9 @@ class Attendee(_Model):
 class Absentee(_Model):
     who: ShortText
     reason: Text | None = None
+    # The countries and world regions `who` covers, so "are the Americans coming?" gets "No".
+    countries: tuple[ShortText, ...] = ()
+    regions: tuple[ShortText, ...] = ()
     sources: tuple[Id, ...] = Field(min_length=1)
 
 
@@ -89,6 +97,7 @@ class Fact(_Model):
     sources: tuple[Id, ...] = Field(min_length=1)
     people: tuple[Id, ...] = ()
     keywords: tuple[Keyword, ...] = ()
+    answers: tuple[AnswerType, ...] = ()
     # Set where the sources disagree: says how, so a reader sees both versions.
     differs: Text | None = None
 
@@ -140,6 +149,15 @@ class NewsUpdate(_Model):
         return value
 
 
+class Vocabulary(_Model):
+    """Words readers use for this event's things: searched as the content's own words."""
+
+    # Each group is words or short phrases with one meaning here, e.g. [bureau, press office].
+    synonyms: tuple[tuple[Keyword, ...], ...] = ()
+    # What every question is about anyway (e.g. parade, Beijing): such words never need a match.
+    context: tuple[Keyword, ...] = ()
+
+
 class Event(_Model):
     schema_version: int = SCHEMA_VERSION
     id: Id
@@ -147,6 +165,9 @@ class Event(_Model):
     summary: Text
     starts_at: dt.datetime = Field(description="local wall-clock time at the venue, no offset")
     timezone: ShortText
+    # False when the sources give the date but no time of day: `starts_at`'s time is then an
+    # assumption, used for the countdown and labelled as one wherever it is shown.
+    time_known: bool = True
     time_note: Text | None = None
     place: ShortText
     occasion: Text
@@ -158,6 +179,7 @@ class Event(_Model):
     quotes: tuple[Quote, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     updates: tuple[NewsUpdate, ...] = ()
+    vocabulary: Vocabulary = Vocabulary()
 
     @field_validator("schema_version")
     @classmethod

@@ -36,6 +36,8 @@ class Reply:
     # For `ask`: whether the store found a confident answer, and which entries it drew on.
     confident: bool = True
     fact_ids: tuple[str, ...] = ()
+    intent: str = ""  # what `ask` understood the question to want: when, count, attending, ...
+    reason: str | None = None  # why `ask` declined, in the user's terms
 
 
 def error_reply(message: str) -> Reply:

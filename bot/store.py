@@ -6,44 +6,42 @@ consistent version of the content from start to finish.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.content import Event, Fact, Person, Quote, Source, Topic
+from bot.answering import Answer, Answerer
+from bot.content import AnswerType, Event, Fact, Person, Quote, Source, Topic
+from bot.lexicon import Lexicon
 from bot.reply import Citation
-from bot.search import BM25Index, SearchResult
+from bot.search import BM25Index
 
+SUBJECT_WORDS = 6  # an entry's first terms name what it is about: "China's Foreign Ministry welcomed ..."
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 EntryKind = Literal["fact", "quote", "person", "event"]
+ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
+_BIT = {name: 1 << i for i, name in enumerate(ANSWER_TYPES)}
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One searchable thing: a fact, a quote, a person or an event property."""
+    """One searchable thing: a fact, a quote, a person or the list of sources."""
 
     key: str
     kind: EntryKind
     text: str
     sources: tuple[str, ...]
     differs: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    entries: tuple[Entry, ...]
-    result: SearchResult
-
-    @property
-    def confident(self) -> bool:
-        return self.result.confident
+    answers: frozenset[str] = frozenset()  # the kinds of question it can answer (content.AnswerType)
 
 
 class FactStore:
@@ -59,8 +57,19 @@ class FactStore:
         self._quotes_by = _group((q.speaker, q) for q in event.quotes)
         self._topic_names = {t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in event.topics}
         self._person_names = {p.id: " ".join((p.name, *p.aliases)) for p in event.people}
-        self._entries = MappingProxyType({e.key: e for e in self._build_entries()})
-        self._index = BM25Index((e.key, self._search_text(e)) for e in self._entries.values())
+        self.lexicon = Lexicon(event)
+        self._cues = {kind: re.compile(cue) for kind, cue in self.lexicon.language.answer_cues.items()}
+        # A place answers "where" when the text puts something there: "in Washington", "to China".
+        self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?(?:" + "|".join(
+            re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
+                                          *(p.strip().casefold() for p in event.place.split(","))},
+                                         key=len, reverse=True)) + r")\b")
+        self.entries = MappingProxyType({e.key: e for e in self._build_entries()})
+        texts = {key: self._search_text(e) for key, e in self.entries.items()}
+        self.lexicon.learn(texts.values())
+        self.index = BM25Index((key, self._indexed_terms(self.entries[key], text),
+                                self.kind_mask(self.entries[key].answers)) for key, text in texts.items())
+        self.answerer = Answerer(self)
 
     # Look-ups -------------------------------------------------------------------------------
 
@@ -89,40 +98,74 @@ class FactStore:
 
     # Search ---------------------------------------------------------------------------------
 
-    def ask(self, question: str, limit: int = 3) -> Answer:
-        result = self._index.search(question, limit=limit)
-        return Answer(tuple(self._entries[h.key] for h in result.hits), result)
+    def ask(self, question: str, zone: dt.tzinfo | None = None) -> Answer:
+        return self.answerer.answer(question, zone)
+
+    @staticmethod
+    def kind_mask(kinds: Iterable[str]) -> int:
+        mask = 0
+        for kind in kinds:
+            mask |= _BIT[kind]
+        return mask
 
     # Building -------------------------------------------------------------------------------
 
     def _build_entries(self) -> Iterator[Entry]:
         event = self.event
-        every_source = tuple(s.id for s in event.sources)
-        yield Entry("event:when", "event", f"When is {event.name}? date time day start schedule", every_source)
-        yield Entry("event:where", "event", f"Where is {event.name}? {event.place} place location venue city",
-                    every_source)
-        yield Entry("event:why", "event", f"Why {event.name}? occasion purpose reason {event.occasion}",
-                    every_source)
         for f in event.facts:
-            yield Entry(f.id, "fact", f.text, f.sources, f.differs)
+            people = {"person"} if f.people else set()
+            yield Entry(f.id, "fact", f.text, f.sources, f.differs, self._kinds_in(f.text) | people | set(f.answers))
         for q in event.quotes:
             speaker = self.people[q.speaker]
-            yield Entry(f"quote:{q.id}", "quote", f"{speaker.name}: {q.text}", q.sources, q.differs)
+            text = f"{speaker.name}: {q.text}"
+            yield Entry(f"quote:{q.id}", "quote", text, q.sources, q.differs,
+                        self._kinds_in(q.text) | {"quote", "statement", "person"})
         for p in event.people:
-            yield Entry(f"person:{p.id}", "person", f"{p.name}: {p.role}", p.sources)
+            text = f"{p.name}: {p.role}" + (f", {p.country}" if p.country else "")
+            yield Entry(f"person:{p.id}", "person", text, p.sources, None,
+                        frozenset({"person", "place"} if p.country else {"person"}))
+        outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" + (f". {s.note}" if s.note else "")
+                            for s in event.sources)
+        yield Entry("event:sources", "event", outlets, tuple(s.id for s in event.sources), None,
+                    frozenset({"statement", "list"}))
+
+    def _kinds_in(self, text: str) -> frozenset[str]:
+        """The kinds of answer a text gives, read off its words (bot/data/english.yaml `answer_cues`)."""
+        lower = text.casefold()
+        found = {kind for kind, cue in self._cues.items() if cue.search(lower)}
+        # A date's digits ("28 August 2025") are not a count: numbers are looked for once dates are out.
+        if "number" in found and not self._cues["number"].search(self._cues["date"].sub(" ", lower)):
+            found.discard("number")
+        if self._located.search(lower):
+            found.add("place")
+        return frozenset(found)
+
+    def _indexed_terms(self, entry: Entry, text: str) -> list[str]:
+        """The entry's terms, plus its subjects marked with @: the people it declares, its speaker, and
+        the first words of its text. "How long will Putin stay" needs Putin as a subject, not a
+        name in passing ("KCNA did not say how long Kim will stay ... or meet Xi, Putin")."""
+        subjects = self.lexicon.terms(entry.text)[:SUBJECT_WORDS]
+        if entry.kind == "fact":
+            subjects += [t for p in self.facts[entry.key].people for t in self.lexicon.terms(self.people[p].name)]
+        return [*self.lexicon.terms(text), *(f"@{t}" for t in subjects)]
 
     def _search_text(self, entry: Entry) -> str:
         """What the index sees: the entry plus the words a reader would ask it with."""
         extra: list[str] = []
         if entry.kind == "fact":
             fact = self.facts[entry.key]
-            extra = [self._topic_names[fact.topic], *fact.keywords, *(self._person_names[p] for p in fact.people)]
+            people = [self.people[p] for p in fact.people]
+            extra = [self._topic_names[fact.topic], *fact.keywords, *(self._person_names[p.id] for p in people),
+                     *(p.country or "" for p in people)]
         elif entry.kind == "quote":
             quote = self.quotes[entry.key.removeprefix("quote:")]
-            extra = ["quote said", quote.context or "", *quote.keywords, self._person_names[quote.speaker]]
+            speaker = self.people[quote.speaker]
+            extra = ["quote", quote.context or "", *quote.keywords, self._person_names[speaker.id], speaker.role]
         elif entry.kind == "person":
             person = self.people[entry.key.removeprefix("person:")]
-            extra = [self._person_names[person.id], person.country or ""]
+            extra = [self._person_names[person.id], "who is"]
+        elif entry.key == "event:sources":
+            extra = ["sources outlets articles reports reported news agency"]
         return " ".join((entry.text, *extra))
 
 

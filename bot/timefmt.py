@@ -44,3 +44,12 @@ def relative(start: dt.datetime, now: dt.datetime) -> str:
     if days == 0:
         return f"Started {span(delta, parts=1)} ago."
     return f"Took place {days} day{'' if days == 1 else 's'} ago."
+
+
+def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> str:
+    """The start in `zone`; when the sources give no time of day, the date at the venue and the time
+    assumed, labelled as an assumption."""
+    if known:
+        return format_moment(start, zone)
+    return (f"{start:%A} {start.day} {start:%B %Y} (the reports give no time of day; "
+            f"this bot assumes {format_moment(start, zone)})")

@@ -56,7 +56,7 @@ def test_errors_are_one_line_with_exit_code_2(capsys, tmp_path):
     bad.write_text(SEED.read_text().replace("timezone: Asia/Shanghai", "timezone: Nowhere/Town"))
     code, out, err = run(capsys, "say", "--content", str(bad), "when")
     assert code == 2 and out == ""
-    assert err == f"parade-bot: {bad}:12: timezone: unknown IANA timezone 'Nowhere/Town'\n"
+    assert err == f"parade-bot: {bad}:15: timezone: unknown IANA timezone 'Nowhere/Town'\n"
     code, _, err = run(capsys, "say", "--tz", "Mars/Base", "when")
     assert code == 2 and err.count("\n") == 1 and "unknown IANA timezone 'Mars/Base'" in err
     code, _, err = run(capsys, "say", "--tz", "A" * 300, "when")  # too long to be a file name: OSError

@@ -114,7 +114,8 @@ async def test_when_answers_with_block_kit_in_channel(slack, capsys):
     ("timeline", "Timeline: Beijing", "in_channel"),
     ("sources", "Sources", "in_channel"),
     ("countdown", "Countdown: Beijing", "in_channel"),
-    ("ask who is attending?", "Answer", "in_channel"),
+    ("ask who is attending?", "Who: Beijing", "in_channel"),
+    ("ask what share of trade is with china?", "Answer", "in_channel"),
     ("ask how much did the parade cost?", "I don't know", "in_channel"),
     ("flyover", "Sorry", "ephemeral"),
 ])

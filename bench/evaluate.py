@@ -1,0 +1,102 @@
+"""`make eval`: how well `ask` answers the project's question sets, and how often it is confidently wrong.
+
+Each set is a content file and a YAML list of questions written from that event's source articles:
+`answerable` ones with the entry keys that count as a right answer (`expect`, or `parts` for a
+multi-part question), and `unanswerable` ones, where declining is the right answer.
+
+    python -m bench.evaluate            # both sets, a summary line each
+    python -m bench.evaluate --misses   # and every question not answered right
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.loading import load_event
+from bot.store import FactStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {
+    "parade": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval.yaml"),
+    "second event": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                     ROOT / "tests" / "data" / "second_event" / "questions.yaml"),
+}
+
+
+@dataclass
+class Score:
+    name: str
+    right: int = 0
+    confidently_wrong: int = 0
+    declined: int = 0  # answerable questions declined: not right, but not wrong either
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    def line(self) -> str:
+        return (f"{self.name}: {self.right}/{self.total} right ({self.accuracy:.1%}), "
+                f"{self.confidently_wrong} confidently wrong, {self.declined} answerable declined")
+
+
+def expected_parts(item: dict[str, object]) -> list[list[str]]:
+    parts = item.get("parts")
+    return [list(p) for p in parts] if isinstance(parts, list) else [list(item["expect"])]  # type: ignore[call-overload]
+
+
+def evaluate(store: FactStore, questions: dict[str, list[dict[str, object]]], name: str) -> Score:
+    score = Score(name)
+    for item in questions["answerable"]:
+        score.total += 1
+        answer = store.ask(str(item["q"]))
+        wanted = expected_parts(item)
+        got = [p.statements[0].key if p.statements else None for p in answer.parts]
+        if not answer.confident:
+            score.declined += 1
+            score.misses.append(f"declined  {item['q']!r}: {answer.intent}, {answer.reason}")
+        elif len(got) == len(wanted) and all(g in w for g, w in zip(got, wanted, strict=True)):
+            score.right += 1
+        else:
+            score.confidently_wrong += 1
+            score.misses.append(f"WRONG     {item['q']!r}: {answer.intent}, gave {got}, expected {wanted}")
+    for item in questions["unanswerable"]:
+        score.total += 1
+        answer = store.ask(str(item["q"]))
+        if answer.confident:
+            score.confidently_wrong += 1
+            score.misses.append(f"WRONG     {item['q']!r}: {answer.intent}, answered {list(answer.keys)}"
+                                f" ({item.get('why', '')})")
+        else:
+            score.right += 1
+    return score
+
+
+def run_sets() -> list[Score]:
+    scores = []
+    for name, (content, questions) in SETS.items():
+        store = FactStore(load_event(content))
+        scores.append(evaluate(store, yaml.safe_load(questions.read_text(encoding="utf-8")), name))
+    return scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list every question not answered right")
+    args = parser.parse_args(argv)
+    for score in run_sets():
+        print(score.line())
+        if args.misses:
+            for miss in score.misses:
+                print("   ", miss)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

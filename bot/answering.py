@@ -1,0 +1,423 @@
+"""Answers to questions in a reader's own words: confident only where the sources say it.
+
+For each part of a question: read its intent (bot/intents.py); answer event-level intents from the
+event's fields, yes/no attendance from the attendance list, and everything else from the index, where
+an entry answers only if it holds every salient word of the question (after synonyms; filler and
+context words aside) and gives the kind of answer asked for. Otherwise decline, saying what the
+sources lack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.content import Absentee, Person
+from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
+from bot.timefmt import describe_start
+
+if TYPE_CHECKING:
+    from bot.store import FactStore
+
+RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
+# Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
+_AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
+                 "anyone quoted mentioned cited named they")
+_PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
+_NO_KIND = {
+    "time": "The reports give no time of day for that.",
+    "when": "The reports give no date for that.",
+    "where": "The reports don't say where.",
+    "why": "The reports give no reason for that.",
+    "count": "The reports give no number for that.",
+    "duration": "The reports don't say how long.",
+    "quote": "The reports quote nobody on that.",
+    "person": "The reports don't say who.",
+    "who": "The reports don't say who.",
+}
+NOT_ANSWERED = "The sources I have don't answer that."
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    key: str  # the entry it comes from: a fact id, quote:ID, person:ID, event:..., attending:..., absent:...
+    text: str
+    sources: tuple[str, ...]
+    differs: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartAnswer:
+    question: str
+    intent: str
+    statements: tuple[Statement, ...] = ()
+    reason: str | None = None  # why the bot declines; statements may still say what the sources do say
+
+    @property
+    def confident(self) -> bool:
+        return bool(self.statements) and self.reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    parts: tuple[PartAnswer, ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def confident(self) -> bool:
+        return bool(self.parts) and all(p.confident for p in self.parts)
+
+    @property
+    def intent(self) -> str:
+        return "+".join(p.intent for p in self.parts)
+
+    @property
+    def reason(self) -> str | None:
+        reasons = [p.reason for p in self.parts if p.reason]
+        return " ".join(dict.fromkeys(reasons)) or None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(s.key for p in self.parts for s in p.statements)
+
+
+def decline(question: str, intent: str, reason: str, *statements: Statement) -> PartAnswer:
+    return PartAnswer(question, intent, statements, reason)
+
+
+class Answerer:
+    """Answers questions against one fact store; built with it, so it sees one content version."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
+        self.lexicon = lexicon = store.lexicon
+        self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
+        self._countries = _single_terms(lexicon, lexicon.world.regions_of)
+        self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
+        self._person_terms = {
+            p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases, p.role, p.country or ""))))
+            for p in store.event.people
+        }
+        self._name_terms = {p.id: frozenset(lexicon.terms(p.name)) for p in store.event.people}
+        self._names = frozenset(t for terms in self._name_terms.values() for t in terms)
+        self._role_terms = {p.id: frozenset(lexicon.terms(" ".join((p.role, p.country or ""))))
+                            for p in store.event.people}
+        self._qualifiers = {p.id: frozenset(w for w in lexicon.normalise(p.role) if w in lexicon.language.qualifiers)
+                            for p in store.event.people}
+        start = store.event.start
+        self._where_terms = frozenset(lexicon.terms(store.event.place))
+        self._when_terms = frozenset(lexicon.terms(f"{start:%A %B %Y} {start.day}"))
+        self._time_terms = frozenset(lexicon.terms("day days hour hours week weeks month months time date long soon"))
+        attendance = store.event.attendance
+        self._attendance_terms = frozenset(lexicon.terms(" ".join(
+            [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
+            + [store.people[a.person].name for a in attendance.attendees if a.person]
+            + [b.who for b in attendance.absentees] + ["else besides other foreign world guest"])))
+
+    def answer(self, question: str, zone: dt.tzinfo | None = None) -> Answer:
+        corrections: list[tuple[str, str]] = []
+
+        def normalise(piece: str) -> list[str]:
+            words, fixed = self.lexicon.correct(self.lexicon.normalise(piece))
+            corrections.extend(fixed)
+            return words
+
+        parts = split_parts(question, normalise, self.lexicon.language)
+        turn = _Turn(zone or self.store.event.start.tzinfo or dt.UTC)
+        return Answer(question, tuple(self._part(p, turn) for p in parts), tuple(corrections))
+
+    # One part -------------------------------------------------------------------------------
+
+    def _part(self, text: str, turn: _Turn) -> PartAnswer:
+        skip: set[str] = set()
+        reading = read(text, self.lexicon.language)
+        while reading.intent.startswith("attending"):
+            found = self._attending(text, reading, turn, named_only=reading.intent == "attending_named")
+            if found is not None:
+                turn.intent = "attending"
+                return found
+            skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
+            reading = read(text, self.lexicon.language, frozenset(skip))
+        if reading.intent == "person" and turn.intent == "attending" and text.startswith(("what about", "how about")):
+            found = self._attending(text, reading, turn, named_only=True)
+            if found is not None:
+                return found
+        turn.intent = reading.intent
+        zone = turn.zone
+        if reading.intent == "quote":
+            return self._quote(text, reading, turn)
+        if reading.intent == "person":
+            found = self._who_is(text, reading, turn)
+            if found is not None:
+                return found
+        rest = self.lexicon.terms(reading.rest)
+        salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
+        if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
+            salient = [t for t in salient if t not in self._time_terms]
+        if reading.intent in ("attendees", "absent"):
+            place = self._place(reading.who or reading.rest)
+            if place is not None:
+                return self._attendance_in(text, *place)
+            if set(salient) <= self._attendance_terms:
+                return self._event(text, reading.intent, zone)
+        if not salient:
+            if reading.intent in EVENT_INTENTS:
+                return self._event(text, reading.intent, zone)
+            if reading.intent in ("count", "duration"):  # "how many days until the parade": the date
+                if reading.intent == "count" and set(rest) & self._time_terms:
+                    return self._event(text, "when", zone)
+                return decline(text, reading.intent, _NO_KIND[reading.intent])
+            if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
+                return self._event(text, self._event_aspect(rest), zone)
+            return decline(text, reading.intent, "Ask about the event: when, where, who, why, or a topic.")
+        found = self._search(text, reading.intent, reading.rest, salient, rest, topic=turn.topic)
+        turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
+        return found
+
+    def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
+                subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = ()
+                ) -> PartAnswer:
+        index = self.store.index
+        unknown = [t for t in salient if t not in index]
+        if unknown:
+            words = [w for w in self.lexicon.normalise(rest) if set(self.lexicon.terms(w)) & set(unknown)]
+            return decline(text, intent, f"The sources don't mention {_listed(words or unknown)}.")
+        optional = [t for t in terms if t in self.lexicon.context]
+        kinds = self.store.kind_mask(ANSWER_KINDS.get(intent, ()))
+        if intent == "count" and set(terms) & self._time_terms:  # "how many years ago": a date will do
+            kinds |= self.store.kind_mask(("date", "duration"))
+        # A date, number or place belongs to the entry's subject: "how long will Putin stay" needs an
+        # entry about Putin, not one that names him in passing.
+        required = [(f"@{t}",) if (kinds and t in self._names) or t in subjects else (t,) for t in salient]
+        hits = index.search(required, [*optional, *topic], types=kinds, limit=3 if people else 12)
+        if not people:
+            hits = tuple(h for h in hits if not h.key.startswith(("person:", "quote:")))[:3]
+        if not hits:
+            untyped = kinds and index.search(required, optional, limit=1)
+            return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
+        best = hits[0].score
+        chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
+        return PartAnswer(text, intent, tuple(self._statement(h.key) for h in chosen))
+
+    # Event-level answers --------------------------------------------------------------------
+
+    def _event(self, text: str, intent: str, zone: dt.tzinfo) -> PartAnswer:
+        store, event = self.store, self.store.event
+        every = tuple(s.id for s in event.sources)
+        if intent in ("when", "time"):
+            when = Statement("event:when", describe_start(event.start, zone, known=event.time_known), every)
+            if intent == "time" and not event.time_known:
+                return decline(text, intent, "The reports give the date but no time of day.", when)
+            return PartAnswer(text, intent, (when,))
+        if intent == "where":
+            return PartAnswer(text, intent, (Statement("event:where", event.place, every),))
+        if intent == "host":
+            host = event.attendance.host
+            if host is None:
+                return decline(text, intent, "The reports don't say who hosts it.")
+            return PartAnswer(text, intent, (self._statement(f"person:{host}"),))
+        if intent in ("attendees", "absent"):
+            return PartAnswer(text, intent, (self._attendance_statement(intent),))
+        if intent == "sources":
+            outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" for s in event.sources)
+            return PartAnswer(text, intent, (Statement("event:sources", outlets, every),))
+        if intent == "timeline":
+            lines = "\n".join(f"{t.date}: {t.text}" for t in sorted(event.timeline, key=lambda t: t.date))
+            used = tuple(dict.fromkeys(s for t in event.timeline for s in t.sources))
+            return PartAnswer(text, intent, (Statement("event:timeline", lines, used),))
+        return PartAnswer(text, intent, (Statement("event:why", event.occasion, tuple(store.sources)),))
+
+    def _event_aspect(self, terms: list[str]) -> str:
+        """What a question made only of the event's own words asks: where, when, or what it is."""
+        if set(terms) & self._where_terms:
+            return "where"
+        if set(terms) & self._when_terms or set(terms) & self._time_terms:
+            return "when"
+        return "why"
+
+    def _attendance_statement(self, intent: str) -> Statement:
+        attendance = self.store.event.attendance
+        if intent == "absent":
+            lines = [b.who + (f": {b.reason}" if b.reason else "") for b in attendance.absentees]
+            used = [s for b in attendance.absentees for s in b.sources]
+            return Statement("event:absent", "\n".join(lines) or "The reports name nobody staying away.",
+                             tuple(dict.fromkeys(used)))
+        names = [self.store.people[a.person].name if a.person else f"the leader of {a.country}"
+                 for a in attendance.attendees]
+        count = f"{attendance.foreign_leaders} foreign leaders are expected. " if attendance.foreign_leaders else ""
+        used = [*attendance.sources, *(s for a in attendance.attendees for s in a.sources)]
+        return Statement("event:who", f"{count}Named: {_listed(names)}.", tuple(dict.fromkeys(used)))
+
+    # Attendance as yes or no ----------------------------------------------------------------
+
+    def _attending(self, text: str, reading: Reading, turn: _Turn, *, named_only: bool) -> PartAnswer | None:
+        if any(t not in self.lexicon.context and t not in self._around_names
+               for t in self.lexicon.terms(reading.after)):
+            return None
+        names = [n for n in reading.who.replace(",", " and ").split(" and ") if n.strip()]
+        answers = [self._attendance_of(text, name, turn, named_only) for name in names]
+        if any(a is None for a in answers):
+            return None
+        found = [a for a in answers if a is not None]
+        statements = tuple(s for a in found for s in a.statements)
+        reasons = [a.reason for a in found if a.reason]
+        return PartAnswer(text, "attending", statements, " ".join(reasons) or None)
+
+    def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool) -> PartAnswer | None:
+        words = [w for w in name.split() if w not in ("the", "a", "an", "any", "some", "from", "of")]
+        person = self._person(" ".join(words), turn)
+        if person is not None:
+            return self._person_attending(text, person)
+        place = self._place(" ".join(words))
+        if place is not None:
+            return self._attendance_in(text, *place)
+        terms = self.lexicon.terms(" ".join(words))
+        if named_only or all(t in self.lexicon.context or t in self._around_names for t in terms):
+            return None  # "is the parade going ahead", "any quotes from analysts": not about a guest
+        shown = " ".join(words)
+        return decline(text, "attending", f"The sources don't list {shown} among those attending.")
+
+    def _person_attending(self, text: str, person: Person) -> PartAnswer:
+        attendance = self.store.event.attendance
+        if person.id == attendance.host:
+            return PartAnswer(text, "attending", (Statement(
+                f"attending:{person.id}", f"Yes. {person.name} is the host.", attendance.sources or person.sources),))
+        for a in attendance.attendees:
+            if a.person == person.id:
+                note = f" {a.note}" if a.note else ""
+                return PartAnswer(text, "attending", (Statement(
+                    f"attending:{person.id}", f"Yes. {person.name} is among those expected.{note}", a.sources),))
+        if person.country:
+            absent = [b for b in attendance.absentees if person.country in b.countries]
+            if absent:
+                return PartAnswer(text, "attending", tuple(_absence(b, person.country) for b in absent))
+        return decline(text, "attending", f"The sources don't list {person.name} among those attending.")
+
+    def _attendance_in(self, text: str, kind: str, place: str) -> PartAnswer:
+        """Attendance for a country or a region, from the attendees' countries and the absentees."""
+        store, attendance = self.store, self.store.event.attendance
+        world = self.lexicon.world
+        inside = {place} if kind == "country" else world.countries_in(place)
+        yes: list[Statement] = []
+        host = store.people.get(attendance.host or "")
+        if kind == "country" and host is not None and host.country in inside:
+            yes.append(Statement(f"attending:{host.id}", f"Yes. {host.name} of {host.country} is the host.",
+                                 attendance.sources or host.sources))
+        for a in attendance.attendees:
+            person = store.people[a.person] if a.person else None
+            country = person.country if person else a.country
+            if country in inside:
+                key = f"attending:{person.id if person else _slug(country or '')}"
+                who = f"{person.name} ({country})" if person else f"The leader of {country}"
+                yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
+        if yes:
+            return PartAnswer(text, "attending", tuple(yes))
+        named = [b for b in attendance.absentees if inside & set(b.countries) or place in b.regions]
+        if named:
+            return PartAnswer(text, "attending", tuple(_absence(b, place) for b in named))
+        covering = [b for b in attendance.absentees
+                    if any(r in world.regions_of.get(place, ()) for r in b.regions)]
+        return decline(text, "attending", f"The sources don't list anyone from {place} among those attending.",
+                       *(_absence(b, place) for b in covering))
+
+    # Quotes and people ----------------------------------------------------------------------
+
+    def _quote(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
+        person = self._person(reading.who, turn)
+        salient = [t for t in self.lexicon.terms(reading.rest) if t not in self.lexicon.context]
+        if person is None:
+            # "What did China's foreign ministry say": the speaker must be what the entry is about.
+            who = frozenset(t for t in self.lexicon.terms(reading.who) if t not in self._around_names)
+            return self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
+                                subjects=who)
+        name_terms = [(f"@{t}",) for t in self._name_terms[person.id]]
+        # A person's words are their quotes: a fact naming them ("Kim and Putin spoke by phone") is not.
+        hits = self.store.index.search([*name_terms, *((t,) for t in salient)], types=self.store.kind_mask(["quote"]))
+        if not hits:
+            quoted = self.store.quotes_by(person.id)
+            reason = (f"The reports quote {person.name} on nothing like that." if quoted
+                      else f"The reports quote no words from {person.name}.")
+            return decline(text, "quote", reason)
+        return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in hits[:2]))
+
+    def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
+        person = self._person(reading.who, turn)
+        if person is not None:
+            return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+        terms = [t for t in self.lexicon.terms(reading.who) if t not in self.lexicon.context]
+        if not terms:
+            return self._event(text, "why", turn.zone) if reading.who else None
+        # Nobody matched the description, so no person's profile may answer it ("China's foreign
+        # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider").
+        return self._search(text, "who", reading.who, terms, terms, people=False)
+
+    def _person(self, text: str, turn: _Turn) -> Person | None:
+        """The one person `text` names, by name, alias or role ("he" is the last one named); None if
+        it names nobody, several people, or only a country."""
+        words = text.split()
+        if words and all(w in _PRONOUNS for w in words):
+            return turn.subject
+        terms = set(self.lexicon.terms(text)) - self._around_names
+        if not terms:
+            return None
+        by_name = [pid for pid, names in self._name_terms.items() if names & terms and terms <= self._person_terms[pid]]
+        # By role, a person needs two words of it and every qualifier it has: "the Russian president",
+        # not "the party" (Kim's role mentions one) nor "the foreign minister" (Hong Lei is the assistant).
+        by_role = [pid for pid, role in self._role_terms.items()
+                   if len(terms & role) >= 2 and terms <= self._person_terms[pid]
+                   and self._qualifiers[pid] <= set(self.lexicon.normalise(text))]
+        matches = by_name or by_role
+        if len(matches) != 1:
+            return None
+        turn.subject = self.store.people[matches[0]]
+        return turn.subject
+
+    def _place(self, text: str) -> tuple[str, str] | None:
+        """('country', name) or ('region', name) when `text` names exactly one."""
+        terms = [t for t in self.lexicon.terms(text) if t not in self._around_names]
+        if len(terms) != 1:
+            return None
+        if terms[0] in self._countries:
+            return "country", self._countries[terms[0]]
+        if terms[0] in self._regions:
+            return "region", self._regions[terms[0]]
+        return None
+
+    def _statement(self, key: str) -> Statement:
+        entry = self.store.entries[key]
+        return Statement(entry.key, entry.text, entry.sources, entry.differs)
+
+
+@dataclass(slots=True)
+class _Turn:
+    """What one question's parts share: the reader's zone, and who "he" or "she" refers to."""
+
+    zone: dt.tzinfo
+    subject: Person | None = None
+    topic: tuple[str, ...] = ()  # the last part's words: they rank the next part's answers
+    intent: str = ""  # the last part's intent: "is Iran going, and what about the US?"
+
+
+def _absence(absentee: Absentee, place: str) -> Statement:
+    reason = f" {absentee.reason}" if absentee.reason else ""
+    return Statement(f"absent:{_slug(place)}", f"No. Not expected: {absentee.who}.{reason}", absentee.sources)
+
+
+def _single_terms(lexicon: object, names: object) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in names:  # type: ignore[attr-defined]
+        terms = lexicon.terms(name)  # type: ignore[attr-defined]
+        if len(terms) == 1:
+            found.setdefault(terms[0], name)
+    return found
+
+
+def _slug(name: str) -> str:
+    return "-".join(name.casefold().split())
+
+
+def _listed(items: list[str]) -> str:
+    items = list(dict.fromkeys(items))
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,69 @@
+"""What a question asks for, read before any word is dropped: its intent, and the parts it has.
+
+"when does it take place" asks for a date, "how many countries" for a number, "is Putin going" for a
+yes or no from the attendance list. The patterns are data (bot/data/english.yaml); this module only
+applies them, splits multi-part questions and sets the matched words aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.language import Language
+
+# Intents answered from the event's structured fields when nothing else is asked.
+EVENT_INTENTS = ("when", "time", "where", "why", "host", "attendees", "absent", "sources", "timeline")
+# The answer kinds (see bot/content.py AnswerType) an intent accepts; none listed: any entry.
+ANSWER_KINDS: dict[str, tuple[str, ...]] = {
+    "time": ("time",),
+    "when": ("date", "time"),
+    "where": ("place",),
+    "why": ("reason",),
+    "count": ("number",),
+    "duration": ("duration",),
+    "quote": ("quote", "statement"),
+    "person": ("person",),
+    "who": ("person", "place"),
+}
+_PART_START = r"(?:who|what|when|where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can|could)"
+# Between two parts: "... and when ...", ", who ...". Question marks and semicolons split the raw text.
+_JOIN = re.compile(rf"\s*(?:,? and (?={_PART_START}\b)|, (?={_PART_START}\b))\s*")
+_PIECES = re.compile(r"[?;]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One question part as understood: its intent, who it names, and the words left to search."""
+
+    intent: str
+    rest: str  # the words not used up by the intent's pattern
+    who: str = ""  # the person, country or region named, for attendance, quote and who-is questions
+    after: str = ""  # for attendance: what follows the verb ("to the parade", "to give a speech")
+
+
+def split_parts(question: str, normalise: Callable[[str], list[str]], language: Language) -> list[str]:
+    """The parts of a question ("who invited him and when was his last visit?"), each normalised and
+    without its frame ("I was wondering whether ...")."""
+    parts: list[str] = []
+    for piece in _PIECES.split(question):
+        words = normalise(piece)
+        if words:
+            parts.extend(language.unframe(p) for p in _JOIN.split(" ".join(words)))
+    return [p for p in parts if p]
+
+
+def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> Reading:
+    """The first intent whose pattern matches (bot/data/english.yaml lists them in order)."""
+    for name, patterns in language.intents:
+        if name in skip:
+            continue
+        for pattern in patterns:
+            match = pattern.search(part)
+            if match:
+                groups = match.groupdict()
+                after = (groups.get("after") or "").strip()
+                rest = after if name.startswith("attending") else (part[: match.start()] + " " + part[match.end():])
+                return Reading(name, rest=rest.strip(), who=(groups.get("who") or "").strip(), after=after)
+    return Reading("other", rest=part)

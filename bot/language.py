@@ -1,0 +1,104 @@
+"""English as chat users write it, and the world's countries and regions: data shipped with the bot.
+
+Both are loaded once from `bot/data/` and shared by every event; an event's own words come from its
+content file's `vocabulary:` section (see bot/lexicon.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    shorthand: dict[str, str]
+    abbreviations: dict[str, str]
+    contractions: dict[str, str]
+    stopwords: frozenset[str]
+    fillers: frozenset[str]
+    synonyms: tuple[tuple[str, ...], ...]
+    intents: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    event_words: tuple[str, ...]
+    answer_cues: dict[str, str]
+    frames: tuple[re.Pattern[str], ...]
+    qualifiers: frozenset[str]
+    question_words: frozenset[str]
+
+    def words(self) -> set[str]:
+        """Every word this data spells out: known words that typo correction must leave alone."""
+        found: set[str] = set(self.stopwords) | self.fillers | set(self.event_words) | self.question_words
+        for text in (*self.shorthand.values(), *self.contractions.values(), *(w for g in self.synonyms for w in g)):
+            found.update(text.split())
+        return found
+
+    def unframe(self, text: str) -> str:
+        """The question without "I was wondering whether", "any idea?" and the like around it."""
+        for frame in self.frames:
+            text = frame.sub("", text)
+        return text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """Countries and regions by every name they go by (lower case)."""
+
+    country_names: dict[str, str]  # name, alias or demonym -> country
+    region_names: dict[str, str]  # name or alias -> region
+    regions_of: dict[str, frozenset[str]]  # country -> every region it lies in, enclosing ones included
+
+    def countries_in(self, region: str) -> frozenset[str]:
+        return frozenset(c for c, regions in self.regions_of.items() if region in regions)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+@cache
+def english() -> Language:
+    data = yaml.safe_load((DATA / "english.yaml").read_text(encoding="utf-8"))
+    return Language(
+        shorthand=data["shorthand"],
+        abbreviations=data["abbreviations"],
+        contractions=data["contractions"],
+        stopwords=_words(data["stopwords"]),
+        fillers=_words(data["fillers"]),
+        synonyms=tuple(tuple(str(w).casefold() for w in group) for group in data["synonyms"]),
+        intents=tuple((name, tuple(re.compile(p) for p in patterns)) for name, patterns in data["intents"].items()),
+        event_words=tuple(data["event_words"].split()),
+        answer_cues=data["answer_cues"],
+        frames=tuple(re.compile(p) for p in data["frames"]),
+        qualifiers=_words(data["qualifiers"]),
+        question_words=_words(data["words"]),
+    )
+
+
+@cache
+def world() -> World:
+    data = yaml.safe_load((DATA / "world.yaml").read_text(encoding="utf-8"))
+    parents: dict[str, list[str]] = data["regions"]
+
+    def enclosing(region: str) -> set[str]:
+        found = {region}
+        for parent in parents.get(region, []):
+            found |= enclosing(parent)
+        return found
+
+    country_names: dict[str, str] = {}
+    regions_of: dict[str, frozenset[str]] = {}
+    for country, spec in data["countries"].items():
+        cut = spec.index("|") if "|" in spec else len(spec)
+        regions_of[country] = frozenset(r for region in spec[:cut] for r in enclosing(region))
+        for name in (country, *spec[cut + 1:]):
+            country_names[name.casefold()] = country
+    region_names = {region.casefold(): region for region in parents}
+    for region, names in data["region_names"].items():
+        region_names.update({name.casefold(): region for name in names})
+    return World(country_names, region_names, regions_of)

@@ -1,0 +1,195 @@
+"""Words as the bot reads them, for one event: the same steps for the content and for a question.
+
+normalise: case, curly quotes, abbreviations, contractions and chat shorthand ("r", "w/", "whats").
+terms: stems, with synonym phrases folded into one term ("fell apart" and "collapsed" both become
+  `collapse`), function words and filler words dropped.
+correct: a word the content and the language data never use, within one or two edits of one they do.
+
+Synonyms come from the shipped English data, the world's country names and demonyms, and the event's
+own `vocabulary:`, people and aliases: data, so another event brings its own words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz.distance import OSA
+
+from bot.content import Event
+from bot.language import Language, World, english, world
+
+_TOKEN = re.compile(r"w/o?|b/c|y/n|%|[^\W_]+(?:'[^\W_]+)?")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+MAX_PHRASE = 5  # words in the longest synonym phrase matched
+MAX_CORRECTIONS = 8  # typo look-ups per question: bounds the cost of a question of unknown words
+_stemmers = threading.local()  # Snowball stemmers keep state: one per thread (reloads index off the loop)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(word)
+
+
+class Lexicon:
+    """The words of one event, and how a reader's words map onto them."""
+
+    def __init__(self, event: Event, language: Language | None = None, places: World | None = None) -> None:
+        self.language = language or english()
+        self.world = places or world()
+        self._abbreviation = re.compile(
+            r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(self.language.abbreviations, key=len,
+                                                                   reverse=True)) + r")(?![\w])")
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self._single: dict[str, str] = {}
+        for group in self._synonym_groups(event):
+            self._add_group(group)
+        self._known: Counter[str] = Counter()
+        self._deletes: dict[str, list[str]] = {}
+        self._closest_cached = lru_cache(maxsize=4096)(self._closest)
+        self.context = frozenset(self.terms(" ".join((
+            event.name, event.place, *event.vocabulary.context, *self.language.event_words))))
+
+    # Reading text -----------------------------------------------------------------------------
+
+    def normalise(self, text: str) -> list[str]:
+        """Lower-case words with shorthand and contractions spelt out."""
+        text = self._abbreviation.sub(lambda m: " " + self.language.abbreviations[m[1]] + " ", text.translate(_QUOTES))
+        words: list[str] = []
+        for token in _TOKEN.findall(text.casefold()):
+            language = self.language
+            if token in language.contractions:
+                expanded = language.contractions[token]
+            elif token in language.shorthand:
+                expanded = language.shorthand[token]
+            else:
+                expanded = token.removesuffix("'s")
+            words.extend(expanded.replace("'", " ").split())
+        return words
+
+    def terms(self, text: str) -> list[str]:
+        return list(self.fold(self.normalise(text)))
+
+    def fold(self, words: list[str]) -> Iterator[str]:
+        """The searchable terms of normalised words: phrases folded, function and filler words dropped."""
+        stems = [stem(w) for w in words]
+        i = 0
+        while i < len(words):
+            for size in range(min(MAX_PHRASE, len(words) - i), 1, -1):
+                term = self._phrases.get(tuple(stems[i:i + size]))
+                if term is not None:
+                    yield term
+                    i += size
+                    break
+            else:
+                word = words[i]
+                if word not in self.language.stopwords and word not in self.language.fillers:
+                    yield self._single.get(stems[i], stems[i])
+                i += 1
+
+    def is_filler(self, word: str) -> bool:
+        return word in self.language.fillers or word in self.language.stopwords
+
+    # Typo correction --------------------------------------------------------------------------
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Records the content's words, the ones a misspelt word may be corrected to."""
+        for text in texts:
+            self._known.update(w for w in self.normalise(text) if w.isalpha())
+        self._known.update(self.language.words())
+        for name in (*self.world.country_names, *self.world.region_names):
+            self._known.update(name.split())
+        self._deletes = {}
+        for word in self._known:
+            if len(word) >= 4:
+                for variant in _deletions(word):
+                    self._deletes.setdefault(variant, []).append(word)
+
+    def known(self, word: str) -> bool:
+        return word in self._known
+
+    def correct(self, words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """The words with misspellings of known words fixed, and the (typed, meant) pairs."""
+        fixed: list[str] = []
+        corrections: list[tuple[str, str]] = []
+        budget = MAX_CORRECTIONS
+        for word in words:
+            if budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known:
+                budget -= 1
+                meant = self._closest_cached(word)
+                if meant is not None:
+                    corrections.append((word, meant))
+                    word = meant
+            fixed.append(word)
+        return fixed, corrections
+
+    def _closest(self, word: str) -> str | None:
+        """The known word one slip away (two for words of eight letters or more), most used first.
+
+        A slip in a shorter word is two letters swapped or one letter missing or extra ("whne",
+        "forein", "puttin"), and a four-letter word is never shortened; its first letter always
+        matches. A changed letter is not a slip there: without these rules, real words the content
+        lacks turn into words it has ("tanks" into "talks", "wear" into "war", "till" into "will")."""
+        limit = 1 if len(word) < 8 else 2
+        probes = {word} | set(_deletions(word))
+        if limit == 2:
+            probes |= {d2 for d1 in list(probes) for d2 in _deletions(d1)}
+        candidates = {w for probe in probes for w in self._deletes.get(probe, ())}
+        candidates |= {p for p in probes if p in self._known}
+        scored = [(OSA.distance(word, c), -self._known[c], c) for c in candidates
+                  if c[0] == word[0] and _slip(word, c)]
+        best = min((s for s in scored if s[0] <= limit), default=None)
+        return best[2] if best else None
+
+    # Building ---------------------------------------------------------------------------------
+
+    def _synonym_groups(self, event: Event) -> Iterator[tuple[str, ...]]:
+        yield from self.language.synonyms
+        countries = Counter(self.world.country_names.values())
+        for country in countries:
+            yield (country.casefold(), *(n for n, c in self.world.country_names.items() if c == country))
+        for region in set(self.world.region_names.values()):
+            yield (region.casefold(), *(n for n, r in self.world.region_names.items() if r == region))
+        for person in event.people:
+            # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
+            yield (person.name.casefold(), *(a.casefold() for a in person.aliases))
+        for group in event.vocabulary.synonyms:
+            yield tuple(w.casefold() for w in group)
+
+    def _add_group(self, group: tuple[str, ...]) -> None:
+        head = self._surface_stems(group[0])
+        if not head:
+            return
+        # A later group may reuse a word of an earlier one: the earlier meaning is kept, unless the
+        # word is the head of its own group (an event's own word outranks the shipped default).
+        canonical = self._phrases.get(head) if len(head) > 1 else self._single.get(head[0])
+        canonical = canonical or "_".join(head)
+        for member in group:
+            stems = self._surface_stems(member)
+            if len(stems) > 1:
+                self._phrases.setdefault(stems, canonical)
+            elif stems:
+                self._single.setdefault(stems[0], canonical)
+
+    def _surface_stems(self, text: str) -> tuple[str, ...]:
+        return tuple(stem(w) for w in self.normalise(text))[:MAX_PHRASE]
+
+
+def _slip(typed: str, known: str) -> bool:
+    if len(typed) >= 8:
+        return True
+    if sorted(typed) == sorted(known):
+        return True  # two letters swapped
+    grown = len(known) - len(typed)
+    return grown == 1 or (grown == -1 and len(typed) > 4)
+
+
+def _deletions(word: str) -> Iterator[str]:
+    return (word[:i] + word[i + 1:] for i in range(len(word)))
