@@ -10,16 +10,21 @@ sources lack.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.content import Absentee, Person
 from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
+from bot.lexicon import stem
 from bot.timefmt import describe_start
 
 if TYPE_CHECKING:
     from bot.store import FactStore
 
+# Intents asking for a value (a date, a number, a place) that belongs to whoever the question names.
+_SUBJECT_BOUND = frozenset({"when", "time", "count", "duration", "where"})
+_SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
@@ -96,20 +101,20 @@ class Answerer:
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
         self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
-        self._person_terms = {
-            p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases, p.role, p.country or ""))))
-            for p in store.event.people
-        }
+        self._person_terms = {p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases))))
+                              | self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
         self._name_terms = {p.id: frozenset(lexicon.terms(p.name)) for p in store.event.people}
         self._names = frozenset(t for terms in self._name_terms.values() for t in terms)
-        self._role_terms = {p.id: frozenset(lexicon.terms(" ".join((p.role, p.country or ""))))
-                            for p in store.event.people}
+        self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
         self._qualifiers = {p.id: frozenset(w for w in lexicon.normalise(p.role) if w in lexicon.language.qualifiers)
                             for p in store.event.people}
         start = store.event.start
         self._where_terms = frozenset(lexicon.terms(store.event.place))
         self._when_terms = frozenset(lexicon.terms(f"{start:%A %B %Y} {start.day}"))
-        self._time_terms = frozenset(lexicon.terms("day days hour hours week weeks month months time date long soon"))
+        # Units and verbs of time: in "how many years", "how long will it last" they are what is asked.
+        self._time_terms = frozenset(lexicon.terms(
+            "day days hour hours week weeks month months year years date long soon"))
+        self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
         self._attendance_terms = frozenset(lexicon.terms(" ".join(
             [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
@@ -126,7 +131,11 @@ class Answerer:
 
         parts = split_parts(question, normalise, self.lexicon.language)
         turn = _Turn(zone or self.store.event.start.tzinfo or dt.UTC)
-        return Answer(question, tuple(self._part(p, turn) for p in parts), tuple(corrections))
+        answers = []
+        for part in parts:
+            turn.last = self._part(part, turn)
+            answers.append(turn.last)
+        return Answer(question, tuple(answers), tuple(corrections))
 
     # One part -------------------------------------------------------------------------------
 
@@ -156,12 +165,19 @@ class Answerer:
         salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
         if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
             salient = [t for t in salient if t not in self._time_terms]
+        if reading.intent == "duration":  # "how long will it last"
+            salient = [t for t in salient if t not in self._duration_verbs]
         if reading.intent in ("attendees", "absent"):
             place = self._place(reading.who or reading.rest)
             if place is not None:
                 return self._attendance_in(text, *place)
             if set(salient) <= self._attendance_terms:
                 return self._event(text, reading.intent, zone)
+        if reading.intent == "hypothetical":
+            return decline(text, reading.intent, "The reports don't speculate about that.")
+        if (not salient and not rest and reading.intent == "why" and turn.last is not None
+                and (turn.topic or turn.last.intent in ("attendees", "absent"))):
+            return self._follow_up(text, reading.intent, turn)
         if not salient:
             if reading.intent in EVENT_INTENTS:
                 return self._event(text, reading.intent, zone)
@@ -176,6 +192,14 @@ class Answerer:
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
 
+    def _follow_up(self, text: str, intent: str, turn: _Turn) -> PartAnswer:
+        """A bare "and why?" after another part asks about that part's subject."""
+        last = turn.last
+        assert last is not None
+        if last.intent in ("attendees", "absent") or not turn.topic:
+            return PartAnswer(text, intent, last.statements, last.reason)  # their reasons are listed there
+        return self._search(text, intent, " ".join(turn.topic), list(turn.topic), list(turn.topic))
+
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = ()
                 ) -> PartAnswer:
@@ -186,20 +210,44 @@ class Answerer:
             return decline(text, intent, f"The sources don't mention {_listed(words or unknown)}.")
         optional = [t for t in terms if t in self.lexicon.context]
         kinds = self.store.kind_mask(ANSWER_KINDS.get(intent, ()))
+        if intent == "quote" and re.search(r"\bquotes?\b|\bexact words\b", text):
+            kinds = self.store.kind_mask(["quote"])  # "the exact quote": a paraphrase will not do
         if intent == "count" and set(terms) & self._time_terms:  # "how many years ago": a date will do
             kinds |= self.store.kind_mask(("date", "duration"))
         # A date, number or place belongs to the entry's subject: "how long will Putin stay" needs an
         # entry about Putin, not one that names him in passing.
-        required = [(f"@{t}",) if (kinds and t in self._names) or t in subjects else (t,) for t in salient]
+        bound = intent in _SUBJECT_BOUND
+        required = [(f"@{t}",) if (bound and t in self._names) or t in subjects else (t,) for t in salient]
         hits = index.search(required, [*optional, *topic], types=kinds, limit=3 if people else 12)
         if not people:
             hits = tuple(h for h in hits if not h.key.startswith(("person:", "quote:")))[:3]
+        elif intent == "who" and any(not h.key.startswith("person:") for h in hits):
+            # "who cuts the ribbon": the fact that says so, before a profile that mentions it.
+            hits = tuple(sorted(hits, key=lambda h: h.key.startswith("person:")))
         if not hits:
             untyped = kinds and index.search(required, optional, limit=1)
             return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
+        counted = self.lexicon.terms(rest.split()[0]) if rest.split() else []
+        if intent == "count" and "how many" in text and counted and counted[0] in salient:
+            hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
+            if not hits:
+                return decline(text, intent, _NO_KIND[intent])
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
         return PartAnswer(text, intent, tuple(self._statement(h.key) for h in chosen))
+
+    def _counts(self, key: str, counted: str) -> bool:
+        """Whether an entry's number counts what "how many <counted>" asks: where its text names that
+        thing, a number must stand just before it in the same sentence ("48 loaded trucks"; but "a
+        2.8 km cable-stayed bridge" or "120 years. Every cable" counts no cables)."""
+        named = False
+        for sentence in _SENTENCE.split(self.store.entries[key].text):
+            words = self.lexicon.normalise(sentence)
+            spots = [i for i, w in enumerate(words) if counted in self.lexicon.terms(w)]
+            named = named or bool(spots)
+            if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
+                return True
+        return not named  # named only in the entry's keywords: its author says it answers this
 
     # Event-level answers --------------------------------------------------------------------
 
@@ -228,6 +276,12 @@ class Answerer:
             used = tuple(dict.fromkeys(s for t in event.timeline for s in t.sources))
             return PartAnswer(text, intent, (Statement("event:timeline", lines, used),))
         return PartAnswer(text, intent, (Statement("event:why", event.occasion, tuple(store.sources)),))
+
+    def _words_of(self, text: str) -> frozenset[str]:
+        """A description's terms, folded and word by word: "Mayor of Kamenograd" may be an alias
+        (one term) and still be found by "the mayor"."""
+        words = self.lexicon.normalise(text)
+        return frozenset((*self.lexicon.fold(words), *(stem(w) for w in words if not self.lexicon.is_filler(w))))
 
     def _event_aspect(self, terms: list[str]) -> str:
         """What a question made only of the event's own words asks: where, when, or what it is."""
@@ -325,7 +379,7 @@ class Answerer:
     # Quotes and people ----------------------------------------------------------------------
 
     def _quote(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
-        person = self._person(reading.who, turn)
+        person = self._person(reading.who, turn, role_words=1)
         salient = [t for t in self.lexicon.terms(reading.rest) if t not in self.lexicon.context]
         if person is None:
             # "What did China's foreign ministry say": the speaker must be what the entry is about.
@@ -343,7 +397,7 @@ class Answerer:
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in hits[:2]))
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
-        person = self._person(reading.who, turn)
+        person = self._person(reading.who, turn, role_words=1)
         if person is not None:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         terms = [t for t in self.lexicon.terms(reading.who) if t not in self.lexicon.context]
@@ -351,11 +405,12 @@ class Answerer:
             return self._event(text, "why", turn.zone) if reading.who else None
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
         # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider").
-        return self._search(text, "who", reading.who, terms, terms, people=False)
+        return self._search(text, "who", reading.who, terms, terms, frozenset(terms), people=False)
 
-    def _person(self, text: str, turn: _Turn) -> Person | None:
+    def _person(self, text: str, turn: _Turn, role_words: int = 2) -> Person | None:
         """The one person `text` names, by name, alias or role ("he" is the last one named); None if
-        it names nobody, several people, or only a country."""
+        it names nobody, several people, or only a country. A role must match in `role_words` words,
+        or in one that no other person's role has ("the mayor") when `role_words` is 1."""
         words = text.split()
         if words and all(w in _PRONOUNS for w in words):
             return turn.subject
@@ -368,6 +423,9 @@ class Answerer:
         by_role = [pid for pid, role in self._role_terms.items()
                    if len(terms & role) >= 2 and terms <= self._person_terms[pid]
                    and self._qualifiers[pid] <= set(self.lexicon.normalise(text))]
+        if not by_role and role_words == 1 and len(terms) == 1:
+            holders = [pid for pid, role in self._role_terms.items() if terms <= role]
+            by_role = holders if len(holders) == 1 and not terms <= self._countries.keys() else []
         matches = by_name or by_role
         if len(matches) != 1:
             return None
@@ -398,6 +456,7 @@ class _Turn:
     subject: Person | None = None
     topic: tuple[str, ...] = ()  # the last part's words: they rank the next part's answers
     intent: str = ""  # the last part's intent: "is Iran going, and what about the US?"
+    last: PartAnswer | None = None  # the last part's answer: "who is not coming, and why?"
 
 
 def _absence(absentee: Absentee, place: str) -> Statement:

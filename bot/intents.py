@@ -22,7 +22,7 @@ ANSWER_KINDS: dict[str, tuple[str, ...]] = {
     "where": ("place",),
     "why": ("reason",),
     "count": ("number",),
-    "duration": ("duration",),
+    "duration": ("duration",),  # a time span, or a length: "how long is the bridge"
     "quote": ("quote", "statement"),
     "person": ("person",),
     "who": ("person", "place"),

@@ -54,8 +54,11 @@ class Lexicon:
         self._known: Counter[str] = Counter()
         self._deletes: dict[str, list[str]] = {}
         self._closest_cached = lru_cache(maxsize=4096)(self._closest)
-        self.context = frozenset(self.terms(" ".join((
-            event.name, event.place, *event.vocabulary.context, *self.language.event_words))))
+        start = event.starts_at
+        own = " ".join((event.name, event.place, f"{start:%A %B %Y} {start.day}", *event.vocabulary.context))
+        # The event's own words, folded ("Danube Gate Bridge" is one term) and one by one ("Danube").
+        self.context = frozenset((*self.terms(own + " " + " ".join(self.language.event_words)),
+                                  *(stem(w) for w in self.normalise(own) if w not in self.language.stopwords)))
 
     # Reading text -----------------------------------------------------------------------------
 

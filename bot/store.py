@@ -56,6 +56,7 @@ class FactStore:
         self._by_person = _group((p, f) for f in event.facts for p in f.people)
         self._quotes_by = _group((q.speaker, q) for q in event.quotes)
         self._topic_names = {t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in event.topics}
+        self._topic_words = {t.id: " ".join((self._topic_names[t.id], *t.keywords)) for t in event.topics}
         self._person_names = {p.id: " ".join((p.name, *p.aliases)) for p in event.people}
         self.lexicon = Lexicon(event)
         self._cues = {kind: re.compile(cue) for kind, cue in self.lexicon.language.answer_cues.items()}
@@ -140,6 +141,10 @@ class FactStore:
             found.add("place")
         return frozenset(found)
 
+    def number_word(self, word: str) -> bool:
+        """Whether one normalised word is a number ("26", "three", "1.2")."""
+        return bool(self._cues["number"].fullmatch(word) or word.replace(".", "").replace(",", "").isdigit())
+
     def _indexed_terms(self, entry: Entry, text: str) -> list[str]:
         """The entry's terms, plus its subjects marked with @: the people it declares, its speaker, and
         the first words of its text. "How long will Putin stay" needs Putin as a subject, not a
@@ -155,7 +160,7 @@ class FactStore:
         if entry.kind == "fact":
             fact = self.facts[entry.key]
             people = [self.people[p] for p in fact.people]
-            extra = [self._topic_names[fact.topic], *fact.keywords, *(self._person_names[p.id] for p in people),
+            extra = [self._topic_words[fact.topic], *fact.keywords, *(self._person_names[p.id] for p in people),
                      *(p.country or "" for p in people)]
         elif entry.kind == "quote":
             quote = self.quotes[entry.key.removeprefix("quote:")]
