@@ -135,6 +135,7 @@ class Answerer:
         for part in parts:
             turn.last = self._part(part, turn)
             answers.append(turn.last)
+            turn.subject = self._subject_of(part, turn.last) or turn.subject
         return Answer(question, tuple(answers), tuple(corrections))
 
     # One part -------------------------------------------------------------------------------
@@ -277,6 +278,19 @@ class Answerer:
             return PartAnswer(text, intent, (Statement("event:timeline", lines, used),))
         return PartAnswer(text, intent, (Statement("event:why", event.occasion, tuple(store.sources)),))
 
+    def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
+        """Who "he" or "she" means in the next part: the first person this part names, else the
+        first person its answer is about ("who cuts the ribbon, and what did she say?")."""
+        for term in self.lexicon.terms(part):
+            for pid, names in self._name_terms.items():
+                if term in names:
+                    return self.store.people[pid]
+        for statement in answer.statements[:1]:
+            fact = self.store.facts.get(statement.key)
+            if fact is not None and fact.people:
+                return self.store.people[fact.people[0]]
+        return None
+
     def _words_of(self, text: str) -> frozenset[str]:
         """A description's terms, folded and word by word: "Mayor of Kamenograd" may be an alias
         (one term) and still be found by "the mayor"."""
@@ -380,6 +394,8 @@ class Answerer:
 
     def _quote(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
         person = self._person(reading.who, turn, role_words=1)
+        if person is None and reading.who.split() and all(w in _PRONOUNS for w in reading.who.split()):
+            return decline(text, "quote", "Say whose words you mean: the question does not name anyone.")
         salient = [t for t in self.lexicon.terms(reading.rest) if t not in self.lexicon.context]
         if person is None:
             # "What did China's foreign ministry say": the speaker must be what the entry is about.

@@ -52,6 +52,7 @@ class World:
     country_names: dict[str, str]  # name, alias or demonym -> country
     region_names: dict[str, str]  # name or alias -> region
     regions_of: dict[str, frozenset[str]]  # country -> every region it lies in, enclosing ones included
+    capitals: dict[str, str]  # capital (lower case) -> country
 
     def countries_in(self, region: str) -> frozenset[str]:
         return frozenset(c for c, regions in self.regions_of.items() if region in regions)
@@ -93,12 +94,15 @@ def world() -> World:
 
     country_names: dict[str, str] = {}
     regions_of: dict[str, frozenset[str]] = {}
+    grouped = {country: group for group, members in data["groupings"].items() for country in members}
     for country, spec in data["countries"].items():
         cut = spec.index("|") if "|" in spec else len(spec)
-        regions_of[country] = frozenset(r for region in spec[:cut] for r in enclosing(region))
+        regions = {r for region in spec[:cut] for r in enclosing(region)}
+        regions_of[country] = frozenset(regions | ({grouped[country]} if country in grouped else set()))
         for name in (country, *spec[cut + 1:]):
             country_names[name.casefold()] = country
-    region_names = {region.casefold(): region for region in parents}
+    region_names = {region.casefold(): region for region in (*parents, *data["groupings"])}
     for region, names in data["region_names"].items():
         region_names.update({name.casefold(): region for name in names})
-    return World(country_names, region_names, regions_of)
+    capitals = {city.casefold(): country for city, country in data["capitals"].items()}
+    return World(country_names, region_names, regions_of, capitals)

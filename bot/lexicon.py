@@ -47,11 +47,13 @@ class Lexicon:
         self._abbreviation = re.compile(
             r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(self.language.abbreviations, key=len,
                                                                    reverse=True)) + r")(?![\w])")
+        self._dropped = frozenset(stem(w) for w in (*self.language.stopwords, *self.language.fillers))
         self._phrases: dict[tuple[str, ...], str] = {}
         self._single: dict[str, str] = {}
         for group in self._synonym_groups(event):
             self._add_group(group)
         self._known: Counter[str] = Counter()
+        self._known_stems: set[str] = set()
         self._deletes: dict[str, list[str]] = {}
         self._closest_cached = lru_cache(maxsize=4096)(self._closest)
         start = event.starts_at
@@ -88,13 +90,16 @@ class Lexicon:
             for size in range(min(MAX_PHRASE, len(words) - i), 1, -1):
                 term = self._phrases.get(tuple(stems[i:i + size]))
                 if term is not None:
-                    yield term
+                    if term not in self._dropped:
+                        yield term
                     i += size
                     break
             else:
                 word = words[i]
                 if word not in self.language.stopwords and word not in self.language.fillers:
-                    yield self._single.get(stems[i], stems[i])
+                    term = self._single.get(stems[i], stems[i])
+                    if term == stems[i] or term not in self._dropped:  # "compared" may mean "versus"
+                        yield term
                 i += 1
 
     def is_filler(self, word: str) -> bool:
@@ -109,6 +114,7 @@ class Lexicon:
         self._known.update(self.language.words())
         for name in (*self.world.country_names, *self.world.region_names):
             self._known.update(name.split())
+        self._known_stems = {stem(w) for w in self._known}
         self._deletes = {}
         for word in self._known:
             if len(word) >= 4:
@@ -124,7 +130,8 @@ class Lexicon:
         corrections: list[tuple[str, str]] = []
         budget = MAX_CORRECTIONS
         for word in words:
-            if budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known:
+            if (budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known
+                    and stem(word) not in self._known_stems):  # "send" is a form of "sending", not "spend"
                 budget -= 1
                 meant = self._closest_cached(word)
                 if meant is not None:

@@ -63,6 +63,7 @@ class FactStore:
         # A place answers "where" when the text puts something there: "in Washington", "to China".
         self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?(?:" + "|".join(
             re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
+                                          *self.lexicon.world.capitals,
                                           *(p.strip().casefold() for p in event.place.split(","))},
                                          key=len, reverse=True)) + r")\b")
         self.entries = MappingProxyType({e.key: e for e in self._build_entries()})
@@ -149,7 +150,10 @@ class FactStore:
         """The entry's terms, plus its subjects marked with @: the people it declares, its speaker, and
         the first words of its text. "How long will Putin stay" needs Putin as a subject, not a
         name in passing ("KCNA did not say how long Kim will stay ... or meet Xi, Putin")."""
-        subjects = self.lexicon.terms(entry.text)[:SUBJECT_WORDS]
+        if entry.kind == "quote":  # a quote is the speaker's, whoever it names
+            subjects = self.lexicon.terms(self.people[self.quotes[entry.key.removeprefix("quote:")].speaker].name)
+        else:
+            subjects = self.lexicon.terms(entry.text)[:SUBJECT_WORDS]
         if entry.kind == "fact":
             subjects += [t for p in self.facts[entry.key].people for t in self.lexicon.terms(self.people[p].name)]
         return [*self.lexicon.terms(text), *(f"@{t}" for t in subjects)]
@@ -170,7 +174,8 @@ class FactStore:
             person = self.people[entry.key.removeprefix("person:")]
             extra = [self._person_names[person.id], "who is"]
         elif entry.key == "event:sources":
-            extra = ["sources outlets articles reports reported news agency"]
+            extra = ["sources outlets articles article story stories reports reported news agency published "
+                     "headline title"]
         return " ".join((entry.text, *extra))
 
 
