@@ -252,9 +252,12 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, str | None]:
 
 def ask_json(reply: Reply) -> dict[str, object]:
     body = [reply.text] + [f"{f.name}: {f.value}" for f in reply.fields]
+    declined = {} if reply.confident else {"reason": reply.reason or reply.text}
     return {
         "answer": "\n".join(part for part in body if part),
         "confident": reply.confident,
+        "intent": reply.intent,
+        **declined,
         "citations": [
             {"source": c.source_id, "outlet": c.outlet, "title": c.title, "date": c.published.isoformat()}
             for c in reply.citations

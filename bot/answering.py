@@ -176,15 +176,21 @@ class Answerer:
                 return self._event(text, reading.intent, zone)
         if reading.intent == "hypothetical":
             return decline(text, reading.intent, "The reports don't speculate about that.")
+        if reading.intent == "personal":
+            return decline(text, reading.intent, "The reports cover the event, not what you should do.")
         if (not salient and not rest and reading.intent == "why" and turn.last is not None
                 and (turn.topic or turn.last.intent in ("attendees", "absent"))):
             return self._follow_up(text, reading.intent, turn)
         if not salient:
             if reading.intent in EVENT_INTENTS:
                 return self._event(text, reading.intent, zone)
-            if reading.intent in ("count", "duration"):  # "how many days until the parade": the date
-                if reading.intent == "count" and set(rest) & self._time_terms:
+            if reading.intent in ("count", "duration"):
+                if reading.intent == "count" and set(rest) & self._time_terms:  # "how many days until it"
                     return self._event(text, "when", zone)
+                # "how long is the bridge": the event's own word names what is measured.
+                own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
+                if own:
+                    return self._search(text, reading.intent, reading.rest, own, rest)
                 return decline(text, reading.intent, _NO_KIND[reading.intent])
             if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
                 return self._event(text, self._event_aspect(rest), zone)

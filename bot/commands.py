@@ -26,7 +26,7 @@ from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
-from bot.timefmt import format_moment, relative, span, zone_named
+from bot.timefmt import countdown, describe_start, format_moment, relative, span, zone_named
 
 log = logging.getLogger(__name__)
 
@@ -182,14 +182,14 @@ def cmd_help(ctx: Context) -> Reply:
 
 def cmd_when(ctx: Context) -> Reply:
     event = ctx.store.event
-    fields = [ReplyField("Countdown", relative(event.start, ctx.now))]
-    if str(ctx.zone) != event.timezone:
+    fields = [ReplyField("Countdown", countdown(event, ctx.now))]
+    if str(ctx.zone) != event.timezone and event.time_known:
         fields.append(ReplyField("Local time at the venue", format_moment(event.start, event.start.tzinfo), True))
     if event.time_note:
         fields.append(ReplyField("Note", event.time_note))
     return Reply(
         title=f"When: {event.name}",
-        text=format_moment(event.start, ctx.zone),
+        text=describe_start(event.start, ctx.zone, known=event.time_known),
         fields=tuple(fields),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
@@ -200,8 +200,8 @@ def cmd_countdown(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
         title=f"Countdown: {event.name}",
-        text=relative(event.start, ctx.now),
-        fields=(ReplyField("Starts", format_moment(event.start, ctx.zone)),),
+        text=countdown(event, ctx.now),
+        fields=(ReplyField("Starts", describe_start(event.start, ctx.zone, known=event.time_known)),),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
     )

@@ -30,6 +30,7 @@ class Language:
     frames: tuple[re.Pattern[str], ...]
     qualifiers: frozenset[str]
     question_words: frozenset[str]
+    determined_nouns: dict[str, str]
 
     def words(self) -> set[str]:
         """Every word this data spells out: known words that typo correction must leave alone."""
@@ -78,6 +79,7 @@ def english() -> Language:
         frames=tuple(re.compile(p) for p in data["frames"]),
         qualifiers=_words(data["qualifiers"]),
         question_words=_words(data["words"]),
+        determined_nouns=data["determined_nouns"],
     )
 
 

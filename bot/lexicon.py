@@ -25,6 +25,7 @@ from bot.language import Language, World, english, world
 
 _TOKEN = re.compile(r"w/o?|b/c|y/n|%|[^\W_]+(?:'[^\W_]+)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_DETERMINERS = frozenset("the a an this that his her its their our your".split())
 MAX_PHRASE = 5  # words in the longest synonym phrase matched
 MAX_CORRECTIONS = 8  # typo look-ups per question: bounds the cost of a question of unknown words
 _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (reloads index off the loop)
@@ -70,6 +71,8 @@ class Lexicon:
         words: list[str] = []
         for token in _TOKEN.findall(text.casefold()):
             language = self.language
+            if token in language.determined_nouns and words and words[-1] in _DETERMINERS:
+                token = language.determined_nouns[token]
             if token in language.contractions:
                 expanded = language.contractions[token]
             elif token in language.shorthand:
@@ -154,7 +157,9 @@ class Lexicon:
         candidates = {w for probe in probes for w in self._deletes.get(probe, ())}
         candidates |= {p for p in probes if p in self._known}
         scored = [(OSA.distance(word, c), -self._known[c], c) for c in candidates
-                  if c[0] == word[0] and _slip(word, c)]
+                  if c[0] == word[0] and _slip(word, c)
+                  # A real word is not turned into a function word ("tanks" into "thanks"); "whta" is.
+                  and (sorted(c) == sorted(word) or not self.is_filler(c))]
         best = min((s for s in scored if s[0] <= limit), default=None)
         return best[2] if best else None
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.content import Event, NewsUpdate
 from bot.reply import Reply, ReplyField
 from bot.store import FactStore
-from bot.timefmt import format_moment, relative, span
+from bot.timefmt import countdown, describe_start, format_moment, span
 
 DEFAULT_OFFSETS = ("7d", "3d", "1d", "1h", "0")
 _OFFSET = re.compile(r"^(?:0|(\d+)([dhm]))$")
@@ -54,14 +54,14 @@ def render_reminder(store: FactStore, reminder: Reminder, zone: ZoneInfo, now: d
     """A countdown post: when, how long to go, and a fact or quote of the day, with sources."""
     event = store.event
     title = f"Starting now: {event.name}" if reminder.is_start else f"{span(reminder.offset)} to go: {event.name}"
-    fields = [ReplyField("When", format_moment(event.start, zone))]
+    fields = [ReplyField("When", describe_start(event.start, zone, known=event.time_known))]
     cited = [s.id for s in event.sources]
     pick = _of_the_day(store, reminder)
     if pick is not None:
         name, text, sources = pick
         fields.append(ReplyField(name, f"{text} [{', '.join(sources)}]"))
         cited += sources
-    return Reply(title=title, text=relative(event.start, now), fields=tuple(fields),
+    return Reply(title=title, text=countdown(event, now), fields=tuple(fields),
                  citations=store.citations(cited))
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from bot.content import Event
 
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 
@@ -46,10 +50,16 @@ def relative(start: dt.datetime, now: dt.datetime) -> str:
     return f"Took place {days} day{'' if days == 1 else 's'} ago."
 
 
+def countdown(event: Event, now: dt.datetime) -> str:
+    """`relative` to the event's start, saying so when that start's time of day is an assumption."""
+    text = relative(event.start, now)
+    return text if event.time_known else f"{text[:-1]} (counted to the assumed start time)."
+
+
 def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> str:
     """The start in `zone`; when the sources give no time of day, the date at the venue and the time
     assumed, labelled as an assumption."""
     if known:
         return format_moment(start, zone)
-    return (f"{start:%A} {start.day} {start:%B %Y} (the reports give no time of day; "
-            f"this bot assumes {format_moment(start, zone)})")
+    return (f"{start:%A} {start.day} {start:%B %Y} ({start.tzinfo}). The reports give no time of day; "
+            f"this bot assumes {format_moment(start, zone)}.")

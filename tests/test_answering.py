@@ -1,0 +1,151 @@
+"""`ask`, class by class: each failure class of issue 11, on the seed and on an unrelated event."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA
+
+from bot.lexicon import MAX_CORRECTIONS
+from bot.loading import load_event
+from bot.store import FactStore
+
+SECOND = DATA / "second_event" / "event.yaml"
+
+
+@pytest.fixture(scope="module")
+def bridge() -> FactStore:
+    return FactStore(load_event(SECOND))
+
+
+def top(store: FactStore, question: str) -> str | None:
+    answer = store.ask(question)
+    assert answer.confident, (question, answer.reason)
+    return answer.keys[0]
+
+
+def declined(store: FactStore, question: str) -> str:
+    answer = store.ask(question)
+    assert not answer.confident, (question, answer.keys)
+    assert answer.reason
+    return answer.reason
+
+
+# The question's type decides what may answer it ---------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("when does it take place", "event:when"),          # "place" must not make it a where-question
+    ("where is it being held", "event:where"),
+    ("how many countries are sending leaders", "foreign-leader-count"),  # the number, not the list
+    ("who is staying away", "event:absent"),           # the absentees, not the attendees
+    ("who is attending", "event:who"),
+    ("why is Kim going to china", "invitation"),        # a reason, not a fact with "why" in its keywords
+    ("who is hosting it", "person:xi-jinping"),
+])
+def test_the_intent_is_read_before_words_are_dropped(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+def test_a_typed_question_needs_an_entry_of_that_type(seed_store):
+    assert "no number" in declined(seed_store, "how many new weapons will the parade show")
+    assert "don't mention tanks" in declined(seed_store, "how many tanks will be in the parade")
+    assert "no words from Vladimir Putin" in declined(seed_store, "what did Putin say about the parade")
+    # Putin is named in the KCNA fact, but how long *Kim* stays is what it is about.
+    declined(seed_store, "how long will putin stay in beijing")
+
+
+@pytest.mark.parametrize("question", [
+    "how long is the march",             # homonym: March 2025, when the bureau reopened
+    "what should I bring to the parade",
+    "which line will the tanks take",    # homonym: Trump walked across the line
+    "who won the football world cup",
+    "what will kim wear",                # "wear" is no typo of "war"
+    "what does DPRK stand for",          # "stand" is in "standing", but the acronym is never expanded
+    "who is china's foreign minister",   # Hong Lei is the *assistant* minister
+    "is the un secretary-general attending",
+    "who would take power in nk if something happened to kim",
+])
+def test_on_topic_questions_the_sources_do_not_answer_are_declined(seed_store, question):
+    declined(seed_store, question)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("why did the trump-kim talks fall apart", "trump-kim-meetings"),      # fall apart = broke down
+    ("whats the share of nk trade w/ china", "trade-shares-2023"),         # whats, nk, w/
+    ("did nk let chinese reporters back in", "journalists-bureau"),       # let back in = reopen
+    ("what exactly did trump really say about the dmz", "quote:trump-dmz"),  # fillers never count
+    ("is pyongyang trying to patch things up with beijing", "turn-back-to-china"),
+    ("how many foriegn leadres r coming", "foreign-leader-count"),         # typos and shorthand
+])
+def test_paraphrase_and_chat_language(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("is putin going", "attending:vladimir-putin"),
+    ("will the russian president be there", "attending:vladimir-putin"),
+    ("any iranians there?", "attending:iran"),
+    ("are the Americans coming?", "absent:united-states"),
+    ("is Trump going to the parade", "absent:united-states"),
+    ("is someone from South-East Asia coming?", "attending:indonesia"),
+    ("will cuba be represented", "attending:cuba"),
+])
+def test_attendance_as_yes_or_no(seed_store, question, expected):
+    answer = seed_store.ask(question)
+    assert answer.confident and answer.intent == "attending" and answer.keys[0] == expected
+
+
+def test_attendance_says_when_the_sources_do_not_list_someone(seed_store):
+    assert "don't list modi" in declined(seed_store, "is Modi attending?").casefold()
+    assert "Africa" in declined(seed_store, "anyone from africa coming?")
+    # "going to" + a verb is not attendance: Kim gives no speech in the sources.
+    assert seed_store.ask("is kim going to give a speech").intent != "attending"
+
+
+def test_multi_part_questions_are_answered_part_by_part(seed_store):
+    answer = seed_store.ask("who invited him and when was his last visit to china?")
+    assert answer.confident and [p.statements[0].key for p in answer.parts] == [
+        "invitation", "first-china-trip-since-2019"]
+    half = seed_store.ask("when was his last visit to china and what will kim wear?")
+    assert not half.confident and half.parts[0].confident and not half.parts[1].confident
+
+
+def test_the_time_of_day_is_not_claimed(seed_store):
+    answer = seed_store.ask("what time does the parade start")
+    assert not answer.confident and answer.intent == "time" and "no time of day" in (answer.reason or "")
+    assert seed_store.ask("when is the parade").confident
+
+
+def test_the_sources_are_searchable(seed_store):
+    assert top(seed_store, "which outlets reported this") == "event:sources"
+    assert top(seed_store, "did reuters report on this?") == "event:sources"
+
+
+def test_typo_correction_is_bounded_and_never_changes_a_letter_of_a_short_word(seed_store):
+    answer = seed_store.ask(" ".join(f"zq{i}xv" for i in range(80)))
+    assert not answer.confident and len(answer.corrections) == 0
+    assert ("puttin", "putin") in seed_store.ask("is puttin comming").corrections
+    assert seed_store.lexicon.correct(["tanks", "wear", "till"])[1] == []
+    many = seed_store.lexicon.correct([f"leadre{c}" for c in "abcdefghijkl"])
+    assert len(many[1]) <= MAX_CORRECTIONS
+
+
+# Nothing above is specific to the parade ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("when does the bridge open", "event:when"),
+    ("how long is the bridge", "bridge-length"),
+    ("is hungary sending anyone", "absent:hungary"),
+    ("any germans there?", "attending:germany"),
+    ("what did the mayor say", "quote:georgiev-waited"),
+    ("who cuts the ribbon", "ribbon-cutting"),
+])
+def test_a_second_event_is_answered_by_the_same_rules(bridge, question, expected):
+    assert top(bridge, question) == expected
+
+
+def test_a_second_event_declines_what_its_sources_lack(bridge):
+    assert "no time of day" in declined(bridge, "what time does the ceremony start")
+    declined(bridge, "how many cables does the bridge have")
+    declined(bridge, "how long will the ceremony last")
