@@ -57,9 +57,13 @@ def countdown(event: Event, now: dt.datetime) -> str:
 
 
 def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> str:
-    """The start in `zone`; when the sources give no time of day, the date at the venue and the time
-    assumed, labelled as an assumption."""
+    """The start in `zone`. When the sources give no time of day: the date at the venue, and the
+    time this bot assumes, labelled as an assumption."""
     if known:
         return format_moment(start, zone)
-    return (f"{start:%A} {start.day} {start:%B %Y} ({start.tzinfo}). The reports give no time of day; "
-            f"this bot assumes {format_moment(start, zone)}.")
+    assumed = format_moment(start, zone)
+    if start.astimezone(zone).date() == start.date():
+        assumed = assumed.split(", ", 1)[1]  # the same day: the time is what is assumed
+        return f"{start:%A} {start.day} {start:%B %Y}, time of day not reported (this bot assumes {assumed})"
+    return (f"{start:%A} {start.day} {start:%B %Y} ({start.tzinfo}), time of day not reported "
+            f"(this bot assumes {assumed})")

@@ -15,30 +15,43 @@ def field(reply, name):
     return next(f.value for f in reply.fields if f.name == name)
 
 
+ASSUMED = " (counted to the assumed start time)."
+
+
 def test_when_before_the_parade_counts_down_in_the_event_zone(chat):
     reply = chat.say("/parade when")
-    assert reply.text == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
-    assert field(reply, "Countdown") == "Starts in 2 days, 3 hours."
+    assert reply.text == ("Wednesday 3 September 2025, time of day not reported "
+                          "(this bot assumes 09:00 CST (Asia/Shanghai))")
+    assert field(reply, "Countdown") == "Starts in 2 days, 3 hours (counted to the assumed start time)."
     assert {c.source_id for c in reply.citations} == {"ap", "wire"}
     assert not reply.ephemeral and not reply.is_error
 
 
-def test_when_in_the_channel_timezone_shows_venue_time_too(bot):
+def test_when_in_the_channel_timezone_names_the_venue_date_and_labels_the_assumed_time(bot):
     reply = Chat(bot, timezone="America/New_York").say("/parade when")
-    assert reply.text == "Tuesday 2 September 2025, 21:00 EDT (America/New_York)"
-    assert field(reply, "Local time at the venue").startswith("Wednesday 3 September 2025, 09:00 CST")
+    assert reply.text == ("Wednesday 3 September 2025 (Asia/Shanghai), time of day not reported "
+                          "(this bot assumes Tuesday 2 September 2025, 21:00 EDT (America/New_York))")
+    assert "Local time at the venue" not in {f.name for f in reply.fields}  # no venue time to show
+
+
+def test_when_with_a_reported_time_shows_it_and_the_venue_time(clock):
+    festival = Dispatcher(FactStore(load_event(DATA / "harbour_festival.yaml")), clock=clock)
+    reply = Chat(festival, timezone="UTC").say("/parade when")
+    assert reply.text == "Saturday 14 June 2031, 20:30 UTC"
+    assert field(reply, "Local time at the venue") == "Saturday 14 June 2031, 21:30 WEST (Europe/Lisbon)"
+    assert "assumed" not in field(reply, "Countdown")
 
 
 def test_after_the_parade_it_says_it_took_place(bot, clock):
     clock.now = PARADE_START_UTC + dt.timedelta(days=446, hours=5)
-    assert field(Chat(bot).say("/parade when"), "Countdown") == "Took place 446 days ago."
+    assert field(Chat(bot).say("/parade when"), "Countdown") == f"Took place 446 days ago{ASSUMED}"
     clock.now = PARADE_START_UTC + dt.timedelta(hours=2)
-    assert Chat(bot).say("/parade countdown").text == "Started 2 hours ago."
+    assert Chat(bot).say("/parade countdown").text == "Started 2 hours ago (counted to the assumed start time)."
 
 
 def test_countdown(chat, clock):
     clock.now = PARADE_START_UTC - dt.timedelta(minutes=42)
-    assert chat.say("/parade countdown").text == "Starts in 42 minutes."
+    assert chat.say("/parade countdown").text == "Starts in 42 minutes (counted to the assumed start time)."
 
 
 def test_where_and_why(chat):

@@ -112,7 +112,8 @@ async def test_whole_countdown_reaches_each_channel_once_in_order_in_its_timezon
         titles = [title for ch, title, _ in posts if ch == channel]
         assert [t.split(":")[0] for t in titles] == TITLES
     last = posters["slack"].last_reply["S-newyork"]  # its "starting now" post
-    assert last.fields[0].value == "Tuesday 2 September 2025, 21:00 EDT (America/New_York)"
+    assert last.fields[0].value == ("Wednesday 3 September 2025 (Asia/Shanghai), time of day not reported "
+                                     "(this bot assumes Tuesday 2 September 2025, 21:00 EDT (America/New_York))")
     assert last.fields[1].name.startswith(("Fact of the day", "Quote of the day")) and last.citations
     with capsys.disabled():
         print(f"\nwhole countdown, 3 channels: {figures}")

@@ -89,8 +89,8 @@ async def test_when_answers_with_block_kit_in_channel(slack, capsys):
     assert header == {"type": "header", "text": {"type": "plain_text", "emoji": False,
                                                  "text": "When: Beijing military parade for the 80th anniversary "
                                                          "of the end of World War II"}}
-    assert section["text"]["text"] == "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
-    countdown = {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours.", "verbatim": True}
+    assert section["text"]["text"] == "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))"
+    countdown = {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours (counted to the assumed start time).", "verbatim": True}
     assert fields["fields"][0] == countdown
     assert context["type"] == "context" and context["elements"][0]["text"].startswith("Sources: [ap]")
     assert sent["text"].startswith("When: Beijing military parade")
