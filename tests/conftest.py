@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "parade.yaml"
 DATA = Path(__file__).resolve().parent / "data"
 PARADE_START_UTC = dt.datetime(2025, 9, 3, 1, 0, tzinfo=dt.UTC)
+# The seed gives no time of day: `when` says so and names the time it assumes.
+SEED_WHEN = "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))"
+SEED_COUNTDOWN = "Starts in 2 days, 3 hours (counted to the assumed start time)."
 
 
 class FakeClock:

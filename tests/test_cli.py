@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEED
+from conftest import DATA, SEED, SEED_WHEN
 
 from adapters.cli import main
 
@@ -23,7 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_say_when_in_the_event_zone_and_in_utc(capsys):
     code, out, _ = run(capsys, "say", "/parade when")
     assert code == 0
-    assert "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))" in out
+    assert SEED_WHEN in out
     assert "Took place" in out  # today is after the parade
     code, out, _ = run(capsys, "say", "--tz", "UTC", "/parade when")
     assert code == 0 and "Wednesday 3 September 2025, time of day not reported (this bot assumes 01:00 UTC)\n" in out

@@ -8,6 +8,7 @@ import re
 
 import discord
 import pytest
+from conftest import SEED_COUNTDOWN, SEED_WHEN
 from fakeapi import FakeAPI, Recorded, Response
 
 from adapters.discord_bot import DiscordPoster, ParadeClient, delivery_nonce
@@ -93,8 +94,8 @@ async def test_when_sends_an_embed_with_sources_and_no_mentions(client, fake_dis
     assert data.get("flags", 0) & 64 == 0  # visible in the channel
     [embed] = data["embeds"]
     assert embed["title"].startswith("When: Beijing military parade")
-    assert embed["description"] == "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))"
-    assert {"name": "Countdown", "value": "Starts in 2 days, 3 hours (counted to the assumed start time).", "inline": False} in embed["fields"]
+    assert embed["description"] == SEED_WHEN
+    assert {"name": "Countdown", "value": SEED_COUNTDOWN, "inline": False} in embed["fields"]
     assert embed["footer"]["text"].startswith("Sources: [ap] Associated Press (AP Brief)")
     assert "[wire]" in embed["footer"]["text"]
 

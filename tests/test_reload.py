@@ -11,7 +11,7 @@ import signal
 from collections import Counter
 
 import pytest
-from conftest import PARADE_START_UTC, SEED, FakeClock
+from conftest import PARADE_START_UTC, SEED, SEED_WHEN, FakeClock
 from test_reminders import RecordingPoster, open_db, service
 
 from bot.commands import Command, Dispatcher
@@ -50,7 +50,7 @@ async def test_reload_under_concurrent_commands_never_fails_or_mixes_versions(co
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
     reloader = ContentReloader(dispatcher, content)
     versions = [SEED_TEXT, moved_a_day_later()]
-    expected = {NAME: "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))",
+    expected = {NAME: SEED_WHEN,
                 "Beijing parade (moved)": "Thursday 4 September 2025, time of day not reported "
                                           "(this bot assumes 09:00 CST (Asia/Shanghai))"}
     done = asyncio.Event()

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
+from conftest import SEED_COUNTDOWN, SEED_WHEN
 from fakeapi import FakeAPI, Recorded, Response, serving
 from slack_sdk.signature import SignatureVerifier
 
@@ -89,8 +90,8 @@ async def test_when_answers_with_block_kit_in_channel(slack, capsys):
     assert header == {"type": "header", "text": {"type": "plain_text", "emoji": False,
                                                  "text": "When: Beijing military parade for the 80th anniversary "
                                                          "of the end of World War II"}}
-    assert section["text"]["text"] == "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))"
-    countdown = {"type": "mrkdwn", "text": "*Countdown*\nStarts in 2 days, 3 hours (counted to the assumed start time).", "verbatim": True}
+    assert section["text"]["text"] == SEED_WHEN
+    countdown = {"type": "mrkdwn", "text": "*Countdown*\n" + SEED_COUNTDOWN, "verbatim": True}
     assert fields["fields"][0] == countdown
     assert context["type"] == "context" and context["elements"][0]["text"].startswith("Sources: [ap]")
     assert sent["text"].startswith("When: Beijing military parade")
