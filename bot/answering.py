@@ -162,7 +162,7 @@ class Answerer:
             found = self._who_is(text, reading, turn)
             if found is not None:
                 return found
-        rest = self.lexicon.terms(reading.rest)
+        rest = self._terms(reading.rest)
         salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
         if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
             salient = [t for t in salient if t not in self._time_terms]
@@ -213,8 +213,7 @@ class Answerer:
         index = self.store.index
         unknown = [t for t in salient if t not in index]
         if unknown:
-            words = [w for w in self.lexicon.normalise(rest) if set(self.lexicon.terms(w)) & set(unknown)]
-            return decline(text, intent, f"The sources don't mention {_listed(words or unknown)}.")
+            return decline(text, intent, f"The sources don't mention {_listed(self._words_for(rest, unknown))}.")
         optional = [t for t in terms if t in self.lexicon.context]
         kinds = self.store.kind_mask(ANSWER_KINDS.get(intent, ()))
         if intent == "quote" and re.search(r"\bquotes?\b|\bexact words\b", text):
@@ -234,7 +233,7 @@ class Answerer:
         if not hits:
             untyped = kinds and index.search(required, optional, limit=1)
             return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
-        counted = self.lexicon.terms(rest.split()[0]) if rest.split() else []
+        counted = self._terms(rest.split()[0]) if rest.split() else []
         if intent == "count" and "how many" in text and counted and counted[0] in salient:
             hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
             if not hits:
@@ -284,10 +283,24 @@ class Answerer:
             return PartAnswer(text, intent, (Statement("event:timeline", lines, used),))
         return PartAnswer(text, intent, (Statement("event:why", event.occasion, tuple(store.sources)),))
 
+    def _words_for(self, text: str, terms: list[str], most: int = 4) -> list[str]:
+        """The reader's own words behind some of the question's terms, for a reply: at most `most`."""
+        wanted, found = set(terms), []
+        for word in dict.fromkeys(text.split()):
+            if wanted & set(self._terms(word)):
+                found.append(word)
+                if len(found) == most:
+                    break
+        return found or terms[:most]
+
+    def _terms(self, text: str) -> list[str]:
+        """Terms of text that is already normalised (question parts are)."""
+        return list(self.lexicon.fold(text.split()))
+
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
         """Who "he" or "she" means in the next part: the first person this part names, else the
         first person its answer is about ("who cuts the ribbon, and what did she say?")."""
-        for term in self.lexicon.terms(part):
+        for term in self._terms(part):
             for pid, names in self._name_terms.items():
                 if term in names:
                     return self.store.people[pid]
@@ -328,7 +341,7 @@ class Answerer:
 
     def _attending(self, text: str, reading: Reading, turn: _Turn, *, named_only: bool) -> PartAnswer | None:
         if any(t not in self.lexicon.context and t not in self._around_names
-               for t in self.lexicon.terms(reading.after)):
+               for t in self._terms(reading.after)):
             return None
         names = [n for n in reading.who.replace(",", " and ").split(" and ") if n.strip()]
         answers = [self._attendance_of(text, name, turn, named_only) for name in names]
@@ -347,7 +360,7 @@ class Answerer:
         place = self._place(" ".join(words))
         if place is not None:
             return self._attendance_in(text, *place)
-        terms = self.lexicon.terms(" ".join(words))
+        terms = self._terms(" ".join(words))
         if named_only or all(t in self.lexicon.context or t in self._around_names for t in terms):
             return None  # "is the parade going ahead", "any quotes from analysts": not about a guest
         shown = " ".join(words)
@@ -402,10 +415,10 @@ class Answerer:
         person = self._person(reading.who, turn, role_words=1)
         if person is None and reading.who.split() and all(w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "quote", "Say whose words you mean: the question does not name anyone.")
-        salient = [t for t in self.lexicon.terms(reading.rest) if t not in self.lexicon.context]
+        salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context]
         if person is None:
             # "What did China's foreign ministry say": the speaker must be what the entry is about.
-            who = frozenset(t for t in self.lexicon.terms(reading.who) if t not in self._around_names)
+            who = frozenset(t for t in self._terms(reading.who) if t not in self._around_names)
             return self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
                                 subjects=who)
         name_terms = [(f"@{t}",) for t in self._name_terms[person.id]]
@@ -422,7 +435,7 @@ class Answerer:
         person = self._person(reading.who, turn, role_words=1)
         if person is not None:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
-        terms = [t for t in self.lexicon.terms(reading.who) if t not in self.lexicon.context]
+        terms = [t for t in self._terms(reading.who) if t not in self.lexicon.context]
         if not terms:
             return self._event(text, "why", turn.zone) if reading.who else None
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
@@ -436,7 +449,7 @@ class Answerer:
         words = text.split()
         if words and all(w in _PRONOUNS for w in words):
             return turn.subject
-        terms = set(self.lexicon.terms(text)) - self._around_names
+        terms = set(self._terms(text)) - self._around_names
         if not terms:
             return None
         by_name = [pid for pid, names in self._name_terms.items() if names & terms and terms <= self._person_terms[pid]]
@@ -444,7 +457,7 @@ class Answerer:
         # not "the party" (Kim's role mentions one) nor "the foreign minister" (Hong Lei is the assistant).
         by_role = [pid for pid, role in self._role_terms.items()
                    if len(terms & role) >= 2 and terms <= self._person_terms[pid]
-                   and self._qualifiers[pid] <= set(self.lexicon.normalise(text))]
+                   and self._qualifiers[pid] <= set(text.split())]
         if not by_role and role_words == 1 and len(terms) == 1:
             holders = [pid for pid, role in self._role_terms.items() if terms <= role]
             by_role = holders if len(holders) == 1 and not terms <= self._countries.keys() else []
@@ -456,7 +469,7 @@ class Answerer:
 
     def _place(self, text: str) -> tuple[str, str] | None:
         """('country', name) or ('region', name) when `text` names exactly one."""
-        terms = [t for t in self.lexicon.terms(text) if t not in self._around_names]
+        terms = [t for t in self._terms(text) if t not in self._around_names]
         if len(terms) != 1:
             return None
         if terms[0] in self._countries:

@@ -50,6 +50,7 @@ class Lexicon:
                                                                    reverse=True)) + r")(?![\w])")
         self._dropped = frozenset(stem(w) for w in (*self.language.stopwords, *self.language.fillers))
         self._phrases: dict[tuple[str, ...], str] = {}
+        self._phrase_sizes: dict[str, tuple[int, ...]] = {}  # first stem of a phrase -> its lengths
         self._single: dict[str, str] = {}
         for group in self._synonym_groups(event):
             self._add_group(group)
@@ -90,7 +91,7 @@ class Lexicon:
         stems = [stem(w) for w in words]
         i = 0
         while i < len(words):
-            for size in range(min(MAX_PHRASE, len(words) - i), 1, -1):
+            for size in self._phrase_sizes.get(stems[i], ()):
                 term = self._phrases.get(tuple(stems[i:i + size]))
                 if term is not None:
                     if term not in self._dropped:
@@ -110,10 +111,10 @@ class Lexicon:
 
     # Typo correction --------------------------------------------------------------------------
 
-    def learn(self, texts: Iterable[str]) -> None:
-        """Records the content's words, the ones a misspelt word may be corrected to."""
-        for text in texts:
-            self._known.update(w for w in self.normalise(text) if w.isalpha())
+    def learn(self, texts: Iterable[list[str]]) -> None:
+        """Records the content's (normalised) words, the ones a misspelt word may be corrected to."""
+        for words in texts:
+            self._known.update(w for w in words if w.isalpha())
         self._known.update(self.language.words())
         for name in (*self.world.country_names, *self.world.region_names):
             self._known.update(name.split())
@@ -182,14 +183,16 @@ class Lexicon:
         head = self._surface_stems(group[0])
         if not head:
             return
-        # A later group may reuse a word of an earlier one: the earlier meaning is kept, unless the
-        # word is the head of its own group (an event's own word outranks the shipped default).
+        # A later group may reuse a word of an earlier one: the earlier meaning is kept, and the later
+        # group joins it ("beijing" in the event's [china, beijing] group is then searched as china).
         canonical = self._phrases.get(head) if len(head) > 1 else self._single.get(head[0])
         canonical = canonical or "_".join(head)
         for member in group:
             stems = self._surface_stems(member)
             if len(stems) > 1:
                 self._phrases.setdefault(stems, canonical)
+                sizes = {*self._phrase_sizes.get(stems[0], ()), len(stems)}
+                self._phrase_sizes[stems[0]] = tuple(sorted(sizes, reverse=True))  # longest match first
             elif stems:
                 self._single.setdefault(stems[0], canonical)
 

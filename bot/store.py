@@ -67,10 +67,14 @@ class FactStore:
                                           *(p.strip().casefold() for p in event.place.split(","))},
                                          key=len, reverse=True)) + r")\b")
         self.entries = MappingProxyType({e.key: e for e in self._build_entries()})
-        texts = {key: self._search_text(e) for key, e in self.entries.items()}
-        self.lexicon.learn(texts.values())
-        self.index = BM25Index((key, self._indexed_terms(self.entries[key], text),
-                                self.kind_mask(self.entries[key].answers)) for key, text in texts.items())
+        # Each entry's text and the words a reader would ask it with, normalised once for the index
+        # and for the typo corrector's vocabulary.
+        words = {key: (self.lexicon.normalise(e.text), self.lexicon.normalise(self._search_extra(e)))
+                 for key, e in self.entries.items()}
+        self.lexicon.learn(w for pair in words.values() for w in pair)
+        self._name_terms = {p.id: self.lexicon.terms(p.name) for p in event.people}
+        self.index = BM25Index((key, self._indexed_terms(self.entries[key], *pair),
+                                self.kind_mask(self.entries[key].answers)) for key, pair in words.items())
         self.answerer = Answerer(self)
 
     # Look-ups -------------------------------------------------------------------------------
@@ -146,20 +150,21 @@ class FactStore:
         """Whether one normalised word is a number ("26", "three", "1.2")."""
         return bool(self._cues["number"].fullmatch(word) or word.replace(".", "").replace(",", "").isdigit())
 
-    def _indexed_terms(self, entry: Entry, text: str) -> list[str]:
+    def _indexed_terms(self, entry: Entry, text: list[str], extra: list[str]) -> list[str]:
         """The entry's terms, plus its subjects marked with @: the people it declares, its speaker, and
         the first words of its text. "How long will Putin stay" needs Putin as a subject, not a
         name in passing ("KCNA did not say how long Kim will stay ... or meet Xi, Putin")."""
+        terms = list(self.lexicon.fold(text))
         if entry.kind == "quote":  # a quote is the speaker's, whoever it names
-            subjects = self.lexicon.terms(self.people[self.quotes[entry.key.removeprefix("quote:")].speaker].name)
+            subjects = self._name_terms[self.quotes[entry.key.removeprefix("quote:")].speaker]
         else:
-            subjects = self.lexicon.terms(entry.text)[:SUBJECT_WORDS]
+            subjects = terms[:SUBJECT_WORDS]
         if entry.kind == "fact":
-            subjects += [t for p in self.facts[entry.key].people for t in self.lexicon.terms(self.people[p].name)]
-        return [*self.lexicon.terms(text), *(f"@{t}" for t in subjects)]
+            subjects = subjects + [t for p in self.facts[entry.key].people for t in self._name_terms[p]]
+        return [*terms, *self.lexicon.fold(extra), *(f"@{t}" for t in subjects)]
 
-    def _search_text(self, entry: Entry) -> str:
-        """What the index sees: the entry plus the words a reader would ask it with."""
+    def _search_extra(self, entry: Entry) -> str:
+        """What the index sees besides the entry's text: the words a reader would ask it with."""
         extra: list[str] = []
         if entry.kind == "fact":
             fact = self.facts[entry.key]
@@ -176,7 +181,7 @@ class FactStore:
         elif entry.key == "event:sources":
             extra = ["sources outlets articles article story stories reports reported news agency published "
                      "headline title"]
-        return " ".join((entry.text, *extra))
+        return " ".join(extra)
 
 
 def _group(pairs: Iterable[tuple[K, V]]) -> MappingProxyType[K, tuple[V, ...]]:
