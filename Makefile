@@ -12,9 +12,9 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Measures this machine (about 5 minutes) and writes bench/RESULTS.md.
+# Measures this machine (about 5 minutes) and writes bench/RESULTS.md; parts: make bench PARTS="ask startup".
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(PARTS)
 
 # How well `ask` answers the project's question sets: accuracy, confidently wrong, declined.
 eval: $(VENV)/.installed-dev

@@ -1,5 +1,8 @@
 """`make bench`: measures parade-bot on this machine and writes bench/RESULTS.md.
 
+Run in parts with `python -m bench ask startup` (sections: latency, ask, adapters, fanout, reload,
+startup); only a full run rewrites RESULTS.md.
+
 Every figure is measured in this run; medians and percentiles over repeats. Targets are checked here,
 never in the test suite. Network traffic goes only to fakes on 127.0.0.1.
 """
@@ -10,6 +13,7 @@ import asyncio
 import datetime as dt
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -23,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the loopback fakes and payload builders live with the tests
 
 from bench.generate import large_event_yaml  # noqa: E402
-from bot.commands import Command, Dispatcher  # noqa: E402
+from bot.commands import MAX_QUESTION_CHARS, Command, Dispatcher  # noqa: E402
 from bot.delivery import ReminderService  # noqa: E402
 from bot.loading import load_event, parse_event  # noqa: E402
 from bot.persistence import Database  # noqa: E402
@@ -83,6 +87,41 @@ async def core_latency(stores: dict[str, FactStore]) -> None:
             big = label.startswith("10")
             row("core latency", f"{name} ({label}) p50 / p99", f"{p50:.3f} / {p99:.3f} ms",
                 f"p99 < {limit} ms" if big else "", p99 < limit if big else None)
+
+
+def ask_questions(store: FactStore) -> dict[str, str]:
+    """Worst cases for `ask`, up to the 500-character limit, built from the store's own words."""
+    rng = random.Random(11)
+    lexicon = store.lexicon
+    common = [w for w, _ in lexicon.known_words().most_common(400) if len(w) > 3 and not lexicon.is_filler(w)]
+    return {
+        "a typical question": "what share of north korea's trade is with china?",
+        "500 chars of the content's commonest words": " ".join(common)[:MAX_QUESTION_CHARS],
+        "500 chars of unknown words": " ".join("".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(7))
+                                               for _ in range(80))[:MAX_QUESTION_CHARS],
+        "500 chars of typos": " ".join(w[0] + w[2] + w[1] + w[3:] for w in common)[:MAX_QUESTION_CHARS],
+        "a multi-part question": "who invited kim and when was his last visit, and is putin going?",
+    }
+
+
+def ask_latency(stores: dict[str, FactStore], repeats: int = 1000) -> None:
+    """`ask` through the fact store, worst cases included; the typo cache is emptied before every
+    question of unknown words or typos, so each pays for its corrections."""
+    print("1b. ask latency", flush=True)
+    for label, store in stores.items():
+        limit = 1.0 if label == "seed" else 2.0
+        for name, question in ask_questions(store).items():
+            uncached = "unknown" in name or "typos" in name
+            samples = []
+            for _ in range(repeats):
+                if uncached:
+                    store.lexicon.forget_corrections()
+                began = time.perf_counter()
+                store.ask(question)
+                samples.append(time.perf_counter() - began)
+            p50, p99 = percentile(samples, 50) * 1e3, percentile(samples, 99) * 1e3
+            row("ask latency", f"{name} ({label}) p50 / p99", f"{p50:.3f} / {p99:.3f} ms",
+                f"p99 < {limit:g} ms", p99 < limit)
 
 
 # 2. End-to-end adapter latency ------------------------------------------------------------------
@@ -350,24 +389,40 @@ def write_results(elapsed: float) -> str:
     return text
 
 
-async def main() -> None:
+SECTIONS = ("latency", "ask", "adapters", "fanout", "reload", "startup")
+
+
+async def main(sections: tuple[str, ...]) -> None:
     began = time.monotonic()
-    print(f"parade-bot benchmarks on {machine()}", flush=True)
+    print(f"parade-bot benchmarks on {machine()}: {', '.join(sections)}", flush=True)
     seed = FactStore(load_event(SEED))
     big_text = large_event_yaml(str(SEED), FACTS)
     big = FactStore(parse_event(big_text))
+    stores = {"seed": seed, f"{FACTS // 1000}k facts": big}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        await core_latency({"seed": seed, f"{FACTS // 1000}k facts": big})
-        await slack_latency(seed)
-        await discord_latency(seed)
-        await fan_out(seed, "slack", workdir)
-        await fan_out(seed, "discord", workdir)
-        await reload_under_load(big_text, workdir)
-        startup_and_memory(big_text, workdir, seed.event.start.astimezone(dt.UTC))
+        if "latency" in sections:
+            await core_latency(stores)
+        if "ask" in sections:
+            ask_latency(stores)
+        if "adapters" in sections:
+            await slack_latency(seed)
+            await discord_latency(seed)
+        if "fanout" in sections:
+            await fan_out(seed, "slack", workdir)
+            await fan_out(seed, "discord", workdir)
+        if "reload" in sections:
+            await reload_under_load(big_text, workdir)
+        if "startup" in sections:
+            startup_and_memory(big_text, workdir, seed.event.start.astimezone(dt.UTC))
     print()
-    print(write_results(time.monotonic() - began))
+    if sections == SECTIONS:  # RESULTS.md keeps one table from one full run
+        print(write_results(time.monotonic() - began))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    chosen = tuple(a for a in sys.argv[1:] if a in SECTIONS)
+    unknown = [a for a in sys.argv[1:] if a not in SECTIONS]
+    if unknown:
+        sys.exit(f"usage: python -m bench [{' | '.join(SECTIONS)}] ...  (unknown: {', '.join(unknown)})")
+    asyncio.run(main(chosen or SECTIONS))

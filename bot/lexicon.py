@@ -125,8 +125,13 @@ class Lexicon:
                 for variant in _deletions(word):
                     self._deletes.setdefault(variant, []).append(word)
 
-    def known(self, word: str) -> bool:
-        return word in self._known
+    def known_words(self) -> Counter[str]:
+        """The words typo correction knows, with how often the content uses them."""
+        return Counter(self._known)
+
+    def forget_corrections(self) -> None:
+        """Empties the typo cache (the benchmark's worst case pays for every correction)."""
+        self._closest_cached.cache_clear()
 
     def correct(self, words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """The words with misspellings of known words fixed, and the (typed, meant) pairs."""
