@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.content import Absentee, Person
 from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
 from bot.lexicon import stem
+from bot.search import FUTURE
 from bot.timefmt import describe_start
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class Answerer:
                 return found
             skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
             reading = read(text, self.lexicon.language, frozenset(skip))
-        if reading.intent == "person" and turn.intent == "attending" and text.startswith(("what about", "how about")):
+        if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
             found = self._attending(text, reading, turn, named_only=True)
             if found is not None:
                 return found
@@ -158,6 +159,11 @@ class Answerer:
         zone = turn.zone
         if reading.intent == "quote":
             return self._quote(text, reading, turn)
+        if reading.intent == "about":
+            person = self._person(reading.who, turn)
+            if person is not None:
+                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+            reading = Reading("other", rest=reading.who)
         if reading.intent == "person":
             found = self._who_is(text, reading, turn)
             if found is not None:
@@ -168,6 +174,8 @@ class Answerer:
             salient = [t for t in salient if t not in self._time_terms]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
+        if reading.intent == "timeline" and all(t in self.store.index for t in salient):
+            return self._event(text, "timeline", zone)
         if reading.intent in ("attendees", "absent"):
             place = self._place(reading.who or reading.rest)
             if place is not None:
@@ -190,12 +198,17 @@ class Answerer:
                 # "how long is the bridge": the event's own word names what is measured.
                 own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
                 if own:
-                    return self._search(text, reading.intent, reading.rest, own, rest)
+                    return self._search(text, reading.intent, reading.rest, own, rest, topic=self._terms(reading.cue))
                 return decline(text, reading.intent, _NO_KIND[reading.intent])
             if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
                 return self._event(text, self._event_aspect(rest), zone)
             return decline(text, reading.intent, "Ask about the event: when, where, who, why, or a topic.")
-        found = self._search(text, reading.intent, reading.rest, salient, rest, topic=turn.topic)
+        if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
+            named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
+            return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
+        future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
+        found = self._search(text, reading.intent, reading.rest, salient, rest,
+                             topic=(*turn.topic, *self._terms(reading.cue), *future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
 
@@ -354,6 +367,8 @@ class Answerer:
 
     def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool) -> PartAnswer | None:
         words = [w for w in name.split() if w not in ("the", "a", "an", "any", "some", "from", "of")]
+        if words[:1] == ["us"]:  # "are us officials going": "we" would be "are we"
+            words[0] = "united states"
         person = self._person(" ".join(words), turn)
         if person is not None:
             return self._person_attending(text, person)
@@ -474,6 +489,8 @@ class Answerer:
             return None
         if terms[0] in self._countries:
             return "country", self._countries[terms[0]]
+        if text.strip() in self.lexicon.world.capitals:  # "anyone from Washington"
+            return "country", self.lexicon.world.capitals[text.strip()]
         if terms[0] in self._regions:
             return "region", self._regions[terms[0]]
         return None

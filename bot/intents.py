@@ -41,6 +41,7 @@ class Reading:
     rest: str  # the words not used up by the intent's pattern
     who: str = ""  # the person, country or region named, for attendance, quote and who-is questions
     after: str = ""  # for attendance: what follows the verb ("to the parade", "to give a speech")
+    cue: str = ""  # the words that gave the intent away ("how long"): they rank answers, never decide
 
 
 def split_parts(question: str, normalise: Callable[[str], list[str]], language: Language) -> list[str]:
@@ -65,5 +66,6 @@ def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> R
                 groups = match.groupdict()
                 after = (groups.get("after") or "").strip()
                 rest = after if name.startswith("attending") else (part[: match.start()] + " " + part[match.end():])
-                return Reading(name, rest=rest.strip(), who=(groups.get("who") or "").strip(), after=after)
+                return Reading(name, rest=rest.strip(), who=(groups.get("who") or "").strip(), after=after,
+                               cue=match[0])
     return Reading("other", rest=part)

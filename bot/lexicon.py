@@ -52,8 +52,13 @@ class Lexicon:
         self._phrases: dict[tuple[str, ...], str] = {}
         self._phrase_sizes: dict[str, tuple[int, ...]] = {}  # first stem of a phrase -> its lengths
         self._single: dict[str, str] = {}
-        for group in self._synonym_groups(event):
+        for group in self._synonym_groups():
             self._add_group(group)
+        for group in event.vocabulary.synonyms:
+            self._add_group(tuple(w.casefold() for w in group), join=True)
+        for person in event.people:
+            # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
+            self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)))
         self._known: Counter[str] = Counter()
         self._known_stems: set[str] = set()
         self._deletes: dict[str, list[str]] = {}
@@ -171,27 +176,24 @@ class Lexicon:
 
     # Building ---------------------------------------------------------------------------------
 
-    def _synonym_groups(self, event: Event) -> Iterator[tuple[str, ...]]:
+    def _synonym_groups(self) -> Iterator[tuple[str, ...]]:
         yield from self.language.synonyms
         countries = Counter(self.world.country_names.values())
         for country in countries:
             yield (country.casefold(), *(n for n, c in self.world.country_names.items() if c == country))
         for region in set(self.world.region_names.values()):
             yield (region.casefold(), *(n for n, r in self.world.region_names.items() if r == region))
-        for person in event.people:
-            # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
-            yield (person.name.casefold(), *(a.casefold() for a in person.aliases))
-        for group in event.vocabulary.synonyms:
-            yield tuple(w.casefold() for w in group)
 
-    def _add_group(self, group: tuple[str, ...]) -> None:
+    def _add_group(self, group: tuple[str, ...], join: bool = False) -> None:
         head = self._surface_stems(group[0])
         if not head:
             return
-        # A later group may reuse a word of an earlier one: the earlier meaning is kept, and the later
-        # group joins it ("beijing" in the event's [china, beijing] group is then searched as china).
-        canonical = self._phrases.get(head) if len(head) > 1 else self._single.get(head[0])
-        canonical = canonical or "_".join(head)
+        # A word already grouped keeps its meaning. A group whose head is known joins that head's
+        # group; an event's own group (`join`) joins the group of any word it shares, so its
+        # [general secretary, title] is searched as the shipped "title" (position, job) group.
+        members = [self._surface_stems(m) for m in (group if join else group[:1])]
+        known = (self._phrases.get(m) if len(m) > 1 else self._single.get(m[0]) for m in members if m)
+        canonical = next((c for c in known if c), None) or "_".join(head)
         for member in group:
             stems = self._surface_stems(member)
             if len(stems) > 1:

@@ -19,7 +19,10 @@ import numpy.typing as npt
 
 K1 = 1.5
 B = 0.75
-OPTIONAL_WEIGHT = 0.3  # context words ("parade") rank but never decide
+OPTIONAL_WEIGHT = 1.0  # context words ("parade") rank but never decide
+WEAK_WEIGHT = 0.3
+FUTURE = "future"  # the weak term on entries about what is to come (bot/data/english.yaml `future`)
+WEAK = "~"  # a document term marked weak (its topic's words) ranks it but never makes it answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,8 @@ class Hit:
 
 
 class BM25Index:
-    """An immutable index over (key, terms, answer-type mask) documents."""
+    """An immutable index over (key, terms, answer-type mask) documents. A term written `~word` is weak:
+    it adds to the document's score for `word` but does not count as the document holding `word`."""
 
     def __init__(self, documents: Iterable[tuple[str, Sequence[str], int]]) -> None:
         keys: list[str] = []
@@ -50,12 +54,16 @@ class BM25Index:
                 docs.append(doc)
                 tfs.append(tf)
         self._postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = {}
+        self._weak: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = {}
         for term, (docs, tfs) in by_term.items():
             idf = math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5))
             doc_array = np.array(docs, dtype=np.int32)
             tf_array = np.array(tfs, dtype=np.float32)
             weights = idf * tf_array * (K1 + 1) / (tf_array + norms[doc_array])
-            self._postings[term] = (doc_array, weights.astype(np.float32))
+            if term.startswith(WEAK):
+                self._weak[term[1:]] = (doc_array, WEAK_WEIGHT * weights.astype(np.float32))
+            else:
+                self._postings[term] = (doc_array, weights.astype(np.float32))
         self._keys = tuple(keys)
         self._masks = np.array(masks, dtype=np.uint32)
 
@@ -85,11 +93,17 @@ class BM25Index:
                 if posting is not None:
                     present[posting[0]] = True
                     scores[posting[0]] += posting[1]
+                weak = self._weak.get(term)
+                if weak is not None:
+                    scores[weak[0]] += weak[1]
             allowed &= present
         for term in optional:
             posting = self._postings.get(term)
             if posting is not None:
                 scores[posting[0]] += OPTIONAL_WEIGHT * posting[1]
+            weak = self._weak.get(term)
+            if weak is not None:
+                scores[weak[0]] += weak[1]
         candidates = np.flatnonzero(allowed)
         if len(candidates) > limit:
             top = np.argpartition(-scores[candidates], limit)[:limit]

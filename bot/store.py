@@ -19,7 +19,7 @@ from bot.answering import Answer, Answerer
 from bot.content import AnswerType, Event, Fact, Person, Quote, Source, Topic
 from bot.lexicon import Lexicon
 from bot.reply import Citation
-from bot.search import BM25Index
+from bot.search import FUTURE, WEAK, BM25Index
 
 SUBJECT_WORDS = 6  # an entry's first terms name what it is about: "China's Foreign Ministry welcomed ..."
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
@@ -60,6 +60,7 @@ class FactStore:
         self._person_names = {p.id: " ".join((p.name, *p.aliases)) for p in event.people}
         self.lexicon = Lexicon(event)
         self._cues = {kind: re.compile(cue) for kind, cue in self.lexicon.language.answer_cues.items()}
+        self.future_cue = self._cues["future"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
         self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?(?:" + "|".join(
             re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
@@ -73,6 +74,9 @@ class FactStore:
                  for key, e in self.entries.items()}
         self.lexicon.learn(w for pair in words.values() for w in pair)
         self._name_terms = {p.id: self.lexicon.terms(p.name) for p in event.people}
+        # A fact's topic hints at what it answers, but every fact of a topic would otherwise "hold" the
+        # topic's words ("trips" for any fact filed under Kim's trips): they rank, never qualify.
+        self._topic_terms = {t: self.lexicon.terms(words) for t, words in self._topic_words.items()}
         self.index = BM25Index((key, self._indexed_terms(self.entries[key], *pair),
                                 self.kind_mask(self.entries[key].answers)) for key, pair in words.items())
         self.answerer = Answerer(self)
@@ -138,7 +142,7 @@ class FactStore:
     def _kinds_in(self, text: str) -> frozenset[str]:
         """The kinds of answer a text gives, read off its words (bot/data/english.yaml `answer_cues`)."""
         lower = text.casefold()
-        found = {kind for kind, cue in self._cues.items() if cue.search(lower)}
+        found = {kind for kind, cue in self._cues.items() if kind in ANSWER_TYPES and cue.search(lower)}
         # A date's digits ("28 August 2025") are not a count: numbers are looked for once dates are out.
         if "number" in found and not self._cues["number"].search(self._cues["date"].sub(" ", lower)):
             found.discard("number")
@@ -161,7 +165,10 @@ class FactStore:
             subjects = terms[:SUBJECT_WORDS]
         if entry.kind == "fact":
             subjects = subjects + [t for p in self.facts[entry.key].people for t in self._name_terms[p]]
-        return [*terms, *self.lexicon.fold(extra), *(f"@{t}" for t in subjects)]
+        topic = self._topic_terms.get(self.facts[entry.key].topic, []) if entry.kind == "fact" else []
+        if self._cues["future"].search(entry.text.casefold()):
+            topic = [*topic, FUTURE]
+        return [*terms, *self.lexicon.fold(extra), *(f"@{t}" for t in subjects), *(f"{WEAK}{t}" for t in topic)]
 
     def _search_extra(self, entry: Entry) -> str:
         """What the index sees besides the entry's text: the words a reader would ask it with."""
@@ -169,8 +176,7 @@ class FactStore:
         if entry.kind == "fact":
             fact = self.facts[entry.key]
             people = [self.people[p] for p in fact.people]
-            extra = [self._topic_words[fact.topic], *fact.keywords, *(self._person_names[p.id] for p in people),
-                     *(p.country or "" for p in people)]
+            extra = [*fact.keywords, *(self._person_names[p.id] for p in people), *(p.country or "" for p in people)]
         elif entry.kind == "quote":
             quote = self.quotes[entry.key.removeprefix("quote:")]
             speaker = self.people[quote.speaker]
