@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from bot.content import Absentee, Person
 from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
 from bot.lexicon import stem
-from bot.search import FUTURE
+from bot.search import FUTURE, SPEAKER
 from bot.timefmt import describe_start
 
 if TYPE_CHECKING:
@@ -436,15 +436,18 @@ class Answerer:
             who = frozenset(t for t in self._terms(reading.who) if t not in self._around_names)
             return self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
                                 subjects=who)
-        name_terms = [(f"@{t}",) for t in self._name_terms[person.id]]
-        # A person's words are their quotes: a fact naming them ("Kim and Putin spoke by phone") is not.
-        hits = self.store.index.search([*name_terms, *((t,) for t in salient)], types=self.store.kind_mask(["quote"]))
+        # A person's words: their quotes, or a fact that opens with them saying something ("Trump
+        # recalled ..."); a fact that names them in passing ("Kim and Putin spoke by phone") is not.
+        speaker = [(f"{SPEAKER}{t}",) for t in self._name_terms[person.id]]
+        hits = self.store.index.search([*speaker, *((t,) for t in salient)],
+                                       types=self.store.kind_mask(ANSWER_KINDS["quote"]))
         if not hits:
             quoted = self.store.quotes_by(person.id)
             reason = (f"The reports quote {person.name} on nothing like that." if quoted
                       else f"The reports quote no words from {person.name}.")
             return decline(text, "quote", reason)
-        return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in hits[:2]))
+        ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
+        return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
         person = self._person(reading.who, turn, role_words=1)

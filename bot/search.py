@@ -21,6 +21,7 @@ K1 = 1.5
 B = 0.75
 OPTIONAL_WEIGHT = 1.0  # context words ("parade") rank but never decide
 WEAK_WEIGHT = 0.3
+SPEAKER = "!"  # marks who speaks in a document: a quote's speaker, or who a statement opens with
 FUTURE = "future"  # the weak term on entries about what is to come (bot/data/english.yaml `future`)
 WEAK = "~"  # a document term marked weak (its topic's words) ranks it but never makes it answer
 

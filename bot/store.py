@@ -19,7 +19,7 @@ from bot.answering import Answer, Answerer
 from bot.content import AnswerType, Event, Fact, Person, Quote, Source, Topic
 from bot.lexicon import Lexicon
 from bot.reply import Citation
-from bot.search import FUTURE, WEAK, BM25Index
+from bot.search import FUTURE, SPEAKER, WEAK, BM25Index
 
 SUBJECT_WORDS = 6  # an entry's first terms name what it is about: "China's Foreign Ministry welcomed ..."
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
@@ -154,21 +154,34 @@ class FactStore:
         """Whether one normalised word is a number ("26", "three", "1.2")."""
         return bool(self._cues["number"].fullmatch(word) or word.replace(".", "").replace(",", "").isdigit())
 
+    def _speakers(self, text: str) -> list[str]:
+        """Who a fact reports as saying something: the words just before its first verb of saying
+        ("Trump recalled"), or after "according to"; none if it reports nobody's words."""
+        lower = text.casefold()
+        said = self._cues["statement"].search(lower)
+        if said is None:
+            return []
+        if said[0] == "according to":
+            return self.lexicon.terms(" ".join(lower[said.end():].split()[:5]))
+        return self.lexicon.terms(" ".join(lower[:said.start()].split()[-4:]))
+
     def _indexed_terms(self, entry: Entry, text: list[str], extra: list[str]) -> list[str]:
-        """The entry's terms, plus its subjects marked with @: the people it declares, its speaker, and
-        the first words of its text. "How long will Putin stay" needs Putin as a subject, not a
-        name in passing ("KCNA did not say how long Kim will stay ... or meet Xi, Putin")."""
+        """The entry's terms, plus its subjects marked with @ (the people it declares, its speaker, the
+        first words of its text: "how long will Putin stay" needs Putin as a subject, not a name in
+        passing), who speaks in it marked with ! (a quote's speaker, or the first words of a fact),
+        and its topic's words marked weak."""
         terms = list(self.lexicon.fold(text))
         if entry.kind == "quote":  # a quote is the speaker's, whoever it names
-            subjects = self._name_terms[self.quotes[entry.key.removeprefix("quote:")].speaker]
+            subjects = speakers = self._name_terms[self.quotes[entry.key.removeprefix("quote:")].speaker]
         else:
-            subjects = terms[:SUBJECT_WORDS]
+            subjects, speakers = terms[:SUBJECT_WORDS], self._speakers(entry.text)
         if entry.kind == "fact":
             subjects = subjects + [t for p in self.facts[entry.key].people for t in self._name_terms[p]]
         topic = self._topic_terms.get(self.facts[entry.key].topic, []) if entry.kind == "fact" else []
         if self._cues["future"].search(entry.text.casefold()):
             topic = [*topic, FUTURE]
-        return [*terms, *self.lexicon.fold(extra), *(f"@{t}" for t in subjects), *(f"{WEAK}{t}" for t in topic)]
+        return [*terms, *self.lexicon.fold(extra), *(f"@{t}" for t in subjects), *(f"{SPEAKER}{t}" for t in speakers),
+                *(f"{WEAK}{t}" for t in topic)]
 
     def _search_extra(self, entry: Entry) -> str:
         """What the index sees besides the entry's text: the words a reader would ask it with."""
