@@ -9,14 +9,16 @@ sources lack.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.content import Absentee, Person
 from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
-from bot.lexicon import stem
+from bot.lexicon import Lexicon, stem
 from bot.search import FUTURE, SPEAKER
 from bot.timefmt import describe_start
 
@@ -43,6 +45,10 @@ _NO_KIND = {
     "who": "The reports don't say who.",
 }
 NOT_ANSWERED = "The sources I have don't answer that."
+_DECLINED = {  # intents the sources can never answer
+    "hypothetical": "The reports don't speculate about that.",
+    "personal": "The reports cover the event, not what you should do.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +108,18 @@ class Answerer:
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
         self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
-        self._person_terms = {p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases))))
-                              | self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
+        self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
+        self._person_terms = {p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases)))) | self._role_terms[p.id]
+                              for p in store.event.people}
         self._name_terms = {p.id: frozenset(lexicon.terms(p.name)) for p in store.event.people}
         self._names = frozenset(t for terms in self._name_terms.values() for t in terms)
-        self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
         self._qualifiers = {p.id: frozenset(w for w in lexicon.normalise(p.role) if w in lexicon.language.qualifiers)
                             for p in store.event.people}
         start = store.event.start
         self._where_terms = frozenset(lexicon.terms(store.event.place))
         self._when_terms = frozenset(lexicon.terms(f"{start:%A %B %Y} {start.day}"))
+        self._calendar_terms = frozenset(lexicon.terms(" ".join(
+            [*calendar.day_name, *calendar.month_name[1:], *(str(y) for y in range(1900, 2101))])))
         # Units and verbs of time: in "how many years", "how long will it last" they are what is asked.
         self._time_terms = frozenset(lexicon.terms(
             "day days hour hours week weeks month months year years date long soon"))
@@ -142,21 +150,12 @@ class Answerer:
     # One part -------------------------------------------------------------------------------
 
     def _part(self, text: str, turn: _Turn) -> PartAnswer:
-        skip: set[str] = set()
-        reading = read(text, self.lexicon.language)
-        while reading.intent.startswith("attending"):
-            found = self._attending(text, reading, turn, named_only=reading.intent == "attending_named")
-            if found is not None:
-                turn.intent = "attending"
-                return found
-            skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
-            reading = read(text, self.lexicon.language, frozenset(skip))
-        if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
-            found = self._attending(text, reading, turn, named_only=True)
-            if found is not None:
-                return found
+        reading, found = self._read(text, turn)
+        if found is not None:
+            return found
         turn.intent = reading.intent
-        zone = turn.zone
+        if reading.intent in _DECLINED:
+            return decline(text, reading.intent, _DECLINED[reading.intent])
         if reading.intent == "quote":
             return self._quote(text, reading, turn)
         if reading.intent == "about":
@@ -168,6 +167,25 @@ class Answerer:
             found = self._who_is(text, reading, turn)
             if found is not None:
                 return found
+        return self._by_words(text, reading, turn)
+
+    def _read(self, text: str, turn: _Turn) -> tuple[Reading, PartAnswer | None]:
+        """The part's reading; for attendance, already its answer."""
+        skip: set[str] = set()
+        reading = read(text, self.lexicon.language)
+        while reading.intent.startswith("attending"):
+            found = self._attending(text, reading, turn, named_only=reading.intent == "attending_named")
+            if found is not None:
+                turn.intent = "attending"
+                return reading, found
+            skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
+            reading = read(text, self.lexicon.language, frozenset(skip))
+        if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
+            return reading, self._attending(text, reading, turn, named_only=True)
+        return reading, None
+
+    def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
+        """Answers from what the part's words ask, once its intent has set aside the words it used."""
         rest = self._terms(reading.rest)
         salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
         if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
@@ -175,34 +193,17 @@ class Answerer:
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
-            return self._event(text, "timeline", zone)
+            return self._event(text, "timeline", turn.zone)
         if reading.intent in ("attendees", "absent"):
             place = self._place(reading.who or reading.rest)
             if place is not None:
                 return self._attendance_in(text, *place)
             if set(salient) <= self._attendance_terms:
-                return self._event(text, reading.intent, zone)
-        if reading.intent == "hypothetical":
-            return decline(text, reading.intent, "The reports don't speculate about that.")
-        if reading.intent == "personal":
-            return decline(text, reading.intent, "The reports cover the event, not what you should do.")
-        if (not salient and not rest and reading.intent == "why" and turn.last is not None
-                and (turn.topic or turn.last.intent in ("attendees", "absent"))):
-            return self._follow_up(text, reading.intent, turn)
+                return self._event(text, reading.intent, turn.zone)
+        if reading.intent == "other" and salient and set(salient) <= self._calendar_terms:
+            return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
-            if reading.intent in EVENT_INTENTS:
-                return self._event(text, reading.intent, zone)
-            if reading.intent in ("count", "duration"):
-                if reading.intent == "count" and set(rest) & self._time_terms:  # "how many days until it"
-                    return self._event(text, "when", zone)
-                # "how long is the bridge": the event's own word names what is measured.
-                own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
-                if own:
-                    return self._search(text, reading.intent, reading.rest, own, rest, topic=self._terms(reading.cue))
-                return decline(text, reading.intent, _NO_KIND[reading.intent])
-            if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
-                return self._event(text, self._event_aspect(rest), zone)
-            return decline(text, reading.intent, "Ask about the event: when, where, who, why, or a topic.")
+            return self._without_words(text, reading, rest, turn)
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
@@ -211,6 +212,26 @@ class Answerer:
                              topic=(*turn.topic, *self._terms(reading.cue), *future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
+
+    def _without_words(self, text: str, reading: Reading, rest: list[str], turn: _Turn) -> PartAnswer:
+        """A part with no word of its own beyond the event's: "when is it?", "and why?"."""
+        intent = reading.intent
+        if intent == "why" and not rest and turn.last is not None and (
+                turn.topic or turn.last.intent in ("attendees", "absent")):
+            return self._follow_up(text, intent, turn)
+        if intent in EVENT_INTENTS:
+            return self._event(text, intent, turn.zone)
+        if intent in ("count", "duration"):
+            if intent == "count" and set(rest) & self._time_terms:  # "how many days until it"
+                return self._event(text, "when", turn.zone)
+            # "how long is the bridge": the event's own word names what is measured.
+            own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
+            if own:
+                return self._search(text, intent, reading.rest, own, rest, topic=self._terms(reading.cue))
+            return decline(text, intent, _NO_KIND[intent])
+        if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
+            return self._event(text, self._event_aspect(rest), turn.zone)
+        return decline(text, intent, "Ask about the event: when, where, who, why, or a topic.")
 
     def _follow_up(self, text: str, intent: str, turn: _Turn) -> PartAnswer:
         """A bare "and why?" after another part asks about that part's subject."""
@@ -224,6 +245,8 @@ class Answerer:
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = ()
                 ) -> PartAnswer:
         index = self.store.index
+        if not salient:  # "who said it?": nothing to look for
+            return decline(text, intent, NOT_ANSWERED)
         unknown = [t for t in salient if t not in index]
         if unknown:
             return decline(text, intent, f"The sources don't mention {_listed(self._words_for(rest, unknown))}.")
@@ -238,6 +261,9 @@ class Answerer:
         bound = intent in _SUBJECT_BOUND
         required = [(f"@{t}",) if (bound and t in self._names) or t in subjects else (t,) for t in salient]
         hits = index.search(required, [*optional, *topic], types=kinds, limit=3 if people else 12)
+        if intent not in ("who", "person") and not set(salient) & self._names:
+            # A profile answers for its person only: "the party" is no question about Kim.
+            hits = tuple(h for h in hits if not h.key.startswith("person:"))
         if not people:
             hits = tuple(h for h in hits if not h.key.startswith(("person:", "quote:")))[:3]
         elif intent == "who" and any(not h.key.startswith("person:") for h in hits):
@@ -288,8 +314,7 @@ class Answerer:
         if intent in ("attendees", "absent"):
             return PartAnswer(text, intent, (self._attendance_statement(intent),))
         if intent == "sources":
-            outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" for s in event.sources)
-            return PartAnswer(text, intent, (Statement("event:sources", outlets, every),))
+            return PartAnswer(text, intent, (self._statement("event:sources"),))
         if intent == "timeline":
             lines = "\n".join(f"{t.date}: {t.text}" for t in sorted(event.timeline, key=lambda t: t.date))
             used = tuple(dict.fromkeys(s for t in event.timeline for s in t.sources))
@@ -311,8 +336,9 @@ class Answerer:
         return list(self.lexicon.fold(text.split()))
 
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
-        """Who "he" or "she" means in the next part: the first person this part names, else the
-        first person its answer is about ("who cuts the ribbon, and what did she say?")."""
+        """Who "he" or "she" means in the next part: the first person this part names ("did Kim meet
+        Trump, and what did he say?": Kim), else the first person its answer is about ("who cuts
+        the ribbon, and what did she say?")."""
         for term in self._terms(part):
             for pid, names in self._name_terms.items():
                 if term in names:
@@ -356,8 +382,13 @@ class Answerer:
         if any(t not in self.lexicon.context and t not in self._around_names
                for t in self._terms(reading.after)):
             return None
-        names = [n for n in reading.who.replace(",", " and ").split(" and ") if n.strip()]
+        names = [n for n in reading.who.split(" and ") if n.strip()]
         answers = [self._attendance_of(text, name, turn, named_only) for name in names]
+        # "is kim, putin and iran going": the commas are gone, so try "kim putin" name by name.
+        for i, name in enumerate(names):
+            singles = [self._attendance_of(text, word, turn, True) for word in name.split()]
+            if len(singles) > 1 and (answers[i] is None or not answers[i].confident) and all(singles):
+                answers[i:i + 1] = singles
         if any(a is None for a in answers):
             return None
         found = [a for a in answers if a is not None]
@@ -394,7 +425,7 @@ class Answerer:
         if person.country:
             absent = [b for b in attendance.absentees if person.country in b.countries]
             if absent:
-                return PartAnswer(text, "attending", tuple(_absence(b, person.country) for b in absent))
+                return PartAnswer(text, "attending", (_absence(absent, person.country),))
         return decline(text, "attending", f"The sources don't list {person.name} among those attending.")
 
     def _attendance_in(self, text: str, kind: str, place: str) -> PartAnswer:
@@ -418,11 +449,11 @@ class Answerer:
             return PartAnswer(text, "attending", tuple(yes))
         named = [b for b in attendance.absentees if inside & set(b.countries) or place in b.regions]
         if named:
-            return PartAnswer(text, "attending", tuple(_absence(b, place) for b in named))
+            return PartAnswer(text, "attending", (_absence(named, place),))
         covering = [b for b in attendance.absentees
                     if any(r in world.regions_of.get(place, ()) for r in b.regions)]
         return decline(text, "attending", f"The sources don't list anyone from {place} among those attending.",
-                       *(_absence(b, place) for b in covering))
+                       *((_absence(covering, place),) if covering else ()))
 
     # Quotes and people ----------------------------------------------------------------------
 
@@ -453,6 +484,8 @@ class Answerer:
         person = self._person(reading.who, turn, role_words=1)
         if person is not None:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+        if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
+            return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
         terms = [t for t in self._terms(reading.who) if t not in self.lexicon.context]
         if not terms:
             return self._event(text, "why", turn.zone) if reading.who else None
@@ -486,14 +519,19 @@ class Answerer:
         return turn.subject
 
     def _place(self, text: str) -> tuple[str, str] | None:
-        """('country', name) or ('region', name) when `text` names exactly one."""
+        """('country', name) or ('region', name) when `text` names exactly one: by its exact name
+        first ("the Americas" is no misspelt America), else by its terms."""
+        world, name = self.lexicon.world, text.strip()
+        for names, kind in ((world.country_names, "country"), (world.capitals, "country"),
+                            (world.region_names, "region")):
+            for candidate in (name, name.removeprefix("the ")):
+                if candidate in names:
+                    return kind, names[candidate]
         terms = [t for t in self._terms(text) if t not in self._around_names]
         if len(terms) != 1:
             return None
         if terms[0] in self._countries:
             return "country", self._countries[terms[0]]
-        if text.strip() in self.lexicon.world.capitals:  # "anyone from Washington"
-            return "country", self.lexicon.world.capitals[text.strip()]
         if terms[0] in self._regions:
             return "region", self._regions[terms[0]]
         return None
@@ -514,15 +552,18 @@ class _Turn:
     last: PartAnswer | None = None  # the last part's answer: "who is not coming, and why?"
 
 
-def _absence(absentee: Absentee, place: str) -> Statement:
-    reason = f" {absentee.reason}" if absentee.reason else ""
-    return Statement(f"absent:{_slug(place)}", f"No. Not expected: {absentee.who}.{reason}", absentee.sources)
+def _absence(absentees: list[Absentee], place: str) -> Statement:
+    """One "No" for every absentee entry that covers `place` (each source's version of it)."""
+    said = "; ".join(b.who + (f" ({b.reason.rstrip('.')})" if b.reason else "") for b in absentees)
+    sources = tuple(dict.fromkeys(s for b in absentees for s in b.sources))
+    return Statement(f"absent:{_slug(place)}", f"No. Not expected: {said}.", sources)
 
 
-def _single_terms(lexicon: object, names: object) -> dict[str, str]:
+def _single_terms(lexicon: Lexicon, names: Iterable[str]) -> dict[str, str]:
+    """Names that fold to one term, by that term: "united_state" -> "United States"."""
     found: dict[str, str] = {}
-    for name in names:  # type: ignore[attr-defined]
-        terms = lexicon.terms(name)  # type: ignore[attr-defined]
+    for name in names:
+        terms = lexicon.terms(name)
         if len(terms) == 1:
             found.setdefault(terms[0], name)
     return found
@@ -534,4 +575,6 @@ def _slug(name: str) -> str:
 
 def _listed(items: list[str]) -> str:
     items = list(dict.fromkeys(items))
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) < 2:
+        return "".join(items) or "none"
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -26,7 +26,7 @@ from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
-from bot.timefmt import countdown, describe_start, format_moment, relative, span, zone_named
+from bot.timefmt import countdown, describe_start, format_moment, span, zone_named
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,8 @@ def _capped(items: Sequence[T], render: Callable[[int, T], ReplyField], what: st
 
 
 def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
-    tag = f" [{', '.join(sources)}]"
+    cited = list(sources)
+    tag = f" [{', '.join(cited)}]" if cited else ""
     return text + tag + (f"\nSources differ: {differs}" if differs else "")
 
 
@@ -351,7 +352,7 @@ def cmd_sources(ctx: Context) -> Reply:
 
 
 def cmd_ask(ctx: Context) -> Reply:
-    if not ctx.argument:
+    if not any(ch.isalnum() for ch in ctx.argument):
         raise UsageError("Ask a question, e.g. `/parade ask who is attending?`")
     if len(ctx.argument) > MAX_QUESTION_CHARS:
         raise UsageError(f"Please ask in at most {MAX_QUESTION_CHARS} characters.")
@@ -360,17 +361,18 @@ def cmd_ask(ctx: Context) -> Reply:
     if answer.confident and len(keys) == 1 and keys[0] in _ASK_DELEGATES:
         reply = _ASK_DELEGATES[keys[0]](dataclasses.replace(ctx, argument=""))
         return dataclasses.replace(reply, fact_ids=keys, intent=answer.intent, ephemeral=False)
-    fields = [ReplyField(p.question, _part_text(p)) for p in answer.parts] if len(answer.parts) > 1 else []
+    several = len(answer.parts) > 1
+    text = "" if several else _part_text(answer.parts[0])
+    fields = [ReplyField(p.question, _part_text(p)) for p in answer.parts] if several else []
     if answer.corrections:
         fields.append(ReplyField("Read as", ", ".join(f"{typed} → {meant}" for typed, meant in answer.corrections)))
     cited = ctx.store.citations(s for p in answer.parts for st in p.statements for s in st.sources)
     if not answer.confident:
         hint = "Try `/parade facts` for topics, `/parade who` for attendees or `/parade timeline`."
-        text = "" if fields else _part_text(answer.parts[0]) if answer.parts else ""
         return Reply(title="I don't know", text=f"{text}\n\n{hint}".strip(), fields=tuple(fields),
                      citations=cited, confident=False, intent=answer.intent, reason=answer.reason)
-    return Reply(title="Answer", text="" if fields else _part_text(answer.parts[0]), fields=tuple(fields),
-                 citations=cited, fact_ids=keys, intent=answer.intent)
+    return Reply(title="Answer", text=text, fields=tuple(fields), citations=cited, fact_ids=keys,
+                 intent=answer.intent)
 
 
 def _part_text(part: PartAnswer) -> str:
@@ -396,7 +398,7 @@ def cmd_subscribe(ctx: Context) -> Reply:
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
     if not upcoming:
-        note = f"{relative(ctx.store.event.start, ctx.now)} No countdown posts are left; news updates will still come."
+        note = f"{countdown(ctx.store.event, ctx.now)} No countdown posts are left; news updates will still come."
     else:
         note = f"{len(upcoming)} countdown posts to come; the first {format_moment(upcoming[0].due, zone)}."
     return Reply(title="Subscribed", text=f"This channel gets countdown posts and news updates, times in {zone}. "
@@ -422,7 +424,7 @@ def cmd_schedule(ctx: Context) -> Reply:
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and r.id not in done]
     if not upcoming:
-        return Reply(title="Schedule", text=f"{relative(ctx.store.event.start, ctx.now)} Nothing more is scheduled.")
+        return Reply(title="Schedule", text=f"{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
     fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
               for r in upcoming]
     return Reply(title="Schedule", text=f"Next posts in this channel (times in {zone}):", fields=tuple(fields))

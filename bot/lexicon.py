@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -28,6 +29,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"
 _DETERMINERS = frozenset("the a an this that his her its their our your".split())
 MAX_PHRASE = 5  # words in the longest synonym phrase matched
 MAX_CORRECTIONS = 8  # typo look-ups per question: bounds the cost of a question of unknown words
+MAX_REMEMBERED = 4096  # typo look-ups kept for the next questions
 _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (reloads index off the loop)
 
 
@@ -55,14 +57,14 @@ class Lexicon:
         for group in self._synonym_groups():
             self._add_group(group)
         for group in event.vocabulary.synonyms:
-            self._add_group(tuple(w.casefold() for w in group), join=True)
+            self._add_group(tuple(w.casefold() for w in group), own=True)
         for person in event.people:
             # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
-            self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)))
+            self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)), own=True)
         self._known: Counter[str] = Counter()
         self._known_stems: set[str] = set()
         self._deletes: dict[str, list[str]] = {}
-        self._closest_cached = lru_cache(maxsize=4096)(self._closest)
+        self._corrections: dict[str, str | None] = {}  # typed word -> the known word meant, if any
         start = event.starts_at
         own = " ".join((event.name, event.place, f"{start:%A %B %Y} {start.day}", *event.vocabulary.context))
         # The event's own words, folded ("Danube Gate Bridge" is one term) and one by one ("Danube").
@@ -73,7 +75,9 @@ class Lexicon:
 
     def normalise(self, text: str) -> list[str]:
         """Lower-case words with shorthand and contractions spelt out."""
-        text = self._abbreviation.sub(lambda m: " " + self.language.abbreviations[m[1]] + " ", text.translate(_QUOTES))
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)  # full-width letters, ligatures
+        if any(ch.islower() for ch in text):  # in SHOUTED TEXT "US" is just "us"
+            text = self._abbreviation.sub(lambda m: " " + self.language.abbreviations[m[1]] + " ", text)
         words: list[str] = []
         for token in _TOKEN.findall(text.casefold()):
             language = self.language
@@ -136,7 +140,7 @@ class Lexicon:
 
     def forget_corrections(self) -> None:
         """Empties the typo cache (the benchmark's worst case pays for every correction)."""
-        self._closest_cached.cache_clear()
+        self._corrections.clear()
 
     def correct(self, words: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """The words with misspellings of known words fixed, and the (typed, meant) pairs."""
@@ -147,7 +151,11 @@ class Lexicon:
             if (budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known
                     and stem(word) not in self._known_stems):  # "send" is a form of "sending", not "spend"
                 budget -= 1
-                meant = self._closest_cached(word)
+                if word not in self._corrections:
+                    if len(self._corrections) >= MAX_REMEMBERED:
+                        self._corrections.clear()
+                    self._corrections[word] = self._closest(word)
+                meant = self._corrections[word]
                 if meant is not None:
                     corrections.append((word, meant))
                     word = meant
@@ -178,30 +186,34 @@ class Lexicon:
 
     def _synonym_groups(self) -> Iterator[tuple[str, ...]]:
         yield from self.language.synonyms
-        countries = Counter(self.world.country_names.values())
-        for country in countries:
-            yield (country.casefold(), *(n for n, c in self.world.country_names.items() if c == country))
-        for region in set(self.world.region_names.values()):
-            yield (region.casefold(), *(n for n, r in self.world.region_names.items() if r == region))
+        for names in (self.world.country_names, self.world.region_names):
+            groups: dict[str, list[str]] = {}
+            for name, place in names.items():
+                groups.setdefault(place, []).append(name)
+            for place, aliases in groups.items():
+                yield (place.casefold(), *aliases)
 
-    def _add_group(self, group: tuple[str, ...], join: bool = False) -> None:
+    def _add_group(self, group: tuple[str, ...], *, own: bool = False) -> None:
+        """One meaning for every word of `group`, searched as its first word's meaning.
+
+        A shipped group whose first word already has a meaning joins it, and a shipped word keeps its
+        first meaning. An event's `own` group is a meaning of its own that takes its words over for
+        that event ("opening" is the bridge's opening there, not an opportunity; "title" is "general
+        secretary"); where its first word is a country ("russia"), that is the same meaning."""
         head = self._surface_stems(group[0])
         if not head:
             return
-        # A word already grouped keeps its meaning. A group whose head is known joins that head's
-        # group; an event's own group (`join`) joins the group of any word it shares, so its
-        # [general secretary, title] is searched as the shipped "title" (position, job) group.
-        members = [self._surface_stems(m) for m in (group if join else group[:1])]
-        known = (self._phrases.get(m) if len(m) > 1 else self._single.get(m[0]) for m in members if m)
-        canonical = next((c for c in known if c), None) or "_".join(head)
+        known = None if own else self._phrases.get(head) if len(head) > 1 else self._single.get(head[0])
+        canonical = known or "_".join(head)
         for member in group:
             stems = self._surface_stems(member)
             if len(stems) > 1:
-                self._phrases.setdefault(stems, canonical)
+                if own or stems not in self._phrases:
+                    self._phrases[stems] = canonical
                 sizes = {*self._phrase_sizes.get(stems[0], ()), len(stems)}
                 self._phrase_sizes[stems[0]] = tuple(sorted(sizes, reverse=True))  # longest match first
-            elif stems:
-                self._single.setdefault(stems[0], canonical)
+            elif stems and (own or stems[0] not in self._single):
+                self._single[stems[0]] = canonical
 
     def _surface_stems(self, text: str) -> tuple[str, ...]:
         return tuple(stem(w) for w in self.normalise(text))[:MAX_PHRASE]

@@ -19,7 +19,6 @@ import numpy.typing as npt
 
 K1 = 1.5
 B = 0.75
-OPTIONAL_WEIGHT = 1.0  # context words ("parade") rank but never decide
 WEAK_WEIGHT = 0.3
 SPEAKER = "!"  # marks who speaks in a document: a quote's speaker, or who a statement opens with
 FUTURE = "future"  # the weak term on entries about what is to come (bot/data/english.yaml `future`)
@@ -74,11 +73,6 @@ class BM25Index:
     def __contains__(self, term: str) -> bool:
         return term in self._postings
 
-    def frequency(self, term: str) -> int:
-        """How many documents hold `term`."""
-        posting = self._postings.get(term)
-        return 0 if posting is None else len(posting[0])
-
     def search(self, required: Sequence[Iterable[str]], optional: Iterable[str] = (), types: int = 0,
                limit: int = 3) -> tuple[Hit, ...]:
         """The best documents holding every required group (any one of its terms), of the given types."""
@@ -101,14 +95,14 @@ class BM25Index:
         for term in optional:
             posting = self._postings.get(term)
             if posting is not None:
-                scores[posting[0]] += OPTIONAL_WEIGHT * posting[1]
+                scores[posting[0]] += posting[1]
             weak = self._weak.get(term)
             if weak is not None:
                 scores[weak[0]] += weak[1]
         candidates = np.flatnonzero(allowed)
-        if len(candidates) > limit:
-            top = np.argpartition(-scores[candidates], limit)[:limit]
-            candidates = candidates[top]
+        if len(candidates) > limit:  # keep every candidate tied with the last place, then sort
+            cut = -np.partition(-scores[candidates], limit - 1)[limit - 1]
+            candidates = candidates[scores[candidates] >= cut]
         # Best first; ties go to the document listed first in the content.
-        ordered = sorted(candidates.tolist(), key=lambda doc: (-float(scores[doc]), doc))
+        ordered = sorted(candidates.tolist(), key=lambda doc: (-float(scores[doc]), doc))[:limit]
         return tuple(Hit(self._keys[doc], float(scores[doc])) for doc in ordered)

@@ -138,6 +138,11 @@ class FactStore:
                             for s in event.sources)
         yield Entry("event:sources", "event", outlets, tuple(s.id for s in event.sources), None,
                     frozenset({"statement", "list"}))
+        absentees = event.attendance.absentees
+        if absentees:  # "why is Serbia staying away?" is answered by the list of who stays away
+            text = "\n".join(b.who + (f": {b.reason}" if b.reason else "") for b in absentees)
+            yield Entry("event:absent", "event", text, tuple(dict.fromkeys(s for b in absentees for s in b.sources)),
+                        None, self._kinds_in(text) | {"list", "reason"})
 
     def _kinds_in(self, text: str) -> frozenset[str]:
         """The kinds of answer a text gives, read off its words (bot/data/english.yaml `answer_cues`)."""
@@ -196,7 +201,10 @@ class FactStore:
             extra = ["quote", quote.context or "", *quote.keywords, self._person_names[speaker.id], speaker.role]
         elif entry.kind == "person":
             person = self.people[entry.key.removeprefix("person:")]
-            extra = [self._person_names[person.id], "who is"]
+            extra = [self._person_names[person.id]]
+        elif entry.key == "event:absent":
+            absentees = self.event.attendance.absentees
+            extra = ["absent not attending staying away", *(c for b in absentees for c in (*b.countries, *b.regions))]
         elif entry.key == "event:sources":
             extra = ["sources outlets articles article story stories reports reported news agency published "
                      "headline title"]

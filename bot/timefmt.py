@@ -24,8 +24,13 @@ def zone_named(name: str) -> ZoneInfo:
 def format_moment(moment: dt.datetime, zone: dt.tzinfo) -> str:
     """'Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)'."""
     local = moment.astimezone(zone)
+    return f"{_date(local)}, {_time(local, zone)}"
+
+
+def _time(local: dt.datetime, zone: dt.tzinfo) -> str:
+    """'09:00 CST (Asia/Shanghai)', or '01:00 UTC' where the abbreviation is the zone's name."""
     label = local.tzname() if local.tzname() == str(zone) else f"{local.tzname()} ({zone})"
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} {label}"
+    return f"{local:%H:%M} {label}"
 
 
 def span(delta: dt.timedelta, parts: int = 2) -> str:
@@ -61,9 +66,11 @@ def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -
     time this bot assumes, labelled as an assumption."""
     if known:
         return format_moment(start, zone)
-    assumed = format_moment(start, zone)
-    if start.astimezone(zone).date() == start.date():
-        assumed = assumed.split(", ", 1)[1]  # the same day: the time is what is assumed
-        return f"{start:%A} {start.day} {start:%B %Y}, time of day not reported (this bot assumes {assumed})"
-    return (f"{start:%A} {start.day} {start:%B %Y} ({start.tzinfo}), time of day not reported "
-            f"(this bot assumes {assumed})")
+    local = start.astimezone(zone)
+    if local.date() == start.date():  # the same day: the time is what is assumed
+        return f"{_date(start)}, time of day not reported (this bot assumes {_time(local, zone)})"
+    return f"{_date(start)} ({start.tzinfo}), time of day not reported (this bot assumes {format_moment(start, zone)})"
+
+
+def _date(moment: dt.datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"

@@ -149,3 +149,53 @@ def test_a_second_event_declines_what_its_sources_lack(bridge):
     assert "no time of day" in declined(bridge, "what time does the ceremony start")
     declined(bridge, "how many cables does the bridge have")
     declined(bridge, "how long will the ceremony last")
+
+
+def test_every_shipped_synonym_means_what_its_group_means(seed_store):
+    """A word listed in two groups, or stemming like another group's word ("powerful" and "power"),
+    would silently join the wrong meaning."""
+    from bot.language import english
+
+    lexicon = FactStore(load_event(DATA / "harbour_festival.yaml")).lexicon  # an event that adds no words
+    for group in english().synonyms:
+        meaning = lexicon.terms(group[0])
+        assert all(lexicon.terms(word) in ([], meaning) for word in group), group
+
+
+def test_an_events_own_words_take_a_shipped_word_over(bridge):
+    # The bridge event lists "opening" with its inauguration; in English data it is an opportunity.
+    assert bridge.lexicon.terms("opening") == bridge.lexicon.terms("inauguration")
+    assert bridge.lexicon.terms("opening") != bridge.lexicon.terms("opportunity")
+
+
+# Found by review: each of these was answered wrongly or crashed ---------------------------------
+
+
+@pytest.mark.parametrize("question", ["who said it?", "what did the officials say?", "who is he?"])
+def test_questions_that_name_nothing_are_declined(seed_store, question):
+    declined(seed_store, question)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("anyone from the americas going?", ["attending:cuba"]),       # "americas" is no misspelt America
+    ("is kim, putin and iran going?", ["attending:kim-jong-un", "attending:vladimir-putin", "attending:iran"]),
+    ("CAN YOU TELL US WHEN IT STARTS?", ["event:when"]),            # shouted "US" is no country
+    ("Ｐｕｔｉｎ ｇｏｉｎｇ？", ["attending:vladimir-putin"]),           # full-width letters
+    ("is it on a Thursday?", ["event:when"]),                       # the date answers, not a fact naming Thursday
+    ("any americans there?", ["absent:united-states"]),             # both sources' versions in one "No"
+])
+def test_names_dates_and_odd_text(seed_store, question, expected):
+    answer = seed_store.ask(question)
+    assert answer.confident and list(answer.keys) == expected
+
+
+def test_attendance_on_an_event_without_attendees_does_not_crash():
+    event = load_event(DATA / "harbour_festival.yaml")
+    bare = FactStore(event.model_copy(update={"attendance": event.attendance.model_copy(update={"attendees": ()})}))
+    assert bare.ask("is anyone from portugal coming?").keys == ("attending:ana-vela",)  # the host
+    assert not bare.ask("is anyone from spain coming?").confident
+
+
+def test_a_question_that_is_not_about_a_guest_is_not_an_attendance_question(seed_store):
+    answer = seed_store.ask("is there a flypast?")
+    assert not answer.confident and "attending" not in (answer.reason or "")

@@ -159,3 +159,9 @@ def test_another_event_is_served_by_the_same_commands():
     assert chat.say("/parade who").text == "Host: Ana Vela."
     assert chat.say("/parade quote ana").fields[0].value.startswith('"Bring a lantern')
     assert [c.outlet for c in chat.say("/parade sources").citations] == ["Portoluz Gazette"]
+
+
+def test_ask_keeps_the_answer_when_it_corrected_a_typo_and_refuses_punctuation(chat):
+    reply = chat.say("/parade ask is puttin going?")
+    assert reply.text.startswith("Yes. Vladimir Putin") and reply.fields[-1].value == "puttin → putin"
+    assert chat.say("/parade ask ?!").is_error

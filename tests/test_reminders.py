@@ -314,3 +314,12 @@ async def test_news_published_ahead_gets_its_own_job(seed_store, db_path):
     assert scheduler.reschedule() == sorted([*PLAN_IDS, UPDATE_ID])
     clock.now = START - dt.timedelta(days=3)
     assert UPDATE_ID not in scheduler.reschedule()  # published by then: no job
+
+
+def test_subscribing_after_the_start_labels_the_assumed_start_time(seed_store, db_path, clock):
+    clock.now = PARADE_START_UTC + dt.timedelta(days=3)
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=open_db(db_path))
+    reply = asyncio.run(bot.handle(Command(text="subscribe UTC", platform="slack", workspace="T1", channel="C1")))
+    assert "Took place 3 days ago (counted to the assumed start time)." in reply.text
+    schedule = asyncio.run(bot.handle(Command(text="schedule", platform="slack", workspace="T1", channel="C1")))
+    assert schedule.text.startswith("Took place 3 days ago (counted to the assumed start time).")
