@@ -31,7 +31,7 @@ _SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
-                 "anyone quoted mentioned cited named they")
+                 "anyone quoted mentioned cited named they president prime minister king queen")
 _PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
 _NO_KIND = {
     "time": "The reports give no time of day for that.",

@@ -137,7 +137,7 @@ class FactStore:
         outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" + (f". {s.note}" if s.note else "")
                             for s in event.sources)
         yield Entry("event:sources", "event", outlets, tuple(s.id for s in event.sources), None,
-                    frozenset({"statement", "list"}))
+                    self._kinds_in(outlets) | {"statement", "list"})
         absentees = event.attendance.absentees
         if absentees:  # "why is Serbia staying away?" is answered by the list of who stays away
             text = "\n".join(b.who + (f": {b.reason}" if b.reason else "") for b in absentees)
