@@ -6,10 +6,12 @@ description and argument the adapters show users (Discord options, Slack help, c
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 MAX_COMMAND_CHARS = 2000  # longer input is refused before any work: search cost grows with its length
 MAX_QUESTION_CHARS = 500
+CHANNEL_ZONE_TTL = 60.0  # seconds a channel's zone is trusted; another process may change it
+STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answering without it
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 T = TypeVar("T")
 
@@ -98,6 +102,8 @@ class Dispatcher:
         self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
         self.reminder_offsets = reminder_offsets
         self.reloader: ContentReloader | None = None  # set by the runtime that can reload
+        # channel -> (its subscription's zone, when read): a command must not wait on the database
+        self._channel_zones: dict[tuple[str, str, str], tuple[str | None, float]] = {}
 
     async def handle(self, command: Command) -> Reply:
         store = self.store
@@ -110,7 +116,10 @@ class Dispatcher:
         if spec is None:
             return error_reply(_unknown_command(name))
         try:
-            zone = _zone(command.timezone or self.default_timezone or store.event.timezone)
+            channel_zone = await self._channel_zone(command)
+            zone = _zone(channel_zone or command.timezone or self.default_timezone or store.event.timezone)
+            if spec.name in ("subscribe", "unsubscribe"):
+                self._channel_zones.pop((command.platform, command.workspace, command.channel), None)
             context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone, command=command,
                               subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets,
                               reloader=self.reloader)
@@ -125,6 +134,27 @@ class Dispatcher:
             # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
             log.exception("command %r failed", name)
             return error_reply("Something went wrong answering that. The operator has been told.")
+
+
+    async def _channel_zone(self, command: Command) -> str | None:
+        """The zone a subscribed channel chose: every command there answers in it. Read off the event
+        loop with a timeout and kept for a minute; if the database is slow or down, the default zone."""
+        if self.subscriptions is None or not command.channel:
+            return None
+        key = (command.platform, command.workspace, command.channel)
+        cached = self._channel_zones.get(key)
+        if cached is not None and time.monotonic() - cached[1] < CHANNEL_ZONE_TTL:
+            return cached[0]
+        try:
+            found = await asyncio.wait_for(asyncio.to_thread(self.subscriptions.subscription, *key),
+                                           timeout=STORAGE_TIMEOUT)
+        except (TimeoutError, SQLAlchemyError) as exc:
+            log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
+                        *key, exc.__class__.__name__)
+            return None
+        zone = found.timezone if found is not None and found.active else None
+        self._channel_zones[key] = (zone, time.monotonic())
+        return zone
 
 
 def _strip_prefix(text: str) -> str:

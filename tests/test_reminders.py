@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections import Counter
 
 import pytest
@@ -323,3 +324,35 @@ def test_subscribing_after_the_start_labels_the_assumed_start_time(seed_store, d
     assert "Took place 3 days ago (counted to the assumed start time)." in reply.text
     schedule = asyncio.run(bot.handle(Command(text="schedule", platform="slack", workspace="T1", channel="C1")))
     assert schedule.text.startswith("Took place 3 days ago (counted to the assumed start time).")
+
+
+def test_a_subscribed_channels_zone_applies_to_every_command_there(seed_store, db_path, clock):
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=open_db(db_path), default_timezone="UTC")
+
+    def say(text: str, channel: str = "C1") -> Reply:
+        return asyncio.run(bot.handle(Command(text=text, platform="slack", workspace="T1", channel=channel)))
+
+    assert "(this bot assumes 01:00 UTC)" in say("when").text  # not subscribed: the default zone
+    say("subscribe Europe/Paris")
+    assert "03:00 CEST (Europe/Paris)" in say("when").text
+    assert "03:00 CEST (Europe/Paris)" in say("countdown").fields[0].value
+    assert "(this bot assumes 01:00 UTC)" in say("when", channel="C2").text  # another channel
+    say("unsubscribe")
+    assert "(this bot assumes 01:00 UTC)" in say("when").text
+
+
+def test_a_locked_database_costs_the_channel_zone_not_the_answer(seed_store, db_path, clock, monkeypatch):
+    import bot.commands as commands
+
+    db = open_db(db_path)
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    monkeypatch.setattr(commands, "STORAGE_TIMEOUT", 0.2)
+    monkeypatch.setattr(db, "subscription", lambda *key: time.sleep(2))
+
+    async def timed() -> tuple[float, Reply]:
+        began = time.monotonic()
+        reply = await bot.handle(Command(text="when", platform="slack", workspace="T1", channel="C1"))
+        return time.monotonic() - began, reply
+
+    took, reply = asyncio.run(timed())
+    assert took < 1.0 and "Asia/Shanghai" in reply.text
