@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from adapters.text import clip, sources_line
-from bot.commands import COMMANDS, Command, Dispatcher
+from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
 from bot.ports import ChannelGone, DeliveryError
 from bot.reply import Reply
 
@@ -60,7 +60,9 @@ def render_embed(reply: Reply) -> discord.Embed:
 
 
 class ParadeCommands(app_commands.Group):
-    """`/parade <subcommand>`: mirrors the core commands, with typed options and autocomplete."""
+    """`/parade <subcommand>`: one subcommand per core command, built from the core's declarations
+    (bot/commands.py `@command`), with a typed option and autocomplete where the command has an
+    argument. A new core command appears here with no edit."""
 
     def __init__(self, dispatcher: Dispatcher, *, timezone: str | None = None,
                  admin_ids: frozenset[str] = frozenset()) -> None:
@@ -68,6 +70,8 @@ class ParadeCommands(app_commands.Group):
         self.dispatcher = dispatcher
         self.timezone = timezone
         self.admin_ids = admin_ids
+        for spec in COMMANDS.values():
+            self.add_command(self._subcommand(spec))
 
     def is_admin(self, interaction: discord.Interaction) -> bool:
         """Members with Manage Server, or user ids listed in the settings."""
@@ -75,7 +79,9 @@ class ParadeCommands(app_commands.Group):
 
     async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None) -> None:
         command = Command(
-            text=f"{name} {argument or ''}".strip(),
+            text="",
+            name=name,
+            argument=argument,
             timezone=self.timezone,
             user_id=str(interaction.user.id),
             is_admin=self.is_admin(interaction),
@@ -88,96 +94,53 @@ class ParadeCommands(app_commands.Group):
             embed=render_embed(reply), ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
         )
 
-    @app_commands.command(description=COMMANDS["help"].description)
-    async def help(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "help")
+    def _subcommand(self, spec: CommandSpec) -> app_commands.Command[ParadeCommands, ..., None]:
+        """A subcommand whose option discord.py reads off the callback's signature, as for any
+        hand-written command: a required option for a required argument, else an optional one."""
+        wanted = spec.argument
+        if wanted is None:
+            async def callback(interaction: discord.Interaction) -> None:
+                await self.answer(interaction, spec.name)
+        else:
+            async def callback(interaction: discord.Interaction, value: str | None = None) -> None:
+                await self.answer(interaction, spec.name, value)
 
-    @app_commands.command(description=COMMANDS["when"].description)
-    async def when(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "when")
+            low = 1 if wanted.required else None
+            callback.__annotations__["value"] = app_commands.Range[str, low, wanted.max_length]
+            if wanted.required:
+                callback.__defaults__ = None
+            callback = app_commands.rename(value=wanted.name)(callback)
+            callback = app_commands.describe(value=clip(wanted.description[:1].upper() + wanted.description[1:],
+                                                        CHOICE_NAME_MAX))(callback)
+        subcommand = app_commands.Command(name=spec.name, description=spec.description, callback=callback,
+                                          parent=self)
+        if wanted is not None and wanted.suggest is not None:
+            subcommand.autocomplete("value")(getattr(self, f"_{wanted.suggest}"))
+        return subcommand
 
-    @app_commands.command(description=COMMANDS["where"].description)
-    async def where(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "where")
+    # Suggestions, named after an argument's `suggest` (bot/commands.py Argument). They read the live
+    # store, so a content reload changes them at once.
 
-    @app_commands.command(description=COMMANDS["who"].description)
-    @app_commands.describe(person="Someone to look up; leave empty for the whole guest list")
-    async def who(self, interaction: discord.Interaction, person: str | None = None) -> None:
-        await self.answer(interaction, "who", person)
+    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _choices(((zone, zone) for zone in _zone_names()), current)
 
-    @app_commands.command(description=COMMANDS["why"].description)
-    async def why(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "why")
-
-    @app_commands.command(description=COMMANDS["facts"].description)
-    @app_commands.describe(topic="A topic; leave empty for the list of topics")
-    async def facts(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        await self.answer(interaction, "facts", topic)
-
-    @app_commands.command(description=COMMANDS["quote"].description)
-    @app_commands.describe(speaker="Whose quotes; leave empty for all")
-    async def quote(self, interaction: discord.Interaction, speaker: str | None = None) -> None:
-        await self.answer(interaction, "quote", speaker)
-
-    @app_commands.command(description=COMMANDS["timeline"].description)
-    async def timeline(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "timeline")
-
-    @app_commands.command(description=COMMANDS["sources"].description)
-    async def sources(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "sources")
-
-    @app_commands.command(description=COMMANDS["countdown"].description)
-    async def countdown(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "countdown")
-
-    @app_commands.command(description=COMMANDS["ask"].description)
-    @app_commands.describe(question="Your question, e.g. who is not attending?")
-    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
-        await self.answer(interaction, "ask", question)
-
-    @app_commands.command(description=COMMANDS["subscribe"].description)
-    @app_commands.describe(timezone="IANA timezone for post times, e.g. Europe/Paris (default: the event's)")
-    async def subscribe(self, interaction: discord.Interaction, timezone: str | None = None) -> None:
-        await self.answer(interaction, "subscribe", timezone)
-
-    @app_commands.command(description=COMMANDS["unsubscribe"].description)
-    async def unsubscribe(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "unsubscribe")
-
-    @app_commands.command(description=COMMANDS["schedule"].description)
-    async def schedule(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "schedule")
-
-    @app_commands.command(description=COMMANDS["reload"].description)
-    async def reload(self, interaction: discord.Interaction) -> None:
-        await self.answer(interaction, "reload")
-
-    @subscribe.autocomplete("timezone")
-    async def _zones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(((zone, zone) for zone in _timezones()), current)
-
-    # Autocomplete reads the live store, so a content reload changes the suggestions at once.
-
-    @who.autocomplete("person")
     async def _people(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         store = self.dispatcher.store
         return _choices(((p.name, p.id) for p in store.people.values()), current)
 
-    @facts.autocomplete("topic")
     async def _topics(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         store = self.dispatcher.store
         return _choices(((t.title, t.id) for t in store.topics.values()), current)
 
-    @quote.autocomplete("speaker")
     async def _speakers(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         store = self.dispatcher.store
         speakers = dict.fromkeys(q.speaker for q in store.quotes.values())
         return _choices(((store.people[s].name, s) for s in speakers), current)
 
 
+
 @functools.cache
-def _timezones() -> tuple[str, ...]:
+def _zone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 

@@ -46,6 +46,9 @@ class Command:
 
     text: str
     timezone: str | None = None  # the channel's zone; None means the event's own
+    # Set by adapters whose platform parses options (Discord): then `text` is not parsed again.
+    name: str | None = None
+    argument: str | None = None
     user_id: str = ""
     is_admin: bool = False
     # Where it was typed: subscriptions are kept per platform, workspace (guild/team) and channel.
@@ -75,8 +78,14 @@ Handler = Callable[[Context], Reply | Awaitable[Reply]]
 
 @dataclass(frozen=True, slots=True)
 class Argument:
+    """A command's one text argument, as every platform shows it."""
+
     name: str
+    description: str
     required: bool = False
+    max_length: int = 100
+    # Where suggestions come from, for platforms that autocomplete: people, topics, speakers, timezones.
+    suggest: str | None = None
 
     def __str__(self) -> str:
         return f"<{self.name}>" if self.required else f"[{self.name}]"
@@ -89,6 +98,19 @@ class CommandSpec:
     example: str
     handler: Handler
     argument: Argument | None = None
+    admin_only: bool = False
+
+
+COMMANDS: dict[str, CommandSpec] = {}  # filled by @command, in the order the handlers are declared
+
+
+def command(name: str, description: str, example: str, *, argument: Argument | None = None,
+            admin_only: bool = False) -> Callable[[Handler], Handler]:
+    """Declares a command next to its handler; help and every platform's command list come from this."""
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only)
+        return handler
+    return register
 
 
 class Dispatcher:
@@ -110,11 +132,17 @@ class Dispatcher:
         if len(command.text) > MAX_COMMAND_CHARS:
             log.info("refused a %d-character command from %s", len(command.text), command.user_id)
             return error_reply(f"That is too long: commands are at most {MAX_COMMAND_CHARS} characters.")
-        name, _, argument = _strip_prefix(command.text).partition(" ")
-        name = name.casefold() or "help"
+        if command.name is not None:
+            name, argument = command.name, command.argument or ""
+        else:
+            name, _, argument = _strip_prefix(command.text).partition(" ")
+            name = name.casefold() or "help"
         spec = COMMANDS.get(name)
         if spec is None:
             return error_reply(_unknown_command(name))
+        refusal = _refusal(spec, argument.strip(), command)
+        if refusal is not None:
+            return refusal
         try:
             channel_zone = await self._channel_zone(command)
             zone = _zone(channel_zone or command.timezone or self.default_timezone or store.event.timezone)
@@ -155,6 +183,22 @@ class Dispatcher:
         zone = found.timezone if found is not None and found.active else None
         self._channel_zones[key] = (zone, time.monotonic())
         return zone
+
+
+def _refusal(spec: CommandSpec, argument: str, command: Command) -> Reply | None:
+    """What the command's declaration forbids: a missing or too long argument, a member who is no admin."""
+    if spec.admin_only and not command.is_admin:
+        log.warning("refused /parade %s for user %s on %s:%s: not an admin",
+                    spec.name, command.user_id, command.platform, command.workspace)
+        return Reply(title="Not allowed", text=f"Only admins can use `/parade {spec.name}`.", ephemeral=True,
+                     is_error=True, confident=False)
+    wanted = spec.argument
+    if wanted is not None and wanted.required and not argument:
+        return error_reply(f"`/parade {spec.name}` needs {wanted.name}: {wanted.description}. "
+                           f"For example `{spec.example}`.")
+    if wanted is not None and len(argument) > wanted.max_length:
+        return error_reply(f"The {wanted.name} is too long: at most {wanted.max_length} characters.")
+    return None
 
 
 def _strip_prefix(text: str) -> str:
@@ -205,12 +249,14 @@ def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> st
 # Handlers ---------------------------------------------------------------------------------
 
 
+@command("help", "List the commands.", "/parade help")
 def cmd_help(ctx: Context) -> Reply:
     fields = tuple(ReplyField(f"/parade {s.name}" + (f" {s.argument}" if s.argument else ""),
                               f"{s.description} e.g. `{s.example}`") for s in COMMANDS.values())
     return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=fields, ephemeral=True)
 
 
+@command("when", "Date and time in this channel's timezone, with a countdown.", "/parade when")
 def cmd_when(ctx: Context) -> Reply:
     event = ctx.store.event
     fields = [ReplyField("Countdown", countdown(event, ctx.now))]
@@ -227,6 +273,7 @@ def cmd_when(ctx: Context) -> Reply:
     )
 
 
+@command("countdown", "Time left until the start.", "/parade countdown")
 def cmd_countdown(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -238,6 +285,7 @@ def cmd_countdown(ctx: Context) -> Reply:
     )
 
 
+@command("where", "Where it takes place.", "/parade where")
 def cmd_where(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -248,6 +296,7 @@ def cmd_where(ctx: Context) -> Reply:
     )
 
 
+@command("why", "What the event marks, and its context.", "/parade why")
 def cmd_why(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -259,6 +308,8 @@ def cmd_why(ctx: Context) -> Reply:
     )
 
 
+@command("who", "Who attends and who stays away, or one person's profile.", "/parade who Putin",
+         argument=Argument("person", "someone to look up; leave empty for the whole guest list", suggest="people"))
 def cmd_who(ctx: Context) -> Reply:
     store = ctx.store
     if ctx.argument:
@@ -313,6 +364,8 @@ def _person(ctx: Context) -> Reply:
     )
 
 
+@command("facts", "Facts on a topic, or the list of topics.", "/parade facts trade",
+         argument=Argument("topic", "a topic; leave empty for the list of topics", suggest="topics"))
 def cmd_facts(ctx: Context) -> Reply:
     store = ctx.store
     if not ctx.argument:
@@ -333,6 +386,8 @@ def cmd_facts(ctx: Context) -> Reply:
     )
 
 
+@command("quote", "What people said, verbatim, with sources.", "/parade quote Easley",
+         argument=Argument("speaker", "whose quotes; leave empty for all", suggest="speakers"))
 def cmd_quote(ctx: Context) -> Reply:
     store = ctx.store
     if ctx.argument:
@@ -357,6 +412,7 @@ def cmd_quote(ctx: Context) -> Reply:
     )
 
 
+@command("timeline", "Key dates, in order.", "/parade timeline")
 def cmd_timeline(ctx: Context) -> Reply:
     store = ctx.store
     entries = sorted(store.event.timeline, key=lambda t: t.date)
@@ -368,6 +424,7 @@ def cmd_timeline(ctx: Context) -> Reply:
     )
 
 
+@command("sources", "The articles this bot draws on.", "/parade sources")
 def cmd_sources(ctx: Context) -> Reply:
     store = ctx.store
     fields = []
@@ -381,11 +438,12 @@ def cmd_sources(ctx: Context) -> Reply:
     return Reply(title="Sources", fields=tuple(fields), citations=store.citations(store.sources))
 
 
+@command("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
+         argument=Argument("question", "your question, e.g. who is not attending?", required=True,
+                           max_length=MAX_QUESTION_CHARS))
 def cmd_ask(ctx: Context) -> Reply:
     if not any(ch.isalnum() for ch in ctx.argument):
-        raise UsageError("Ask a question, e.g. `/parade ask who is attending?`")
-    if len(ctx.argument) > MAX_QUESTION_CHARS:
-        raise UsageError(f"Please ask in at most {MAX_QUESTION_CHARS} characters.")
+        raise UsageError("Ask a question in words, e.g. `/parade ask who is attending?`")
     answer = ctx.store.ask(ctx.argument, ctx.zone)
     keys = answer.keys
     if answer.confident and len(keys) == 1 and keys[0] in _ASK_DELEGATES:
@@ -420,6 +478,9 @@ def _subscriptions(ctx: Context) -> Database:
     return ctx.subscriptions
 
 
+@command("subscribe", "Get countdown posts and news updates in this channel.", "/parade subscribe Europe/Paris",
+         argument=Argument("timezone", "IANA timezone for post times, e.g. Europe/Paris (default: the event's)",
+                           suggest="timezones"))
 def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
     zone = _zone(ctx.argument) if ctx.argument else ctx.zone
@@ -435,6 +496,7 @@ def cmd_subscribe(ctx: Context) -> Reply:
                  + note + " See `/parade schedule`.")
 
 
+@command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe")
 def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
     if _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):
@@ -443,6 +505,7 @@ def cmd_unsubscribe(ctx: Context) -> Reply:
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
 
 
+@command("schedule", "The next posts due in this channel.", "/parade schedule")
 def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command
     db = _subscriptions(ctx)
@@ -460,11 +523,10 @@ def cmd_schedule(ctx: Context) -> Reply:
     return Reply(title="Schedule", text=f"Next posts in this channel (times in {zone}):", fields=tuple(fields))
 
 
+@command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
+         admin_only=True)
 async def cmd_reload(ctx: Context) -> Reply:
     c = ctx.command
-    if not c.is_admin:
-        log.warning("refused /parade reload for user %s on %s:%s: not an admin", c.user_id, c.platform, c.workspace)
-        return Reply(title="Not allowed", text="Only admins can reload the content.", ephemeral=True, is_error=True)
     if ctx.reloader is None:
         raise UsageError("Reloading needs the running bot (console, Discord or Slack).")
     outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}")
@@ -478,33 +540,4 @@ async def cmd_reload(ctx: Context) -> Reply:
 _ASK_DELEGATES: dict[str, Handler] = {
     "event:when": cmd_when, "event:where": cmd_where, "event:why": cmd_why, "event:who": cmd_who,
     "event:absent": cmd_who, "event:sources": cmd_sources, "event:timeline": cmd_timeline,
-}
-
-
-COMMANDS: dict[str, CommandSpec] = {
-    spec.name: spec
-    for spec in (
-        CommandSpec("help", "List the commands.", "/parade help", cmd_help),
-        CommandSpec("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", cmd_when),
-        CommandSpec("where", "Where it takes place.", "/parade where", cmd_where),
-        CommandSpec("who", "Who attends and who stays away, or one person's profile.", "/parade who Putin",
-                    cmd_who, Argument("person")),
-        CommandSpec("why", "What the event marks, and its context.", "/parade why", cmd_why),
-        CommandSpec("facts", "Facts on a topic, or the list of topics.", "/parade facts trade",
-                    cmd_facts, Argument("topic")),
-        CommandSpec("quote", "What people said, verbatim, with sources.", "/parade quote Easley",
-                    cmd_quote, Argument("speaker")),
-        CommandSpec("timeline", "Key dates, in order.", "/parade timeline", cmd_timeline),
-        CommandSpec("sources", "The articles this bot draws on.", "/parade sources", cmd_sources),
-        CommandSpec("countdown", "Time left until the start.", "/parade countdown", cmd_countdown),
-        CommandSpec("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
-                    cmd_ask, Argument("question", required=True)),
-        CommandSpec("subscribe", "Get countdown posts and news updates in this channel.",
-                    "/parade subscribe Europe/Paris",
-                    cmd_subscribe, Argument("timezone")),
-        CommandSpec("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", cmd_unsubscribe),
-        CommandSpec("schedule", "The next posts due in this channel.", "/parade schedule", cmd_schedule),
-        CommandSpec("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
-                    cmd_reload),
-    )
 }

@@ -52,12 +52,14 @@ def bot(seed_store: FactStore, clock: FakeClock) -> Dispatcher:
 class Chat:
     """A conversation with the bot: `chat.say("/parade when")` returns the reply."""
 
-    def __init__(self, dispatcher: Dispatcher, timezone: str | None = None) -> None:
+    def __init__(self, dispatcher: Dispatcher, timezone: str | None = None, *, is_admin: bool = False) -> None:
         self.dispatcher = dispatcher
         self.timezone = timezone
+        self.is_admin = is_admin
 
     def say(self, text: str) -> Reply:
-        return asyncio.run(self.dispatcher.handle(Command(text=text, timezone=self.timezone, user_id="U-test")))
+        command = Command(text=text, timezone=self.timezone, user_id="U-test", is_admin=self.is_admin)
+        return asyncio.run(self.dispatcher.handle(command))
 
 
 @pytest.fixture

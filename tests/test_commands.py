@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import pytest
 from conftest import DATA, PARADE_START_UTC, SEED_COUNTDOWN, Chat, FakeClock
 
-from bot.commands import COMMANDS, Dispatcher
+from bot.commands import COMMANDS, Command, Dispatcher
 from bot.loading import load_event
+from bot.reply import Reply
 from bot.store import FactStore
 
 
@@ -165,3 +168,41 @@ def test_ask_keeps_the_answer_when_it_corrected_a_typo_and_refuses_punctuation(c
     reply = chat.say("/parade ask is puttin going?")
     assert reply.text.startswith("Yes. Vladimir Putin") and reply.fields[-1].value == "puttin → putin"
     assert chat.say("/parade ask ?!").is_error
+
+
+@pytest.fixture
+def echo_command():
+    """A command declared the one way every command is, removed again after the test."""
+    from bot.commands import Argument, command
+
+    @command("echo", "Says the words back.", "/parade echo hello",
+             argument=Argument("words", "what to say back", required=True, max_length=20), admin_only=True)
+    def cmd_echo(ctx):
+        return Reply(title="Echo", text=ctx.argument)
+
+    yield cmd_echo
+    del COMMANDS["echo"]
+
+
+def test_a_new_command_appears_on_every_platform_with_no_adapter_edit(echo_command, bot):
+    import discord
+
+    from adapters.discord_bot import ParadeCommands
+
+    group = ParadeCommands(bot)
+    echo = group.get_command("echo")
+    assert echo is not None and echo.description == "Says the words back."
+    [words] = echo.parameters
+    assert (words.display_name, words.required, words.max_value) == ("words", True, 20)
+    assert isinstance(group, discord.app_commands.Group)
+    assert "/parade echo <words>" in {f.name for f in Chat(bot).say("/parade help").fields}  # console and Slack help
+
+
+def test_the_dispatcher_enforces_what_a_command_declares(echo_command, bot):
+    admin = Chat(bot, is_admin=True)
+    assert Chat(bot).say("/parade echo hi").title == "Not allowed"           # admin_only
+    assert "needs words" in admin.say("/parade echo").text                    # required
+    assert "at most 20 characters" in admin.say("/parade echo " + "x" * 21).text
+    assert admin.say("/parade echo hi").text == "hi"
+    structured = asyncio.run(bot.handle(Command(text="", name="echo", argument="hello", is_admin=True)))
+    assert structured.text == "hello"                                          # no text to parse again

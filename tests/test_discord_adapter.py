@@ -188,7 +188,7 @@ async def test_guild_sync_registers_typed_subcommands(client, fake_discord):
     assert options["subscribe"]["options"][0]["autocomplete"] is True
     assert options["who"]["options"][0] == {
         "type": 3, "name": "person", "description": "Someone to look up; leave empty for the whole guest list",
-        "required": False, "autocomplete": True,
+        "required": False, "autocomplete": True, "max_length": 100,
     }
 
 
