@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import snowballstemmer
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content import Event
@@ -63,7 +64,7 @@ class Lexicon:
             self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)), own=True)
         self._known: Counter[str] = Counter()
         self._known_stems: set[str] = set()
-        self._deletes: dict[str, list[str]] = {}
+        self._buckets: dict[tuple[str, int], tuple[str, ...]] = {}
         self._corrections: dict[str, str | None] = {}  # typed word -> the known word meant, if any
         start = event.starts_at
         own = " ".join((event.name, event.place, f"{start:%A %B %Y} {start.day}", *event.vocabulary.context))
@@ -128,11 +129,12 @@ class Lexicon:
         for name in (*self.world.country_names, *self.world.region_names):
             self._known.update(name.split())
         self._known_stems = {stem(w) for w in self._known}
-        self._deletes = {}
+        # Known words by first letter and length: a typo's candidates are the few words that share
+        # both (within a slip or two), compared in C by rapidfuzz, with no index of misspellings.
+        buckets: dict[tuple[str, int], list[str]] = {}
         for word in self._known:
-            if len(word) >= 4:
-                for variant in _deletions(word):
-                    self._deletes.setdefault(variant, []).append(word)
+            buckets.setdefault((word[:1], len(word)), []).append(word)
+        self._buckets = {key: tuple(words) for key, words in buckets.items()}
 
     def known_words(self) -> Counter[str]:
         """The words typo correction knows, with how often the content uses them."""
@@ -170,13 +172,11 @@ class Lexicon:
         matches. A changed letter is not a slip there: without these rules, real words the content
         lacks turn into words it has ("tanks" into "talks", "wear" into "war", "till" into "will")."""
         limit = 1 if len(word) < 8 else 2
-        probes = {word} | set(_deletions(word))
-        if limit == 2:
-            probes |= {d2 for d1 in list(probes) for d2 in _deletions(d1)}
-        candidates = {w for probe in probes for w in self._deletes.get(probe, ())}
-        candidates |= {p for p in probes if p in self._known}
-        scored = [(OSA.distance(word, c), -self._known[c], c) for c in candidates
-                  if c[0] == word[0] and _slip(word, c)
+        scored = [(distance, -self._known[c], c)
+                  for size in range(len(word) - limit, len(word) + limit + 1)
+                  for c, distance, _ in process.extract(word, self._buckets.get((word[0], size), ()), limit=None,
+                                                        scorer=OSA.distance, score_cutoff=limit)
+                  if _slip(word, c)
                   # A real word is not turned into a function word ("tanks" into "thanks"); "whta" is.
                   and (sorted(c) == sorted(word) or not self.is_filler(c))]
         best = min((s for s in scored if s[0] <= limit), default=None)
@@ -228,5 +228,3 @@ def _slip(typed: str, known: str) -> bool:
     return grown == 1 or (grown == -1 and len(typed) > 4)
 
 
-def _deletions(word: str) -> Iterator[str]:
-    return (word[:i] + word[i + 1:] for i in range(len(word)))
