@@ -13,6 +13,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -155,6 +156,10 @@ class Dispatcher:
             return await reply if inspect.isawaitable(reply) else reply
         except UsageError as exc:
             return error_reply(str(exc))
+        except StorageBusy:
+            log.warning("command %r: the database did not answer within %.0f s", name, STORAGE_TIMEOUT)
+            return error_reply("Subscriptions are busy right now (the database is locked or slow). "
+                               "Try again in a moment; other commands still work.")
         except SQLAlchemyError:
             log.exception("command %r: database error", name)
             return error_reply("Subscriptions are unavailable right now; other commands still work.")
@@ -174,9 +179,8 @@ class Dispatcher:
         if cached is not None and time.monotonic() - cached[1] < CHANNEL_ZONE_TTL:
             return cached[0]
         try:
-            found = await asyncio.wait_for(asyncio.to_thread(self.subscriptions.subscription, *key),
-                                           timeout=STORAGE_TIMEOUT)
-        except (TimeoutError, SQLAlchemyError) as exc:
+            found = await storage(self.subscriptions.subscription, *key)
+        except (StorageBusy, SQLAlchemyError) as exc:
             log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
                         *key, exc.__class__.__name__)
             return None
@@ -478,14 +482,33 @@ def _subscriptions(ctx: Context) -> Database:
     return ctx.subscriptions
 
 
+class StorageBusy(Exception):
+    """The database did not answer within STORAGE_TIMEOUT: locked by another writer, or slow."""
+
+
+async def storage(call: Callable[..., T], *args: object) -> T:
+    """A database call off the event loop, given STORAGE_TIMEOUT: a locked SQLite file or a frozen
+    server costs this one command a "try again", never the bot. (The call itself finishes or fails
+    in its worker thread; SQLite gives up after its own lock timeout.)"""
+    try:
+        return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(_STORAGE, lambda: call(*args)),
+                                      timeout=STORAGE_TIMEOUT)
+    except TimeoutError:
+        raise StorageBusy from None
+
+
+# Command storage calls get their own threads, so calls stuck behind a lock cannot starve others.
+_STORAGE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="command-storage")
+
+
 @command("subscribe", "Get countdown posts and news updates in this channel.", "/parade subscribe Europe/Paris",
          argument=Argument("timezone", "IANA timezone for post times, e.g. Europe/Paris (default: the event's)",
                            suggest="timezones"))
-def cmd_subscribe(ctx: Context) -> Reply:
+async def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
     zone = _zone(ctx.argument) if ctx.argument else ctx.zone
     c = ctx.command
-    subscription = db.subscribe(c.platform, c.workspace, c.channel, str(zone), ctx.now)
+    subscription = await storage(db.subscribe, c.platform, c.workspace, c.channel, str(zone), ctx.now)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
     if not upcoming:
@@ -497,23 +520,23 @@ def cmd_subscribe(ctx: Context) -> Reply:
 
 
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe")
-def cmd_unsubscribe(ctx: Context) -> Reply:
+async def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
-    if _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):
+    if await storage(_subscriptions(ctx).unsubscribe, c.platform, c.workspace, c.channel):
         log.info("unsubscribed %s:%s:%s", c.platform, c.workspace, c.channel)
         return Reply(title="Unsubscribed", text="No more posts in this channel. `/parade subscribe` to resume.")
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
 
 
 @command("schedule", "The next posts due in this channel.", "/parade schedule")
-def cmd_schedule(ctx: Context) -> Reply:
+async def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command
     db = _subscriptions(ctx)
-    subscription = db.subscription(c.platform, c.workspace, c.channel)
+    subscription = await storage(db.subscription, c.platform, c.workspace, c.channel)
     if subscription is None or not subscription.active:
         raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
     zone = ZoneInfo(subscription.timezone)
-    done = db.delivered_reminders(subscription.id)
+    done = await storage(db.delivered_reminders, subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and r.id not in done]
     if not upcoming:

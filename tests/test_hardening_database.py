@@ -3,6 +3,7 @@ no database keep working, the operator gets a clear log line, and nothing alread
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -138,3 +139,35 @@ async def test_disk_full(tmp_path, seed_store, capsys):
     assert during["posts"] == 0 and during["database_errors"] >= 1 and during["when_answered"]
     assert "unavailable" in during["subscribe"] and during["operator_log"]
     assert after == {"posts_after_recovery": 3, "duplicates": 0, "earlier_record_kept": True}
+
+
+async def test_a_write_lock_held_by_another_process_costs_subscribe_a_try_again_not_the_bot(tmp_path, seed_store,
+                                                                                           clock):
+    """The SQLite file locked by another writer (a separate process in the probe; a separate connection
+    here): `subscribe` answers "try again" after STORAGE_TIMEOUT instead of freezing every command for
+    SQLite's 30-second lock timeout, and `when` answers meanwhile."""
+    from bot.commands import STORAGE_TIMEOUT
+
+    path = tmp_path / "locked.db"
+    db = Database(f"sqlite:///{path}")  # the default 30 s lock timeout
+    db.create_schema()
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    locker = sqlite3.connect(path)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        channel = {"platform": "slack", "workspace": "T1", "channel": "C1"}
+        began = asyncio.get_running_loop().time()
+        subscribe = asyncio.create_task(bot.handle(Command(text="subscribe", **channel)))
+        await asyncio.sleep(0.1)
+        when = await bot.handle(Command(text="when", platform="slack", workspace="T1", channel="C2"))
+        answered_when = asyncio.get_running_loop().time() - began
+        reply = await subscribe
+        answered_subscribe = asyncio.get_running_loop().time() - began
+    finally:
+        locker.rollback()
+        locker.close()
+    assert when.title.startswith("When:") and answered_when < STORAGE_TIMEOUT  # not queued behind the lock
+    assert reply.is_error and "Try again in a moment" in reply.text
+    assert answered_subscribe < STORAGE_TIMEOUT + 1.5  # not SQLite's 30 s
+    again = await bot.handle(Command(text="subscribe", **channel))
+    assert again.title == "Subscribed"  # once the lock is gone
