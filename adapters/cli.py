@@ -25,10 +25,11 @@ from adapters.console import ConsolePoster, render_text, run_console
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.loading import ContentError, load_event
 from bot.persistence import Database
 from bot.ports import Poster
+from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
 from bot.reply import Reply
 from bot.scheduler import ReminderScheduler, same_moment
@@ -176,10 +177,11 @@ class Bot:
         self.dispatcher.reloader = reloader
         scheduler = None
         if db is not None:
-            service = ReminderService(
+            service = DeliveryService(
                 db, posters, lambda: self.dispatcher.store, clock=self.dispatcher.clock,
-                owner=f"{socket.gethostname()}:{os.getpid()}", offsets=self.settings.reminders.offsets,
-                grace=self.settings.reminders.grace_period, update_max_age=self.settings.alerts.max_age_period,
+                owner=f"{socket.gethostname()}:{os.getpid()}",
+                sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
+                         ContentNewsItems(self.settings.alerts.max_age_period)),
             )
             scheduler = ReminderScheduler(service, wall_time=self.wall_time)
             report = await scheduler.start()

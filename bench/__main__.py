@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the loopback fakes and payloa
 
 from bench.generate import large_event_yaml  # noqa: E402
 from bot.commands import MAX_QUESTION_CHARS, Command, Dispatcher  # noqa: E402
-from bot.delivery import ReminderService  # noqa: E402
+from bot.delivery import DeliveryService  # noqa: E402
 from bot.loading import load_event, parse_event  # noqa: E402
 from bot.persistence import Database  # noqa: E402
 from bot.reload import ContentReloader  # noqa: E402
@@ -234,7 +234,7 @@ async def fan_out(store: FactStore, platform: str, workdir: Path) -> None:
             sends = _record_sends(poster)
         else:
             poster = SlackPoster(slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/"))
-        service = ReminderService(db, {platform: poster}, lambda: store, clock=lambda: now, owner="bench",
+        service = DeliveryService(db, {platform: poster}, lambda: store, clock=lambda: now, owner="bench",
                                   concurrency=16)
         began = time.monotonic()
         report = await service.deliver_due()

@@ -1,4 +1,4 @@
-"""Fan-out of due reminders and news updates to subscribed channels, guarded by the delivery ledger.
+"""Fan-out of due posts (from every post source) to subscribed channels, guarded by the delivery ledger.
 
 Per channel and post: claim the ledger row (only one process can), post, record the outcome.
 A post whose outcome is unknown is never sent again on Slack (at most once); on Discord it is retried
@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,29 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.clock import Clock
 from bot.persistence import Database, Subscription
 from bot.ports import ChannelGone, DeliveryError, Poster
+from bot.posts import ContentNewsItems, CountdownReminders, Post, PostSource
 from bot.reply import Reply
-from bot.schedule import (
-    DEFAULT_OFFSETS,
-    Reminder,
-    reminder_plan,
-    render_reminder,
-    render_update,
-    update_post_id,
-)
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class DuePost:
-    """Something every subscribed channel is owed once: a countdown reminder or a news update."""
-
-    id: str  # the ledger id
-    due: dt.datetime  # UTC
-    late_limit: dt.timedelta  # how late it may still go out
-    render: Callable[[ZoneInfo], Reply]
 
 
 @dataclass
@@ -57,19 +40,21 @@ class FanOutReport:
     skipped_late: int = 0  # reminders missed by more than the grace period, updates older than max age
 
 
-class ReminderService:
+# The countdown and the content's news items, with their default timing.
+DEFAULT_SOURCES: tuple[PostSource, ...] = (CountdownReminders(), ContentNewsItems())
+
+
+class DeliveryService:
     def __init__(self, db: Database, posters: Mapping[str, Poster], store: Callable[[], FactStore], *,
-                 clock: Clock, owner: str, offsets: tuple[str, ...] = DEFAULT_OFFSETS,
-                 grace: dt.timedelta = dt.timedelta(hours=1), update_max_age: dt.timedelta = dt.timedelta(hours=24),
+                 clock: Clock, owner: str,
+                 sources: Sequence[PostSource] = DEFAULT_SOURCES,
                  concurrency: int = 8, idempotent_retries: int = 2) -> None:
         self.db = db
         self.posters = posters
         self.store = store  # read at each use, so a content reload is picked up
         self.clock = clock
         self.owner = owner
-        self.offsets = offsets
-        self.grace = grace
-        self.update_max_age = update_max_age
+        self.sources = tuple(sources)
         self.concurrency = concurrency
         self.idempotent_retries = idempotent_retries
         self._reported_late: set[str] = set()
@@ -81,25 +66,14 @@ class ReminderService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._ledger_thread, functools.partial(call, *args, **kwargs))
 
-    def plan(self) -> tuple[Reminder, ...]:
-        return reminder_plan(self.store().event, self.offsets)
-
-    def posts(self) -> list[DuePost]:
-        """Every post the content calls for, in the order they fall due."""
+    def posts(self) -> list[Post]:
+        """Every post the sources call for, in the order they fall due."""
         store = self.store()
-        posts = [DuePost(r.id, r.due, self.grace,
-                         lambda zone, r=r: render_reminder(store, r, zone, self.clock())) for r in self.plan()]
-        posts += [DuePost(update_post_id(store.event, u.id), u.published_at.astimezone(dt.UTC), self.update_max_age,
-                          lambda zone, u=u: render_update(store, u, zone)) for u in store.event.updates]
-        return sorted(posts, key=lambda p: p.due)
-
-    def due_times(self) -> dict[str, dt.datetime]:
-        """When each post falls due, by ledger id."""
-        return {post.id: post.due for post in self.posts()}
+        return sorted((post for source in self.sources for post in source.posts(store, self.clock)),
+                      key=lambda p: p.due)
 
     async def deliver_due(self) -> FanOutReport:
-        """Post what is due (countdown reminders within the grace period, news updates not older than
-        their maximum age) to every channel still owed it."""
+        """Post what is due (and not later than its source allows) to every channel still owed it."""
         report = FanOutReport()
         try:
             await self._deliver_due(report)
@@ -118,7 +92,7 @@ class ReminderService:
                 continue
             await self._fan_out(post, report)
 
-    def _too_late(self, post: DuePost, now: dt.datetime, report: FanOutReport) -> bool:
+    def _too_late(self, post: Post, now: dt.datetime, report: FanOutReport) -> bool:
         if now - post.due <= post.late_limit:
             return False
         report.skipped_late += 1
@@ -127,7 +101,7 @@ class ReminderService:
             log.info("%s was due %s, more than %s ago: skipped", post.id, post.due.isoformat(), post.late_limit)
         return True
 
-    async def _fan_out(self, post: DuePost, report: FanOutReport) -> None:
+    async def _fan_out(self, post: Post, report: FanOutReport) -> None:
         post_id, render = post.id, post.render
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
         subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=post.due)

@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import FanOutReport, ReminderService
+from bot.delivery import DeliveryService, FanOutReport
 from bot.reload import ContentDiff
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def same_moment(moment: dt.datetime) -> dt.datetime:
 
 
 class ReminderScheduler:
-    def __init__(self, service: ReminderService, *,
+    def __init__(self, service: DeliveryService, *,
                  wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
         self.service = service
         self.wall_time = wall_time  # maps the service clock's moments to real time (simulations)
@@ -52,15 +52,15 @@ class ReminderScheduler:
         """Align jobs with the current plan, one per future post (countdown reminders and news updates
         published ahead): stable ids, so this replaces rather than duplicates."""
         now = self.service.clock()
-        wanted = {post_id: due for post_id, due in self.service.due_times().items() if due > now}
+        wanted = {post.id: post for post in self.service.posts() if post.due > now}
         for job in self.scheduler.get_jobs():
             if job.id not in wanted and job.id != RETRY_JOB:
                 job.remove()
-        for post_id, due in wanted.items():
+        for post_id, post in wanted.items():
             self.scheduler.add_job(
-                self._fire, DateTrigger(run_date=self.wall_time(due)), id=post_id,
+                self._fire, DateTrigger(run_date=self.wall_time(post.due)), id=post_id,
                 replace_existing=True, coalesce=True,
-                misfire_grace_time=max(int(self.service.grace.total_seconds()), 1),
+                misfire_grace_time=max(int(post.late_limit.total_seconds()), 1),
             )
         return sorted(wanted)
 

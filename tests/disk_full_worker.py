@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.commands import Command, Dispatcher
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.loading import load_event
 from bot.persistence import Database
 from bot.store import FactStore
@@ -49,7 +49,7 @@ async def main(db_path: str) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
 
     poster = ListPoster()
-    report = await ReminderService(db, {"slack": poster}, lambda: store, clock=lambda: now, owner="full").deliver_due()
+    report = await DeliveryService(db, {"slack": poster}, lambda: store, clock=lambda: now, owner="full").deliver_due()
     bot = Dispatcher(store, clock=lambda: now, subscriptions=db)
     when = await bot.handle(Command(text="when"))
     subscribe = await bot.handle(Command(text="subscribe", platform="slack", workspace="W", channel="C9"))

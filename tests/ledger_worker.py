@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.loading import load_event
 from bot.persistence import Database
 from bot.reply import Reply
@@ -39,7 +39,7 @@ async def main(db_path: str, posts: str, owner: str, go: str) -> None:
     now = [start - dt.timedelta(days=8)]
     db = Database(f"sqlite:///{db_path}")
     poster = FilePoster(posts)
-    service = ReminderService(db, {"slack": poster, "discord": poster}, lambda: store, clock=lambda: now[0],
+    service = DeliveryService(db, {"slack": poster, "discord": poster}, lambda: store, clock=lambda: now[0],
                               owner=owner)
     while not os.path.exists(go):  # both processes begin together
         time.sleep(0.001)

@@ -16,7 +16,7 @@ from test_reminders import RecordingPoster
 
 from adapters.cli import open_database
 from bot.commands import Command, Dispatcher
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.persistence import Database
 
 START = PARADE_START_UTC
@@ -35,8 +35,8 @@ def prepared(path) -> Database:
     return db
 
 
-async def deliver(db: Database, store, clock, posts) -> ReminderService:
-    service = ReminderService(db, {"slack": RecordingPoster(posts)}, lambda: store, clock=clock, owner="t")
+async def deliver(db: Database, store, clock, posts) -> DeliveryService:
+    service = DeliveryService(db, {"slack": RecordingPoster(posts)}, lambda: store, clock=clock, owner="t")
     await service.deliver_due()
     return service
 

@@ -19,7 +19,7 @@ from test_slack_adapter import BOT_TOKEN, slack_api
 from adapters.discord_bot import DiscordPoster, ParadeClient
 from adapters.slack_app import SlackPoster, slack_client
 from bot.commands import Dispatcher
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.persistence import Database
 
 START = PARADE_START_UTC
@@ -51,7 +51,7 @@ class Accepted:
         return response
 
 
-async def run_passes(service: ReminderService, clock: FakeClock, passes: int) -> None:
+async def run_passes(service: DeliveryService, clock: FakeClock, passes: int) -> None:
     for _ in range(passes):  # the scheduler's retry pass runs every minute
         await service.deliver_due()
         clock.advance(dt.timedelta(minutes=1))
@@ -77,7 +77,7 @@ async def test_slack_faults(tmp_path, capsys, seed_store):
         with FakeAPI(accepted) as fake:
             fake.script("POST", "^/api/chat.postMessage$", fault, times=8)  # more than the client retries
             client = slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/")
-            service = ReminderService(db, {"slack": SlackPoster(client)}, lambda: seed_store, clock=clock, owner="t")
+            service = DeliveryService(db, {"slack": SlackPoster(client)}, lambda: seed_store, clock=clock, owner="t")
             await run_passes(service, clock, 4)
             results[name] = figures(accepted, db)
             # After the storm, the bot still gets through.
@@ -100,7 +100,7 @@ async def test_slack_ambiguous_faults_are_never_doubled(tmp_path, capsys, seed_s
             fake.script("POST", "^/api/chat.postMessage$", fault, times=1)
             client = slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/")
             client.timeout = 0.5
-            service = ReminderService(db, {"slack": SlackPoster(client)}, lambda: seed_store, clock=clock, owner="t",
+            service = DeliveryService(db, {"slack": SlackPoster(client)}, lambda: seed_store, clock=clock, owner="t",
                                       concurrency=1)
             await run_passes(service, clock, 3)
             arrived = Counter(r.json["channel"] for r in fake.received("POST", "^/api/chat.postMessage$"))
@@ -141,7 +141,7 @@ async def test_discord_faults(tmp_path, monkeypatch, capsys, seed_store):
                 fake.script("POST", r"/channels/\d+/messages$", fault, times=times)
             client = ParadeClient(Dispatcher(seed_store))
             await client.login(GOOD_TOKEN)
-            service = ReminderService(db, {"discord": DiscordPoster(client)}, lambda: seed_store, clock=clock,
+            service = DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: seed_store, clock=clock,
                                       owner="t")
             await run_passes(service, clock, 3)
             await client.close()

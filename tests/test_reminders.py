@@ -14,9 +14,10 @@ from conftest import PARADE_START_UTC, Chat, FakeClock
 
 from bot.clock import AcceleratedClock
 from bot.commands import Command, Dispatcher
-from bot.delivery import ReminderService
+from bot.delivery import DeliveryService
 from bot.persistence import Database
 from bot.ports import ChannelGone, DeliveryError
+from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reply import Reply
 from bot.schedule import parse_offset, reminder_plan
 from bot.scheduler import ReminderScheduler
@@ -62,8 +63,9 @@ def open_db(path) -> Database:
     return db
 
 
-def service(db, posters, store, clock, owner="test-1", grace=dt.timedelta(hours=1)) -> ReminderService:
-    return ReminderService(db, posters, lambda: store, clock=clock, owner=owner, grace=grace)
+def service(db, posters, store, clock, owner="test-1", grace=dt.timedelta(hours=1)) -> DeliveryService:
+    return DeliveryService(db, posters, lambda: store, clock=clock, owner=owner,
+                           sources=(CountdownReminders(grace=grace), ContentNewsItems()))
 
 
 def subscribe(db, clock, channels: dict[tuple[str, str], str]) -> None:
@@ -356,3 +358,24 @@ def test_a_locked_database_costs_the_channel_zone_not_the_answer(seed_store, db_
 
     took, reply = asyncio.run(timed())
     assert took < 1.0 and "Asia/Shanghai" in reply.text
+
+
+async def test_a_new_post_source_plugs_in_with_no_change_to_delivery(seed_store, db_path):
+    """A third kind of post (here a made-up digest; later, news feeds) is one more source."""
+    from bot.posts import Post
+
+    class Digest:
+        def posts(self, store, clock):
+            yield Post("digest:1", START - dt.timedelta(hours=2), dt.timedelta(hours=1),
+                       lambda zone: Reply(title=f"Digest for {zone}"))
+
+    clock = FakeClock(START - dt.timedelta(hours=1, minutes=30))
+    db = open_db(db_path)
+    subscribe(db, clock, {("slack", "C1"): "UTC", ("slack", "C2"): "Asia/Tokyo"})
+    posts: list = []
+    delivery = DeliveryService(db, {"slack": RecordingPoster(posts)}, lambda: seed_store, clock=clock, owner="t",
+                               sources=(CountdownReminders(), ContentNewsItems(), Digest()))
+    await delivery.deliver_due()
+    await delivery.deliver_due()
+    assert sorted(title for _, title, _ in posts if title.startswith("Digest")) == [
+        "Digest for Asia/Tokyo", "Digest for UTC"]  # once per channel, in its zone
