@@ -19,15 +19,13 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy.engine import make_url
-
 from adapters.console import ConsolePoster, render_text, run_console
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import DeliveryService
 from bot.loading import ContentError, load_event
-from bot.persistence import Database
+from bot.persistence import Database, password_of
 from bot.ports import Poster
 from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
@@ -76,8 +74,7 @@ def configure_logging(level: int = logging.WARNING) -> None:
     formatter = handler.formatter
     assert isinstance(formatter, RedactingFormatter)
     values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
-    with contextlib.suppress(Exception):  # the database URL's password on its own, too
-        values.append(make_url(os.environ.get("PARADE_DATABASE_URL", "")).password or "")
+    values.append(password_of(os.environ.get("PARADE_DATABASE_URL", "")))  # the password on its own, too
     # Short values could match ordinary words; real tokens and secrets are far longer than 8 characters.
     formatter.secrets = tuple(v for v in values if len(v) >= 8)
     root.setLevel(level)

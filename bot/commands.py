@@ -19,12 +19,11 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
-from bot.persistence import Database
+from bot.persistence import Database, StorageBusy, StorageUnavailable
 from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
@@ -160,8 +159,8 @@ class Dispatcher:
             log.warning("command %r: the database did not answer within %.0f s", name, STORAGE_TIMEOUT)
             return error_reply("Subscriptions are busy right now (the database is locked or slow). "
                                "Try again in a moment; other commands still work.")
-        except SQLAlchemyError:
-            log.exception("command %r: database error", name)
+        except StorageUnavailable as exc:
+            log.error("command %r: database error (%s)", name, exc)
             return error_reply("Subscriptions are unavailable right now; other commands still work.")
         except Exception:
             # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
@@ -180,7 +179,7 @@ class Dispatcher:
             return cached[0]
         try:
             found = await storage(self.subscriptions.subscription, *key)
-        except (StorageBusy, SQLAlchemyError) as exc:
+        except StorageUnavailable as exc:
             log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
                         *key, exc.__class__.__name__)
             return None
@@ -480,10 +479,6 @@ def _subscriptions(ctx: Context) -> Database:
     if not ctx.command.channel:
         raise UsageError("Subscribe from a channel.")
     return ctx.subscriptions
-
-
-class StorageBusy(Exception):
-    """The database did not answer within STORAGE_TIMEOUT: locked by another writer, or slow."""
 
 
 async def storage(call: Callable[..., T], *args: object) -> T:

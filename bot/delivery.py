@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.clock import Clock
-from bot.persistence import Database, Subscription
+from bot.persistence import Database, StorageUnavailable, Subscription
 from bot.ports import ChannelGone, DeliveryError, Poster
 from bot.posts import ContentNewsItems, CountdownReminders, Post, PostSource
 from bot.reply import Reply
@@ -77,7 +75,7 @@ class DeliveryService:
         report = FanOutReport()
         try:
             await self._deliver_due(report)
-        except SQLAlchemyError as exc:
+        except StorageUnavailable as exc:
             report.database_errors += 1
             log.error("delivery pass stopped, database error (%s); the next pass tries again",
                       str(exc).splitlines()[0][:200])
@@ -121,7 +119,7 @@ class DeliveryService:
                        render: Callable[[ZoneInfo], Reply]) -> None:
         try:
             claimed = await self._ledger(self.db.claim, subscription.id, post_id, self.owner, self.clock())
-        except SQLAlchemyError as exc:
+        except StorageUnavailable as exc:
             # No claim, no post: the next pass tries again, so nothing is lost and nothing doubled.
             report.database_errors += 1
             log.error("cannot claim %s for %s (%s): not posted now", post_id, subscription.key,
@@ -167,5 +165,5 @@ class DeliveryService:
         """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""
         try:
             await self._ledger(write, *args, **kwargs)
-        except SQLAlchemyError as exc:
+        except StorageUnavailable as exc:
             log.error("could not record a delivery outcome (%s)", str(exc).splitlines()[0][:200])

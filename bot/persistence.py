@@ -8,9 +8,11 @@ across restarts and across several bot processes sharing one database, which APS
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from sqlalchemy import (
     DateTime,
@@ -23,13 +25,16 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 MAX_ATTEMPTS = 3  # a retry-safe failure is claimed again at most this many times in all
 Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
@@ -137,19 +142,52 @@ class DatabaseError(Exception):
     """The database cannot be used as configured (newer schema, unreachable, unreadable)."""
 
 
+class StorageUnavailable(Exception):
+    """The database failed a call (down, read-only, full, corrupt): the one error callers handle,
+    so nothing outside this module needs to know SQLAlchemy."""
+
+
+class StorageBusy(StorageUnavailable):
+    """The database did not answer in time (a locked SQLite file, a frozen server): nothing was written."""
+
+
+def _translated(call: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(call)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        except OperationalError as exc:
+            message = str(exc.orig)
+            busy = any(word in message for word in ("locked", "timeout", "canceling statement"))
+            raise (StorageBusy if busy else StorageUnavailable)(message.splitlines()[0][:200]) from exc
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(str(exc).splitlines()[0][:200]) from exc
+    return wrapper
+
+
+def _translating(cls: type[T]) -> type[T]:
+    """Every public method of `cls` raises StorageUnavailable (or StorageBusy) instead of SQLAlchemy's errors."""
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, _translated(member))
+    return cls
+
+
 def _subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(row.id, row.platform, row.workspace, row.channel, row.timezone, row.active,
                         row.subscribed_at)
 
 
+@_translating
 class Database:
-    def __init__(self, url: str, *, lock_timeout: float = 30.0) -> None:
+    def __init__(self, url: str, *, lock_timeout: float = 30.0, command_timeout: float = 1.5) -> None:
         self.url = url
-        sqlite = url.startswith("sqlite")
-        # SQLite: wait on a writer instead of failing at once; several processes may share the file.
-        self.engine: Engine = create_engine(url, connect_args={"timeout": lock_timeout} if sqlite else {})
-        if sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        # Delivery waits on another writer (several processes may share one SQLite file); a command
+        # does not: its calls give up after `command_timeout`, so "try again" is never a lie that a
+        # write still lands later.
+        self.engine = _engine(url, lock_timeout)
+        self._command_engine = _engine(url, command_timeout)
+        self.engines = (self.engine, self._command_engine)
 
     def create_schema(self) -> None:
         """Create missing tables and record the schema version (refusing a newer one)."""
@@ -171,7 +209,7 @@ class Database:
     def subscribe(self, platform: str, workspace: str, channel: str, timezone: str,
                   now: dt.datetime) -> Subscription:
         """Subscribe a channel, or update its timezone and reactivate it if it already was."""
-        with Session(self.engine) as session, session.begin():
+        with Session(self._command_engine) as session, session.begin():
             row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
                                                                    channel=channel))
             if row is None:
@@ -189,7 +227,7 @@ class Database:
         return self._deactivate(platform, workspace, channel, "unsubscribed")
 
     def subscription(self, platform: str, workspace: str, channel: str) -> Subscription | None:
-        with Session(self.engine) as session:
+        with Session(self._command_engine) as session:
             row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
                                                                    channel=channel))
             return _subscription(row) if row else None
@@ -282,7 +320,7 @@ class Database:
                     for r in session.scalars(query)]
 
     def delivered_reminders(self, subscription_id: int) -> set[str]:
-        with Session(self.engine) as session:
+        with Session(self._command_engine) as session:
             query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
             return set(session.scalars(query))
 
@@ -299,7 +337,29 @@ class Database:
             return [ReloadAudit(r.actor, r.at, r.hash_before, r.hash_after, r.summary) for r in rows]
 
     def close(self) -> None:
-        self.engine.dispose()
+        for engine in self.engines:
+            engine.dispose()
+
+
+def _engine(url: str, timeout: float) -> Engine:
+    """An engine whose calls wait at most about `timeout` seconds on locks: SQLite's busy timeout,
+    PostgreSQL's lock and statement timeouts."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": timeout})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql"):
+        ms = int(timeout * 1000)
+        return create_engine(url, connect_args={"options": f"-c lock_timeout={ms} -c statement_timeout={ms}"})
+    return create_engine(url)
+
+
+def password_of(url: str) -> str:
+    """The password in a database URL, if any: for the log redactor, which must not print it."""
+    try:
+        return make_url(url).password or ""
+    except ArgumentError:
+        return ""
 
 
 def _sqlite_pragmas(connection: object, record: object) -> None:

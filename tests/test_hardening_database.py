@@ -49,7 +49,8 @@ async def test_database_faults(tmp_path, seed_store, caplog, capsys):
         bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
         when = await bot.handle(Command(text="when"))
         subscribe = await bot.handle(Command(text="subscribe", platform="slack", workspace="W", channel="C9"))
-        subscribed = "refused cleanly" if "unavailable" in subscribe.text else subscribe.title
+        refused = subscribe.is_error and ("unavailable" in subscribe.text or "Try again" in subscribe.text)
+        subscribed = "refused cleanly" if refused else subscribe.title
         return {"when_answered": not when.is_error, "subscribe": subscribed, "posts_during_fault": len(posts)}
 
     faults = {
@@ -98,7 +99,7 @@ async def test_corrupted_database_at_start_leaves_commands_working(tmp_path, see
         db = open_database(f"sqlite:///{path}")
     assert db is None
     [line] = [r.getMessage() for r in caplog.records]
-    assert line.startswith("database unavailable (DatabaseError: ") and "commands still work" in line
+    assert line.startswith("database unavailable (StorageUnavailable: ") and "commands still work" in line
     assert str(path) not in line  # the URL is not logged: it may hold a password
     bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
     assert (await bot.handle(Command(text="where"))).text == "Beijing, China"
@@ -107,10 +108,11 @@ async def test_corrupted_database_at_start_leaves_commands_working(tmp_path, see
 
 def _read_only(db: Database) -> Database:
     # As root, file permissions would not stop writes; query_only refuses them as a read-only file does.
-    @event.listens_for(db.engine, "connect")
     def refuse_writes(connection, record) -> None:
         connection.execute("PRAGMA query_only = ON")
 
+    for engine in db.engines:
+        event.listen(engine, "connect", refuse_writes)
     return db
 
 
@@ -169,5 +171,7 @@ async def test_a_write_lock_held_by_another_process_costs_subscribe_a_try_again_
     assert when.title.startswith("When:") and answered_when < STORAGE_TIMEOUT  # not queued behind the lock
     assert reply.is_error and "Try again in a moment" in reply.text
     assert answered_subscribe < STORAGE_TIMEOUT + 1.5  # not SQLite's 30 s
+    await asyncio.sleep(STORAGE_TIMEOUT)  # the refused write, had it gone on waiting, would have landed by now
+    assert db.subscription("slack", "T1", "C1") is None  # "try again" was true: nothing was written
     again = await bot.handle(Command(text="subscribe", **channel))
     assert again.title == "Subscribed"  # once the lock is gone
