@@ -30,6 +30,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
 FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
+OPTION_DESCRIPTION_MAX = 100  # https://discord.com/developers/docs/interactions/application-commands
 FIELD_RESERVE = 40  # room kept for the "…and N more" field
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
@@ -111,7 +112,7 @@ class ParadeCommands(app_commands.Group):
                 callback.__defaults__ = None
             callback = app_commands.rename(value=wanted.name)(callback)
             callback = app_commands.describe(value=clip(wanted.description[:1].upper() + wanted.description[1:],
-                                                        CHOICE_NAME_MAX))(callback)
+                                                        OPTION_DESCRIPTION_MAX))(callback)
         subcommand = app_commands.Command(name=spec.name, description=spec.description, callback=callback,
                                           parent=self)
         if wanted is not None and wanted.suggest is not None:

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_COMMAND_CHARS = 2000  # longer input is refused before any work: search cost grows with its length
 MAX_QUESTION_CHARS = 500
 CHANNEL_ZONE_TTL = 60.0  # seconds a channel's zone is trusted; another process may change it
+MAX_CHANNEL_ZONES = 10_000  # channels whose zone is remembered at once
 STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answering without it
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 T = TypeVar("T")
@@ -99,16 +100,17 @@ class CommandSpec:
     handler: Handler
     argument: Argument | None = None
     admin_only: bool = False
+    zoned: bool = False  # shows times: answers in the channel's zone, read from the database
 
 
 COMMANDS: dict[str, CommandSpec] = {}  # filled by @command, in the order the handlers are declared
 
 
 def command(name: str, description: str, example: str, *, argument: Argument | None = None,
-            admin_only: bool = False) -> Callable[[Handler], Handler]:
+            admin_only: bool = False, zoned: bool = False) -> Callable[[Handler], Handler]:
     """Declares a command next to its handler; help and every platform's command list come from this."""
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only)
+        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only, zoned)
         return handler
     return register
 
@@ -140,15 +142,14 @@ class Dispatcher:
         spec = COMMANDS.get(name)
         if spec is None:
             return error_reply(_unknown_command(name))
-        refusal = _refusal(spec, argument.strip(), command)
+        argument = argument.strip()
+        refusal = _refusal(spec, argument, command)
         if refusal is not None:
             return refusal
         try:
-            channel_zone = await self._channel_zone(command)
+            channel_zone = await self._channel_zone(command) if spec.zoned else None
             zone = _zone(channel_zone or command.timezone or self.default_timezone or store.event.timezone)
-            if spec.name in ("subscribe", "unsubscribe"):
-                self._channel_zones.pop((command.platform, command.workspace, command.channel), None)
-            context = Context(store=store, argument=argument.strip(), now=self.clock(), zone=zone, command=command,
+            context = Context(store=store, argument=argument, now=self.clock(), zone=zone, command=command,
                               subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets,
                               reloader=self.reloader)
             reply = spec.handler(context)
@@ -166,26 +167,44 @@ class Dispatcher:
             # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
             log.exception("command %r failed", name)
             return error_reply("Something went wrong answering that. The operator has been told.")
+        finally:
+            if spec.name in ("subscribe", "unsubscribe"):  # the channel's zone may have changed
+                self._channel_zones.pop((command.platform, command.workspace, command.channel), None)
 
 
     async def _channel_zone(self, command: Command) -> str | None:
-        """The zone a subscribed channel chose: every command there answers in it. Read off the event
-        loop with a timeout and kept for a minute; if the database is slow or down, the default zone."""
+        """The zone a subscribed channel chose: every command there that shows times answers in it.
+        Read off the event loop with a timeout and kept for a minute (another process's change shows
+        within that); if the database is slow or down, the default zone, and no read for a minute."""
         if self.subscriptions is None or not command.channel:
             return None
         key = (command.platform, command.workspace, command.channel)
         cached = self._channel_zones.get(key)
         if cached is not None and time.monotonic() - cached[1] < CHANNEL_ZONE_TTL:
             return cached[0]
+        if len(self._channel_zones) >= MAX_CHANNEL_ZONES:
+            self._channel_zones.clear()
         try:
             found = await storage(self.subscriptions.subscription, *key)
         except StorageUnavailable as exc:
             log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
                         *key, exc.__class__.__name__)
+            self._channel_zones[key] = (None, time.monotonic())
             return None
         zone = found.timezone if found is not None and found.active else None
+        if zone is not None and not _known_zone(zone):
+            log.warning("channel %s:%s:%s is subscribed in %r, a zone this machine does not know", *key, zone)
+            zone = None
         self._channel_zones[key] = (zone, time.monotonic())
         return zone
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zone_named(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _refusal(spec: CommandSpec, argument: str, command: Command) -> Reply | None:
@@ -197,8 +216,8 @@ def _refusal(spec: CommandSpec, argument: str, command: Command) -> Reply | None
                      is_error=True, confident=False)
     wanted = spec.argument
     if wanted is not None and wanted.required and not argument:
-        return error_reply(f"`/parade {spec.name}` needs {wanted.name}: {wanted.description}. "
-                           f"For example `{spec.example}`.")
+        return error_reply(f"`/parade {spec.name}` needs {wanted.name} ({wanted.description}), "
+                           f"for example `{spec.example}`.")
     if wanted is not None and len(argument) > wanted.max_length:
         return error_reply(f"The {wanted.name} is too long: at most {wanted.max_length} characters.")
     return None
@@ -259,7 +278,7 @@ def cmd_help(ctx: Context) -> Reply:
     return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=fields, ephemeral=True)
 
 
-@command("when", "Date and time in this channel's timezone, with a countdown.", "/parade when")
+@command("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", zoned=True)
 def cmd_when(ctx: Context) -> Reply:
     event = ctx.store.event
     fields = [ReplyField("Countdown", countdown(event, ctx.now))]
@@ -276,7 +295,7 @@ def cmd_when(ctx: Context) -> Reply:
     )
 
 
-@command("countdown", "Time left until the start.", "/parade countdown")
+@command("countdown", "Time left until the start.", "/parade countdown", zoned=True)
 def cmd_countdown(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -441,7 +460,7 @@ def cmd_sources(ctx: Context) -> Reply:
     return Reply(title="Sources", fields=tuple(fields), citations=store.citations(store.sources))
 
 
-@command("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?",
+@command("ask", "Ask a question in your own words.", "/parade ask how many leaders attend?", zoned=True,
          argument=Argument("question", "your question, e.g. who is not attending?", required=True,
                            max_length=MAX_QUESTION_CHARS))
 def cmd_ask(ctx: Context) -> Reply:
@@ -481,12 +500,13 @@ def _subscriptions(ctx: Context) -> Database:
     return ctx.subscriptions
 
 
-async def storage(call: Callable[..., T], *args: object) -> T:
+async def storage(call: Callable[..., T], *args: object, **kwargs: object) -> T:
     """A database call off the event loop, given STORAGE_TIMEOUT: a locked SQLite file or a frozen
-    server costs this one command a "try again", never the bot. (The call itself finishes or fails
-    in its worker thread; SQLite gives up after its own lock timeout.)"""
+    server costs this one command a "try again", never the bot. (Command calls run on connections
+    that give up on a lock sooner, bot/persistence.py, so "try again" never hides a later write.)"""
+    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(_STORAGE, lambda: call(*args)),
+        return await asyncio.wait_for(loop.run_in_executor(_STORAGE, lambda: call(*args, **kwargs)),
                                       timeout=STORAGE_TIMEOUT)
     except TimeoutError:
         raise StorageBusy from None
@@ -501,9 +521,11 @@ _STORAGE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="command-storage
                            suggest="timezones"))
 async def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
-    zone = _zone(ctx.argument) if ctx.argument else ctx.zone
+    chosen = str(_zone(ctx.argument)) if ctx.argument else None  # none: keep the channel's zone, if it has one
     c = ctx.command
-    subscription = await storage(db.subscribe, c.platform, c.workspace, c.channel, str(zone), ctx.now)
+    subscription = await storage(db.subscribe, c.platform, c.workspace, c.channel, chosen or str(ctx.zone), ctx.now,
+                                 keep_zone=chosen is None)
+    zone = ZoneInfo(subscription.timezone)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
     if not upcoming:

@@ -65,10 +65,18 @@ class DeliveryService:
         return await loop.run_in_executor(self._ledger_thread, functools.partial(call, *args, **kwargs))
 
     def posts(self) -> list[Post]:
-        """Every post the sources call for, in the order they fall due."""
+        """Every post the sources call for, in the order they fall due. Ids are ledger keys: a second
+        post with an id already taken is left out (and logged), never merged with the first."""
         store = self.store()
-        return sorted((post for source in self.sources for post in source.posts(store, self.clock)),
-                      key=lambda p: p.due)
+        posts: dict[str, Post] = {}
+        for source in self.sources:
+            for post in source.posts(store, self.clock):
+                if post.id in posts:
+                    log.error("two posts share the id %s: the second (from %s) is left out",
+                              post.id, source.__class__.__name__)
+                    continue
+                posts[post.id] = post
+        return sorted(posts.values(), key=lambda p: p.due)
 
     async def deliver_due(self) -> FanOutReport:
         """Post what is due (and not later than its source allows) to every channel still owed it."""

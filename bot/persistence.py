@@ -207,8 +207,9 @@ class Database:
     # Subscriptions ------------------------------------------------------------------------------
 
     def subscribe(self, platform: str, workspace: str, channel: str, timezone: str,
-                  now: dt.datetime) -> Subscription:
-        """Subscribe a channel, or update its timezone and reactivate it if it already was."""
+                  now: dt.datetime, *, keep_zone: bool = False) -> Subscription:
+        """Subscribe a channel, or reactivate it and set its timezone (with `keep_zone`, an existing
+        subscription keeps the zone it has) if it already was."""
         with Session(self._command_engine) as session, session.begin():
             row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
                                                                    channel=channel))
@@ -219,7 +220,8 @@ class Database:
             else:
                 if not row.active:
                     row.subscribed_at = now  # a returning channel gets reminders from now on
-                row.timezone, row.active, row.inactive_reason = timezone, True, None
+                row.timezone = row.timezone if keep_zone else timezone
+                row.active, row.inactive_reason = True, None
             session.flush()
             return _subscription(row)
 

@@ -339,6 +339,7 @@ def test_a_subscribed_channels_zone_applies_to_every_command_there(seed_store, d
     assert "03:00 CEST (Europe/Paris)" in say("when").text
     assert "03:00 CEST (Europe/Paris)" in say("countdown").fields[0].value
     assert "(this bot assumes 01:00 UTC)" in say("when", channel="C2").text  # another channel
+    assert "Europe/Paris" in say("subscribe").text  # again, with no zone: the channel keeps its own
     say("unsubscribe")
     assert "(this bot assumes 01:00 UTC)" in say("when").text
 
