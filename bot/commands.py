@@ -6,14 +6,12 @@ description and argument the adapters show users (Discord options, Slack help, c
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -23,7 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
-from bot.persistence import Database, StorageBusy, StorageUnavailable
+from bot.persistence import STORAGE_TIMEOUT, Database, StorageBusy, StorageUnavailable, call_storage
 from bot.reload import ContentReloader
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
@@ -36,7 +34,6 @@ MAX_COMMAND_CHARS = 2000  # longer input is refused before any work: search cost
 MAX_QUESTION_CHARS = 500
 CHANNEL_ZONE_TTL = 60.0  # seconds a channel's zone is trusted; another process may change it
 MAX_CHANNEL_ZONES = 10_000  # channels whose zone is remembered at once
-STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answering without it
 MAX_ITEMS = 15  # items in one reply; beyond this the reply says how many more there are
 T = TypeVar("T")
 
@@ -185,7 +182,7 @@ class Dispatcher:
         if len(self._channel_zones) >= MAX_CHANNEL_ZONES:
             self._channel_zones.clear()
         try:
-            found = await storage(self.subscriptions.subscription, *key)
+            found = await call_storage(self.subscriptions.subscription, *key)
         except StorageUnavailable as exc:
             log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
                         *key, exc.__class__.__name__)
@@ -500,20 +497,6 @@ def _subscriptions(ctx: Context) -> Database:
     return ctx.subscriptions
 
 
-async def storage(call: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """A database call off the event loop, given STORAGE_TIMEOUT: a locked SQLite file or a frozen
-    server costs this one command a "try again", never the bot. (Command calls run on connections
-    that give up on a lock sooner, bot/persistence.py, so "try again" never hides a later write.)"""
-    loop = asyncio.get_running_loop()
-    try:
-        return await asyncio.wait_for(loop.run_in_executor(_STORAGE, lambda: call(*args, **kwargs)),
-                                      timeout=STORAGE_TIMEOUT)
-    except TimeoutError:
-        raise StorageBusy from None
-
-
-# Command storage calls get their own threads, so calls stuck behind a lock cannot starve others.
-_STORAGE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="command-storage")
 
 
 @command("subscribe", "Get countdown posts and news updates in this channel.", "/parade subscribe Europe/Paris",
@@ -523,8 +506,8 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
     chosen = str(_zone(ctx.argument)) if ctx.argument else None  # none: keep the channel's zone, if it has one
     c = ctx.command
-    subscription = await storage(db.subscribe, c.platform, c.workspace, c.channel, chosen or str(ctx.zone), ctx.now,
-                                 keep_zone=chosen is None)
+    subscription = await call_storage(db.subscribe, c.platform, c.workspace, c.channel, chosen or str(ctx.zone),
+                                      ctx.now, keep_zone=chosen is None)
     zone = ZoneInfo(subscription.timezone)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
@@ -539,7 +522,7 @@ async def cmd_subscribe(ctx: Context) -> Reply:
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe")
 async def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
-    if await storage(_subscriptions(ctx).unsubscribe, c.platform, c.workspace, c.channel):
+    if await call_storage(_subscriptions(ctx).unsubscribe, c.platform, c.workspace, c.channel):
         log.info("unsubscribed %s:%s:%s", c.platform, c.workspace, c.channel)
         return Reply(title="Unsubscribed", text="No more posts in this channel. `/parade subscribe` to resume.")
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
@@ -549,11 +532,11 @@ async def cmd_unsubscribe(ctx: Context) -> Reply:
 async def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command
     db = _subscriptions(ctx)
-    subscription = await storage(db.subscription, c.platform, c.workspace, c.channel)
+    subscription = await call_storage(db.subscription, c.platform, c.workspace, c.channel)
     if subscription is None or not subscription.active:
         raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
     zone = ZoneInfo(subscription.timezone)
-    done = await storage(db.delivered_reminders, subscription.id)
+    done = await call_storage(db.delivered_reminders, subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and r.id not in done]
     if not upcoming:

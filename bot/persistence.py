@@ -7,10 +7,12 @@ across restarts and across several bot processes sharing one database, which APS
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal, ParamSpec, TypeVar
 
@@ -32,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
 
+STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answering without it
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -329,7 +332,7 @@ class Database:
     # Content reload audit ---------------------------------------------------------------------
 
     def record_reload(self, audit: ReloadAudit) -> None:
-        with Session(self.engine) as session, session.begin():
+        with Session(self._command_engine) as session, session.begin():
             session.add(ReloadAuditRow(actor=audit.actor[:128], at=audit.at, hash_before=audit.hash_before,
                                        hash_after=audit.hash_after, summary=audit.summary[:2000]))
 
@@ -371,3 +374,19 @@ def _sqlite_pragmas(connection: object, record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+async def call_storage(call: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """A database call off the event loop, given STORAGE_TIMEOUT: a locked SQLite file or a frozen
+    server costs this one command a "try again", never the bot. (Command calls run on connections
+    that give up on a lock sooner, so "try again" never hides a later write.)"""
+    loop = asyncio.get_running_loop()
+    try:
+        return await asyncio.wait_for(loop.run_in_executor(_STORAGE, lambda: call(*args, **kwargs)),
+                                      timeout=STORAGE_TIMEOUT)
+    except TimeoutError:
+        raise StorageBusy(f"no answer within {STORAGE_TIMEOUT:g} s") from None
+
+
+# Storage calls get their own threads, so calls stuck behind a lock cannot starve the event loop's.
+_STORAGE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="storage")

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from bot.clock import Clock, system_clock
 from bot.content import Event
 from bot.loading import ContentError, parse_event
-from bot.persistence import Database, ReloadAudit
+from bot.persistence import Database, ReloadAudit, StorageUnavailable, call_storage
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -130,14 +130,14 @@ class ContentReloader:
                 text, store, diff = await asyncio.to_thread(self._build, old.event)
             except ContentError as exc:
                 log.error("reload by %s refused, old content stays live: %s", actor, exc)
-                self._audit(actor, None, f"refused: {exc}")
+                await self._audit(actor, None, f"refused: {exc}")
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
             parsed = time.perf_counter()
             self.dispatcher.store = store  # the swap: one reference assignment
             swapped = time.perf_counter()
             before, self._hash = self._hash, content_hash(text)
             log.info("content reloaded by %s: %s", actor, diff.summary())
-            self._audit(actor, self._hash, diff.summary(), before)
+            await self._audit(actor, self._hash, diff.summary(), before)
             for callback in self.on_reloaded:
                 try:
                     await callback(diff)
@@ -154,13 +154,14 @@ class ContentReloader:
         store = FactStore(parse_event(text, origin=str(self.path)))
         return text, store, ContentDiff.between(current, store.event)
 
-    def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
+    async def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
         if self.db is None:
             return
+        record = ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary)
         try:
-            self.db.record_reload(ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary))
-        except Exception:
-            log.exception("could not write the reload audit record")
+            await call_storage(self.db.record_reload, record)
+        except StorageUnavailable as exc:
+            log.error("could not write the reload audit record (%s): %s", exc, summary)
 
 
 def reload_on_sighup(reloader: ContentReloader) -> None:

@@ -148,7 +148,7 @@ async def test_a_write_lock_held_by_another_process_costs_subscribe_a_try_again_
     """The SQLite file locked by another writer (a separate process in the probe; a separate connection
     here): `subscribe` answers "try again" after STORAGE_TIMEOUT instead of freezing every command for
     SQLite's 30-second lock timeout, and `when` answers meanwhile."""
-    from bot.commands import STORAGE_TIMEOUT
+    from bot.persistence import STORAGE_TIMEOUT
 
     path = tmp_path / "locked.db"
     db = Database(f"sqlite:///{path}")  # the default 30 s lock timeout

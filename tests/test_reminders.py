@@ -345,11 +345,11 @@ def test_a_subscribed_channels_zone_applies_to_every_command_there(seed_store, d
 
 
 def test_a_locked_database_costs_the_channel_zone_not_the_answer(seed_store, db_path, clock, monkeypatch):
-    import bot.commands as commands
+    import bot.persistence as persistence
 
     db = open_db(db_path)
     bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
-    monkeypatch.setattr(commands, "STORAGE_TIMEOUT", 0.2)
+    monkeypatch.setattr(persistence, "STORAGE_TIMEOUT", 0.2)
     monkeypatch.setattr(db, "subscription", lambda *key: time.sleep(2))
 
     async def timed() -> tuple[float, Reply]:
