@@ -7,30 +7,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
+import importlib
 import json
 import logging
 import os
-import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
-from adapters.console import ConsolePoster, render_text, run_console
+from adapters.console import render_text
+from bot.application import Application, PlatformError
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
-from bot.delivery import DeliveryService
 from bot.loading import ContentError, load_event
-from bot.persistence import Database, password_of
-from bot.ports import Poster
-from bot.posts import ContentNewsItems, CountdownReminders
-from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
+from bot.persistence import password_of
 from bot.reply import Reply
-from bot.scheduler import ReminderScheduler, same_moment
+from bot.scheduler import same_moment
 from bot.store import FactStore
 from bot.timefmt import zone_named
 
@@ -137,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     clock: Clock = system_clock
     wall_time: Callable[[dt.datetime], dt.datetime] = same_moment
-    database_url = os.environ.get("PARADE_DATABASE_URL") or settings.database
+    database_url = None
     if mode == "console" and getattr(args, "speed", None):
         try:
             clock = _simulated_clock(store, args.speed, args.simulate_from)
@@ -147,71 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A simulation leaves no trace in the real ledger. (A file, not sqlite:// in memory: the
         # ledger is written from worker threads, and an in-memory database is per connection.)
         database_url = f"sqlite:///{tempfile.mkdtemp(prefix='parade-sim-')}/simulation.db"
-    bot = Bot(Dispatcher(store, clock=clock, default_timezone=timezone, reminder_offsets=settings.reminders.offsets,
-                         subscriptions=open_database(database_url)), settings, wall_time)
-    if mode == "discord":
-        return _run_discord(bot, timezone, sync=getattr(args, "sync", False))
-    if mode == "slack":
-        return _run_slack(bot, timezone)
-    asyncio.run(_console(bot))
-    return 0
-
-
-class Bot:
-    """A running bot's parts besides the adapter: the dispatcher, its database, reminders and reloads."""
-
-    def __init__(self, dispatcher: Dispatcher, settings: Settings,
-                 wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
-        self.dispatcher = dispatcher
-        self.settings = settings
-        self.wall_time = wall_time
-
-    @contextlib.asynccontextmanager
-    async def running(self, posters: Mapping[str, Poster]) -> AsyncIterator[None]:
-        """Reminders and news alerts through `posters`; reload by command, SIGHUP and (optionally) watcher."""
-        db = self.dispatcher.subscriptions
-        reloader = ContentReloader(self.dispatcher, Path(self.settings.content), db, clock=self.dispatcher.clock)
-        self.dispatcher.reloader = reloader
-        scheduler = None
-        if db is not None:
-            service = DeliveryService(
-                db, posters, lambda: self.dispatcher.store, clock=self.dispatcher.clock,
-                owner=f"{socket.gethostname()}:{os.getpid()}",
-                sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
-                         ContentNewsItems(self.settings.alerts.max_age_period)),
-            )
-            scheduler = ReminderScheduler(service, wall_time=self.wall_time)
-            report = await scheduler.start()
-            log.info("reminders scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
-            reloader.on_reloaded.append(scheduler.content_reloaded)
-        with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
-            reload_on_sighup(reloader)
-        stop_watching = asyncio.Event()
-        watcher = (asyncio.create_task(watch_and_reload(reloader, stop_watching))
-                   if self.settings.reload.watch else None)
-        try:
-            yield
-        finally:
-            stop_watching.set()
-            if watcher is not None:
-                await watcher
-            if scheduler is not None:
-                scheduler.shutdown()
-
-
-def open_database(url: str) -> Database | None:
-    """The database, or None (with one log line) so that commands work without it."""
+    app = Application.build(settings, store=store, timezone=timezone, clock=clock, wall_time=wall_time,
+                            database_url=database_url)
     try:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        db = Database(url)
-        db.create_schema()
-        return db
-    except Exception as exc:  # any failure to open (driver missing, bad URL, corrupt file) degrades the same way
-        # The URL is not logged: it may hold a password.
-        log.error("database unavailable (%s: %s): subscriptions and reminders are off, commands still work",
-                  exc.__class__.__name__, str(exc).splitlines()[0][:200])
-        return None
+        return importlib.import_module(PLATFORMS[mode]).run(app, vars(args))  # type: ignore[no-any-return]
+    except PlatformError as exc:
+        return _fail(str(exc))
+
+
+# A platform is an adapter module with `run(app, options) -> exit code`: adding one is that module and
+# one line here (and its subcommand in build_parser).
+PLATFORMS = {"console": "adapters.console", "discord": "adapters.discord_bot", "slack": "adapters.slack_app"}
 
 
 def _simulated_clock(store: FactStore, speed: float, start: str | None) -> AcceleratedClock:
@@ -263,94 +204,6 @@ def ask_json(reply: Reply) -> dict[str, object]:
         ],
         "fact_ids": list(reply.fact_ids),
     }
-
-
-# Long-running modes ---------------------------------------------------------------------------
-
-
-async def _console(bot: Bot) -> None:
-    async with bot.running({"console": ConsolePoster()}):
-        await run_console(bot.dispatcher, is_admin=True)  # the person at the terminal runs the bot
-
-
-def _run_discord(bot: Bot, timezone: str | None, *, sync: bool) -> int:
-    import discord
-
-    from adapters.discord_bot import DiscordPoster, ParadeClient
-
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
-    if not token:
-        return _fail("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
-    logging.getLogger().setLevel(logging.INFO)
-    client = ParadeClient(bot.dispatcher, guild_id=bot.settings.discord.guild_id, sync=sync, timezone=timezone,
-                          admin_ids=bot.settings.admins.discord)
-
-    async def serve() -> None:
-        async with client:
-            await client.login(token)
-            async with bot.running({"discord": DiscordPoster(client)}):
-                await client.connect()
-
-    try:
-        asyncio.run(serve())
-    except discord.LoginFailure:
-        return _fail("Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token")
-    except discord.PrivilegedIntentsRequired:
-        return _fail("Discord refused the gateway intents requested")
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-def _run_slack(bot: Bot, timezone: str | None) -> int:
-    from slack_sdk.errors import SlackApiError
-
-    from adapters.slack_app import build_app, slack_client
-
-    env = {name: os.environ.get(name, "").strip()
-           for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT")}
-    if not env["SLACK_BOT_TOKEN"]:
-        return _fail("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) from the Slack app's settings")
-    socket_mode = bool(env["SLACK_APP_TOKEN"])
-    if not socket_mode and not env["SLACK_SIGNING_SECRET"]:
-        return _fail("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (or set SLACK_APP_TOKEN for Socket Mode)")
-    port = env["PORT"] or "3000"
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        return _fail(f"PORT must be a TCP port number, not {port!r}")
-
-    logging.getLogger().setLevel(logging.INFO)
-    client = slack_client(env["SLACK_BOT_TOKEN"], base_url=bot.settings.slack.api_url)
-    app = build_app(bot.dispatcher, client=client,
-                    signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
-                    in_channel=bot.settings.slack.in_channel, timezone=timezone,
-                    admin_ids=bot.settings.admins.slack)
-    try:
-        asyncio.run(_serve_slack(bot, app, client, env["SLACK_APP_TOKEN"] or None, int(port)))
-    except SlackApiError as exc:
-        return _fail(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens")
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-async def _serve_slack(bot: Bot, app: Any, client: Any, app_token: str | None, port: int) -> None:
-    from aiohttp import web
-
-    from adapters.slack_app import SlackPoster, web_app
-
-    await client.auth_test()  # a rejected bot token fails here, before anything is served
-    async with bot.running({"slack": SlackPoster(client)}):
-        if app_token:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            log.info("Slack: Socket Mode")
-            await AsyncSocketModeHandler(app, app_token).start_async()
-            return
-        runner = web.AppRunner(web_app(app), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, bot.settings.slack.host, port).start()
-        log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", bot.settings.slack.host, port)
-        await asyncio.Event().wait()
 
 
 def run() -> NoReturn:

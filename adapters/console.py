@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import sys
 import threading
+from collections.abc import Mapping
 from typing import TextIO
 
+from bot.application import Application
 from bot.commands import Command, Dispatcher
 from bot.reply import Reply
 
@@ -83,3 +85,13 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
 
     threading.Thread(target=read, name="console-input", daemon=True).start()
     return queue
+
+
+def run(app: Application, options: Mapping[str, object]) -> int:
+    """Serves the console until `quit` or end of input, with posts to subscribed console "channels"."""
+    async def serve() -> None:
+        async with app.running({"console": ConsolePoster()}):
+            await run_console(app.dispatcher, is_admin=True)  # the person at the terminal runs the bot
+
+    asyncio.run(serve())
+    return 0

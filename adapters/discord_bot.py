@@ -10,16 +10,18 @@ import asyncio
 import functools
 import hashlib
 import logging
+import os
 import time
 import zoneinfo
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import aiohttp
 import discord
 from discord import app_commands
 
 from adapters.text import clip, sources_line
+from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
 from bot.ports import ChannelGone, DeliveryError
 from bot.reply import Reply
@@ -249,3 +251,30 @@ class DiscordPoster:
 def delivery_nonce(idempotency_key: str) -> str:
     """Discord nonces are at most 25 characters; a hash keeps the key's identity within that."""
     return hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
+
+
+def run(app: Application, options: Mapping[str, object]) -> int:
+    """Serves `/parade` on Discord with DISCORD_TOKEN; `options["sync"]` registers the commands first."""
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise PlatformError("DISCORD_TOKEN is not set: export the bot token from the Discord developer portal")
+    logging.getLogger().setLevel(logging.INFO)
+    settings = app.settings
+    client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
+                          timezone=app.timezone, admin_ids=settings.admins.discord)
+
+    async def serve() -> None:
+        async with client:
+            await client.login(token)
+            async with app.running({"discord": DiscordPoster(client)}):
+                await client.connect()
+
+    try:
+        asyncio.run(serve())
+    except discord.LoginFailure:
+        raise PlatformError("Discord rejected DISCORD_TOKEN (HTTP 401): check the bot token") from None
+    except discord.PrivilegedIntentsRequired:
+        raise PlatformError("Discord refused the gateway intents requested") from None
+    except KeyboardInterrupt:
+        pass
+    return 0

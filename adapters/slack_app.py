@@ -6,10 +6,12 @@ All text is escaped per Slack's formatting rules, so nothing can become `<!chann
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -25,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.text import clip, sources_line
+from bot.application import Application, PlatformError
 from bot.commands import Command, Dispatcher
 from bot.ports import ChannelGone, DeliveryError
 from bot.reply import Reply
@@ -178,3 +181,48 @@ class SlackPoster:
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             # No answer: the message may have been posted. Not retried, so it cannot appear twice.
             raise DeliveryError(f"slack channel {channel_id}: {exc.__class__.__name__}") from exc
+
+
+def run(app: Application, options: Mapping[str, object]) -> int:
+    """Serves `/parade` on Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP with SLACK_SIGNING_SECRET."""
+    env = {name: os.environ.get(name, "").strip()
+           for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT")}
+    if not env["SLACK_BOT_TOKEN"]:
+        raise PlatformError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) from the Slack app's settings")
+    socket_mode = bool(env["SLACK_APP_TOKEN"])
+    if not socket_mode and not env["SLACK_SIGNING_SECRET"]:
+        raise PlatformError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (or set SLACK_APP_TOKEN for "
+                            "Socket Mode)")
+    port = env["PORT"] or "3000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise PlatformError(f"PORT must be a TCP port number, not {port!r}")
+
+    logging.getLogger().setLevel(logging.INFO)
+    settings = app.settings
+    client = slack_client(env["SLACK_BOT_TOKEN"], base_url=settings.slack.api_url)
+    bolt = build_app(app.dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
+                     in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack)
+    try:
+        asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port)))
+    except SlackApiError as exc:
+        raise PlatformError(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens"
+                            ) from None
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_token: str | None, port: int) -> None:
+    await client.auth_test()  # a rejected bot token fails here, before anything is served
+    async with app.running({"slack": SlackPoster(client)}):
+        if app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            log.info("Slack: Socket Mode")
+            await AsyncSocketModeHandler(bolt, app_token).start_async()
+            return
+        runner = web.AppRunner(web_app(bolt), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, app.settings.slack.host, port).start()
+        log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", app.settings.slack.host, port)
+        await asyncio.Event().wait()

@@ -293,7 +293,7 @@ async def reload_under_load(big_text: str, workdir: Path) -> None:
     path = workdir / "big.yaml"
     path.write_text(big_text, encoding="utf-8")
     dispatcher = Dispatcher(FactStore(load_event(path)))
-    reloader = ContentReloader(dispatcher, path)
+    reloader = ContentReloader(dispatcher.content, path)
     stop = asyncio.Event()
     results: list[bool] = []
 

@@ -22,7 +22,7 @@ from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
 from bot.persistence import STORAGE_TIMEOUT, Database, StorageBusy, StorageUnavailable, call_storage
-from bot.reload import ContentReloader
+from bot.reload import ContentReloader, LiveContent
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
@@ -115,9 +115,10 @@ def command(name: str, description: str, example: str, *, argument: Argument | N
 class Dispatcher:
     """Routes commands to handlers against whichever fact store is live at that moment."""
 
-    def __init__(self, store: FactStore, *, clock: Clock = system_clock, default_timezone: str | None = None,
+    def __init__(self, content: LiveContent | FactStore, *, clock: Clock = system_clock,
+                 default_timezone: str | None = None,
                  subscriptions: Database | None = None, reminder_offsets: tuple[str, ...] = DEFAULT_OFFSETS) -> None:
-        self.store = store  # replaced whole on reload; a command reads it once
+        self.content = content if isinstance(content, LiveContent) else LiveContent(content)
         self.clock = clock
         self.default_timezone = default_timezone
         self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
@@ -125,6 +126,11 @@ class Dispatcher:
         self.reloader: ContentReloader | None = None  # set by the runtime that can reload
         # channel -> (its subscription's zone, when read): a command must not wait on the database
         self._channel_zones: dict[tuple[str, str, str], tuple[str | None, float]] = {}
+
+    @property
+    def store(self) -> FactStore:
+        """The store being served now (a reload replaces it); a command reads it once."""
+        return self.content.store
 
     async def handle(self, command: Command) -> Reply:
         store = self.store
@@ -555,7 +561,7 @@ async def cmd_reload(ctx: Context) -> Reply:
     outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}")
     if outcome.diff is None:
         return error_reply(f"Reload refused; the previous content is still live. {outcome.error}")
-    return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.dispatcher.store.event.name}.",
+    return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.content.store.event.name}.",
                  fields=tuple(ReplyField(name, text) for name, text in outcome.diff.lines()), ephemeral=True)
 
 

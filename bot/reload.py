@@ -15,7 +15,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -30,8 +29,12 @@ log = logging.getLogger(__name__)
 OnReloaded = Callable[["ContentDiff"], Awaitable[None]]
 
 
-class StoreHolder(Protocol):
-    store: FactStore
+class LiveContent:
+    """The fact store being served. A reload replaces it whole; a reader takes `.store` once per
+    use, so one command sees one version. Commands, delivery and the reloader share this holder."""
+
+    def __init__(self, store: FactStore) -> None:
+        self.store = store
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,9 @@ def content_hash(text: str) -> str:
 
 @dataclass
 class ContentReloader:
-    """Reloads the content file behind a dispatcher. One reload at a time; commands never wait for it."""
+    """Reloads the content file into the live content. One reload at a time; commands never wait for it."""
 
-    dispatcher: StoreHolder
+    content: LiveContent
     path: Path
     db: Database | None = None
     clock: Clock = system_clock
@@ -124,7 +127,7 @@ class ContentReloader:
     async def reload(self, actor: str) -> ReloadOutcome:
         async with self._lock:
             began = time.perf_counter()
-            old = self.dispatcher.store  # reloads are serialised by the lock: nothing else replaces it
+            old = self.content.store  # reloads are serialised by the lock: nothing else replaces it
             try:
                 # Everything slow (parse, validate, index, diff) happens off the event loop.
                 text, store, diff = await asyncio.to_thread(self._build, old.event)
@@ -133,7 +136,7 @@ class ContentReloader:
                 await self._audit(actor, None, f"refused: {exc}")
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
             parsed = time.perf_counter()
-            self.dispatcher.store = store  # the swap: one reference assignment
+            self.content.store = store  # the swap: one reference assignment
             swapped = time.perf_counter()
             before, self._hash = self._hash, content_hash(text)
             log.info("content reloaded by %s: %s", actor, diff.summary())

@@ -241,7 +241,7 @@ async def test_reload_needs_manage_server_or_a_listed_admin(fake_discord, seed_s
     content = tmp_path / "event.yaml"
     content.write_text(SEED.read_text())
     dispatcher = Dispatcher(seed_store, clock=clock)
-    dispatcher.reloader = ContentReloader(dispatcher, content)
+    dispatcher.reloader = ContentReloader(dispatcher.content, content)
     client = ParadeClient(dispatcher, admin_ids=frozenset({"424242"}))
     await client.login(GOOD_TOKEN)
     try:

@@ -73,7 +73,7 @@ async def test_refused_reloads_never_change_live_content(tmp_path, clock):
     path = tmp_path / "event.yaml"
     path.write_text(SEED_TEXT, encoding="utf-8")
     dispatcher = Dispatcher(FactStore(parse_event(SEED_TEXT)), clock=clock)
-    reloader = ContentReloader(dispatcher, path)
+    reloader = ContentReloader(dispatcher.content, path)
     rng = random.Random(7)
     refused = 0
     for _ in range(60):

@@ -14,7 +14,7 @@ from conftest import PARADE_START_UTC, FakeClock
 from sqlalchemy import event
 from test_reminders import RecordingPoster
 
-from adapters.cli import open_database
+from bot.application import open_database
 from bot.commands import Command, Dispatcher
 from bot.delivery import DeliveryService
 from bot.persistence import Database

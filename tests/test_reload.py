@@ -48,7 +48,7 @@ def admin(text: str) -> Command:
 
 async def test_reload_under_concurrent_commands_never_fails_or_mixes_versions(content, clock, capsys):
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
-    reloader = ContentReloader(dispatcher, content)
+    reloader = ContentReloader(dispatcher.content, content)
     versions = [SEED_TEXT, moved_a_day_later()]
     expected = {NAME: SEED_WHEN,
                 "Beijing parade (moved)": "Thursday 4 September 2025, time of day not reported "
@@ -93,7 +93,7 @@ async def test_reload_under_concurrent_commands_never_fails_or_mixes_versions(co
 async def test_a_bad_reload_keeps_the_old_content_and_reports_the_line(content, clock, tmp_path, broken, where):
     db = open_db(tmp_path / "audit.db")
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
-    dispatcher.reloader = ContentReloader(dispatcher, content, db, clock=clock)
+    dispatcher.reloader = ContentReloader(dispatcher.content, content, db, clock=clock)
     live = dispatcher.store
     content.write_text(broken(SEED_TEXT), encoding="utf-8")
     reply = await dispatcher.handle(admin("/parade reload"))
@@ -109,7 +109,7 @@ async def test_a_bad_reload_keeps_the_old_content_and_reports_the_line(content, 
 async def test_reload_summarises_changes_and_is_audited(content, clock, tmp_path):
     db = open_db(tmp_path / "audit.db")
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
-    dispatcher.reloader = ContentReloader(dispatcher, content, db, clock=clock)
+    dispatcher.reloader = ContentReloader(dispatcher.content, content, db, clock=clock)
     text = moved_a_day_later()
     text = text.replace("  - id: kcna-no-details\n", "  - id: kcna-silent\n")  # a fact renamed: removed + added
     text = text.replace("I loved it.", "I loved it!")  # a quote edited
@@ -127,7 +127,7 @@ async def test_reload_summarises_changes_and_is_audited(content, clock, tmp_path
 
 async def test_non_admins_are_refused_and_logged(content, clock, caplog):
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
-    dispatcher.reloader = ContentReloader(dispatcher, content)
+    dispatcher.reloader = ContentReloader(dispatcher.content, content)
     content.write_text(moved_a_day_later(), encoding="utf-8")
     reply = await dispatcher.handle(Command(text="reload", user_id="U-someone", platform="slack", workspace="T1"))
     assert reply.title == "Not allowed" and reply.ephemeral
@@ -137,7 +137,7 @@ async def test_non_admins_are_refused_and_logged(content, clock, caplog):
 
 async def test_sighup_reloads(content, clock):
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
-    reloader = ContentReloader(dispatcher, content)
+    reloader = ContentReloader(dispatcher.content, content)
     reload_on_sighup(reloader)
     try:
         content.write_text(moved_a_day_later(), encoding="utf-8")
@@ -154,7 +154,7 @@ async def test_sighup_reloads(content, clock):
 async def test_file_watcher_reloads_on_edit(content, clock):
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
     stop = asyncio.Event()
-    watcher = asyncio.create_task(watch_and_reload(ContentReloader(dispatcher, content), stop, debounce_ms=50))
+    watcher = asyncio.create_task(watch_and_reload(ContentReloader(dispatcher.content, content), stop, debounce_ms=50))
     try:
         await asyncio.sleep(0.3)  # let the watcher start
         content.write_text(moved_a_day_later(), encoding="utf-8")
@@ -181,7 +181,7 @@ async def test_news_update_reaches_each_channel_once_across_edits_readds_and_res
         scheduler = ReminderScheduler(service(dispatcher.subscriptions, {"slack": RecordingPoster(posts)},
                                               None, clock))
         scheduler.service.store = lambda: dispatcher.store
-        reloader = ContentReloader(dispatcher, content, dispatcher.subscriptions, clock=clock)
+        reloader = ContentReloader(dispatcher.content, content, dispatcher.subscriptions, clock=clock)
         reloader.on_reloaded.append(scheduler.content_reloaded)
         await scheduler.start()
         return dispatcher, reloader, scheduler
@@ -217,7 +217,7 @@ async def test_moving_the_event_reschedules_without_repeating_sent_reminders(con
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock, subscriptions=db)
     scheduler = ReminderScheduler(service(db, {"slack": RecordingPoster(posts)}, None, clock))
     scheduler.service.store = lambda: dispatcher.store
-    reloader = ContentReloader(dispatcher, content, db, clock=clock)
+    reloader = ContentReloader(dispatcher.content, content, db, clock=clock)
     reloader.on_reloaded.append(scheduler.content_reloaded)
     await scheduler.start()
     try:
@@ -236,3 +236,24 @@ async def test_moving_the_event_reschedules_without_repeating_sent_reminders(con
         assert schedule.fields[-1].value == "Thursday 4 September 2025, 01:00 UTC"
     finally:
         scheduler.shutdown()
+
+
+async def test_the_application_wires_commands_reloads_and_posts_in_one_place(content, tmp_path, monkeypatch):
+    from test_reminders import RecordingPoster
+
+    from bot.application import Application
+    from bot.config import load_settings
+
+    monkeypatch.delenv("PARADE_DATABASE_URL", raising=False)
+    settings = load_settings(None).model_copy(update={"content": str(content)})
+    app = Application.build(settings, database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    assert app.database is not None and app.dispatcher.store is app.content.store
+    posts: list = []
+    async with app.running({"console": RecordingPoster(posts)}):
+        admin = Command(text="reload", is_admin=True, platform="console", workspace="local", channel="console")
+        content.write_text(moved_a_day_later(), encoding="utf-8")
+        reply = await app.dispatcher.handle(admin)
+        assert reply.title == "Content reloaded" and app.content.store.event.name == "Beijing parade (moved)"
+        subscribed = await app.dispatcher.handle(Command(text="subscribe UTC", platform="console",
+                                                         workspace="local", channel="console"))
+        assert subscribed.title == "Subscribed"

@@ -258,7 +258,7 @@ async def test_reload_is_for_listed_admins_only(fake_slack, seed_store, clock, t
     content = tmp_path / "event.yaml"
     content.write_text(SEED.read_text())
     dispatcher = Dispatcher(seed_store, clock=clock)
-    dispatcher.reloader = ContentReloader(dispatcher, content)
+    dispatcher.reloader = ContentReloader(dispatcher.content, content)
     async with slack_server(dispatcher, fake_slack, admin_ids=frozenset({"U-ADMIN"})) as server:
         refused = await server.answer("reload")  # sent by U1, not an admin
         body = urlencode({"command": "/parade", "text": "reload", "user_id": "U-ADMIN", "channel_id": "C1",

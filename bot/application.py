@@ -1,0 +1,110 @@
+"""The application: everything a running bot is besides its platforms, built in one place.
+
+`Application.build(settings, ...)` loads the content, opens the database and wires the live content,
+the dispatcher, delivery, the scheduler and reloads; `async with app.running(posters)` is the one
+lifecycle that the CLI, the tests and the bench use. Platforms (adapters/) only add what they serve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+
+from bot.clock import Clock, system_clock
+from bot.commands import Dispatcher
+from bot.config import Settings
+from bot.delivery import DeliveryService
+from bot.loading import load_event
+from bot.persistence import Database
+from bot.ports import Poster
+from bot.posts import ContentNewsItems, CountdownReminders
+from bot.reload import ContentReloader, LiveContent, reload_on_sighup, watch_and_reload
+from bot.scheduler import ReminderScheduler, same_moment
+from bot.store import FactStore
+
+log = logging.getLogger(__name__)
+
+
+class PlatformError(Exception):
+    """A platform cannot start as configured (a missing or rejected token): one line for the operator."""
+
+
+class Application:
+    """The live content, the dispatcher, the database, and (while running) delivery and reloads."""
+
+    def __init__(self, settings: Settings, content: LiveContent, dispatcher: Dispatcher, *,
+                 timezone: str | None = None, wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
+        self.settings = settings
+        self.content = content
+        self.dispatcher = dispatcher
+        self.timezone = timezone  # for answers where a channel has set none
+        self.wall_time = wall_time
+
+    @classmethod
+    def build(cls, settings: Settings, *, store: FactStore | None = None, timezone: str | None = None,
+              clock: Clock = system_clock, wall_time: Callable[[dt.datetime], dt.datetime] = same_moment,
+              database_url: str | None = None) -> Application:
+        """Content from `settings.content` (or `store`), the database at `database_url` (default: the
+        environment's PARADE_DATABASE_URL, else the settings'); ContentError if the content is bad."""
+        content = LiveContent(store or FactStore(load_event(settings.content)))
+        url = database_url or os.environ.get("PARADE_DATABASE_URL") or settings.database
+        dispatcher = Dispatcher(content, clock=clock, default_timezone=timezone,
+                                reminder_offsets=settings.reminders.offsets, subscriptions=open_database(url))
+        return cls(settings, content, dispatcher, timezone=timezone, wall_time=wall_time)
+
+    @property
+    def database(self) -> Database | None:
+        return self.dispatcher.subscriptions
+
+    @contextlib.asynccontextmanager
+    async def running(self, posters: Mapping[str, Poster]) -> AsyncIterator[None]:
+        """Posts through `posters` (countdown reminders and news items); reloads by command, SIGHUP
+        and (optionally) a file watcher. Everything started here stops when the block ends."""
+        db, clock = self.database, self.dispatcher.clock
+        reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock)
+        self.dispatcher.reloader = reloader
+        scheduler = None
+        if db is not None:
+            service = DeliveryService(
+                db, posters, lambda: self.content.store, clock=clock, owner=f"{socket.gethostname()}:{os.getpid()}",
+                sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
+                         ContentNewsItems(self.settings.alerts.max_age_period)),
+            )
+            scheduler = ReminderScheduler(service, wall_time=self.wall_time)
+            report = await scheduler.start()
+            log.info("posts scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
+            reloader.on_reloaded.append(scheduler.content_reloaded)
+        with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
+            reload_on_sighup(reloader)
+        stop_watching = asyncio.Event()
+        watcher = (asyncio.create_task(watch_and_reload(reloader, stop_watching))
+                   if self.settings.reload.watch else None)
+        try:
+            yield
+        finally:
+            stop_watching.set()
+            if watcher is not None:
+                await watcher
+            if scheduler is not None:
+                scheduler.shutdown()
+
+
+def open_database(url: str) -> Database | None:
+    """The database, or None (with one log line) so that commands work without it."""
+    try:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db = Database(url)
+        db.create_schema()
+        return db
+    except Exception as exc:  # any failure to open (driver missing, bad URL, corrupt file) degrades the same way
+        # The URL is not logged: it may hold a password.
+        log.error("database unavailable (%s: %s): subscriptions and reminders are off, commands still work",
+                  exc.__class__.__name__, str(exc).splitlines()[0][:200])
+        return None
