@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
-from bot.persistence import STORAGE_TIMEOUT, Database, StorageBusy, StorageUnavailable, call_storage
+from bot.persistence import STORAGE_TIMEOUT, AsyncStorage, Database, StorageBusy, StorageUnavailable
 from bot.reload import ContentReloader, LiveContent
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
@@ -62,7 +62,7 @@ class Context:
     now: dt.datetime
     zone: ZoneInfo
     command: Command
-    subscriptions: Database | None
+    storage: AsyncStorage | None
     reminder_offsets: tuple[str, ...]
     reloader: ContentReloader | None
 
@@ -122,6 +122,7 @@ class Dispatcher:
         self.clock = clock
         self.default_timezone = default_timezone
         self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
+        self.storage = AsyncStorage(subscriptions) if subscriptions is not None else None
         self.reminder_offsets = reminder_offsets
         self.reloader: ContentReloader | None = None  # set by the runtime that can reload
         # channel -> (its subscription's zone, when read): a command must not wait on the database
@@ -153,7 +154,7 @@ class Dispatcher:
             channel_zone = await self._channel_zone(command) if spec.zoned else None
             zone = _zone(channel_zone or command.timezone or self.default_timezone or store.event.timezone)
             context = Context(store=store, argument=argument, now=self.clock(), zone=zone, command=command,
-                              subscriptions=self.subscriptions, reminder_offsets=self.reminder_offsets,
+                              storage=self.storage, reminder_offsets=self.reminder_offsets,
                               reloader=self.reloader)
             reply = spec.handler(context)
             return await reply if inspect.isawaitable(reply) else reply
@@ -179,7 +180,7 @@ class Dispatcher:
         """The zone a subscribed channel chose: every command there that shows times answers in it.
         Read off the event loop with a timeout and kept for a minute (another process's change shows
         within that); if the database is slow or down, the default zone, and no read for a minute."""
-        if self.subscriptions is None or not command.channel:
+        if self.storage is None or not command.channel:
             return None
         key = (command.platform, command.workspace, command.channel)
         cached = self._channel_zones.get(key)
@@ -188,7 +189,7 @@ class Dispatcher:
         if len(self._channel_zones) >= MAX_CHANNEL_ZONES:
             self._channel_zones.clear()
         try:
-            found = await call_storage(self.subscriptions.subscription, *key)
+            found = await self.storage.subscription(*key)
         except StorageUnavailable as exc:
             log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
                         *key, exc.__class__.__name__)
@@ -495,12 +496,12 @@ def _part_text(part: PartAnswer) -> str:
     return part.reason + (f"\nWhat the sources do say: {said}" if said else "")
 
 
-def _subscriptions(ctx: Context) -> Database:
-    if ctx.subscriptions is None:
+def _subscriptions(ctx: Context) -> AsyncStorage:
+    if ctx.storage is None:
         raise UsageError("Subscriptions need the running bot (console, Discord or Slack) with its database.")
     if not ctx.command.channel:
         raise UsageError("Subscribe from a channel.")
-    return ctx.subscriptions
+    return ctx.storage
 
 
 
@@ -512,8 +513,8 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
     chosen = str(_zone(ctx.argument)) if ctx.argument else None  # none: keep the channel's zone, if it has one
     c = ctx.command
-    subscription = await call_storage(db.subscribe, c.platform, c.workspace, c.channel, chosen or str(ctx.zone),
-                                      ctx.now, keep_zone=chosen is None)
+    subscription = await db.subscribe(c.platform, c.workspace, c.channel, chosen or str(ctx.zone), ctx.now,
+                                      keep_zone=chosen is None)
     zone = ZoneInfo(subscription.timezone)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
@@ -528,7 +529,7 @@ async def cmd_subscribe(ctx: Context) -> Reply:
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe")
 async def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
-    if await call_storage(_subscriptions(ctx).unsubscribe, c.platform, c.workspace, c.channel):
+    if await _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):
         log.info("unsubscribed %s:%s:%s", c.platform, c.workspace, c.channel)
         return Reply(title="Unsubscribed", text="No more posts in this channel. `/parade subscribe` to resume.")
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
@@ -538,11 +539,11 @@ async def cmd_unsubscribe(ctx: Context) -> Reply:
 async def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command
     db = _subscriptions(ctx)
-    subscription = await call_storage(db.subscription, c.platform, c.workspace, c.channel)
+    subscription = await db.subscription(c.platform, c.workspace, c.channel)
     if subscription is None or not subscription.active:
         raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
     zone = ZoneInfo(subscription.timezone)
-    done = await call_storage(db.delivered_reminders, subscription.id)
+    done = await db.delivered_posts(subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and r.id not in done]
     if not upcoming:

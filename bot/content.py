@@ -7,6 +7,7 @@ served by swapping the file; nothing about the parade lives in code.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo
 
@@ -216,53 +217,59 @@ def reference_problems(event: Event) -> list[tuple[Loc, str]]:
     Returns (YAML path, message) pairs so the loader can point at the offending line.
     """
     problems: list[tuple[Loc, str]] = []
-
-    def unique(section: str, ids: list[str]) -> set[str]:
-        seen: set[str] = set()
+    known: dict[str, set[str]] = {}
+    for section, ids in _ids(event):
+        known[section] = set()
         for i, item_id in enumerate(ids):
-            if item_id in seen:
+            if item_id in known[section]:
                 problems.append(((section, i, "id"), f"duplicate id {item_id!r}"))
-            seen.add(item_id)
-        return seen
-
-    source_ids = unique("sources", [s.id for s in event.sources])
-    topic_ids = unique("topics", [t.id for t in event.topics])
-    person_ids = unique("people", [p.id for p in event.people])
-    unique("facts", [f.id for f in event.facts])
-    unique("quotes", [q.id for q in event.quotes])
-    unique("timeline", [t.id for t in event.timeline])
-    unique("updates", [u.id for u in event.updates])
-
-    def refs(loc: Loc, values: tuple[str, ...] | str | None, known: set[str], kind: str) -> None:
+            known[section].add(item_id)
+    for loc, values, section in _references(event):
         if values is None:
-            return
+            continue
         for j, value in enumerate((values,) if isinstance(values, str) else values):
-            if value not in known:
+            if value not in known[section]:
                 where = loc if isinstance(values, str) else (*loc, j)
-                problems.append((where, f"unknown {kind} id {value!r}"))
-
-    for i, p in enumerate(event.people):
-        refs(("people", i, "sources"), p.sources, source_ids, "source")
-    for i, f in enumerate(event.facts):
-        refs(("facts", i, "sources"), f.sources, source_ids, "source")
-        refs(("facts", i, "topic"), f.topic, topic_ids, "topic")
-        refs(("facts", i, "people"), f.people, person_ids, "person")
-    for i, q in enumerate(event.quotes):
-        refs(("quotes", i, "sources"), q.sources, source_ids, "source")
-        refs(("quotes", i, "speaker"), q.speaker, person_ids, "person")
-        refs(("quotes", i, "topic"), q.topic, topic_ids, "topic")
-    for i, t in enumerate(event.timeline):
-        refs(("timeline", i, "sources"), t.sources, source_ids, "source")
-        refs(("timeline", i, "people"), t.people, person_ids, "person")
-    for i, u in enumerate(event.updates):
-        refs(("updates", i, "sources"), u.sources, source_ids, "source")
-    att = event.attendance
-    refs(("attendance", "sources"), att.sources, source_ids, "source")
-    refs(("attendance", "host"), att.host, person_ids, "person")
-    for i, a in enumerate(att.attendees):
-        refs(("attendance", "attendees", i, "sources"), a.sources, source_ids, "source")
-        refs(("attendance", "attendees", i, "person"), a.person, person_ids, "person")
-    for i, b in enumerate(att.absentees):
-        refs(("attendance", "absentees", i, "sources"), b.sources, source_ids, "source")
-
+                problems.append((where, f"unknown {_KINDS[section]} id {value!r}"))
     return problems
+
+
+_KINDS = {"sources": "source", "topics": "topic", "people": "person"}
+
+
+def _ids(event: Event) -> Iterator[tuple[str, list[str]]]:
+    yield "sources", [s.id for s in event.sources]
+    yield "topics", [t.id for t in event.topics]
+    yield "people", [p.id for p in event.people]
+    for section in ("facts", "quotes", "timeline", "updates"):
+        yield section, [item.id for item in getattr(event, section)]
+
+
+References = tuple[str, ...] | str | None
+
+
+def _references(event: Event) -> Iterator[tuple[Loc, References, str]]:
+    """(where, the id or ids written there, the section they must name) for every reference."""
+    for i, p in enumerate(event.people):
+        yield ("people", i, "sources"), p.sources, "sources"
+    for i, f in enumerate(event.facts):
+        yield ("facts", i, "sources"), f.sources, "sources"
+        yield ("facts", i, "topic"), f.topic, "topics"
+        yield ("facts", i, "people"), f.people, "people"
+    for i, q in enumerate(event.quotes):
+        yield ("quotes", i, "sources"), q.sources, "sources"
+        yield ("quotes", i, "speaker"), q.speaker, "people"
+        yield ("quotes", i, "topic"), q.topic, "topics"
+    for i, t in enumerate(event.timeline):
+        yield ("timeline", i, "sources"), t.sources, "sources"
+        yield ("timeline", i, "people"), t.people, "people"
+    for i, u in enumerate(event.updates):
+        yield ("updates", i, "sources"), u.sources, "sources"
+    attendance = event.attendance
+    yield ("attendance", "sources"), attendance.sources, "sources"
+    yield ("attendance", "host"), attendance.host, "people"
+    for i, a in enumerate(attendance.attendees):
+        yield ("attendance", "attendees", i, "sources"), a.sources, "sources"
+        yield ("attendance", "attendees", i, "person"), a.person, "people"
+    for i, b in enumerate(attendance.absentees):
+        yield ("attendance", "absentees", i, "sources"), b.sources, "sources"

@@ -390,3 +390,29 @@ async def call_storage(call: Callable[..., T], *args: object, **kwargs: object) 
 
 # Storage calls get their own threads, so calls stuck behind a lock cannot starve the event loop's.
 _STORAGE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="storage")
+
+
+class AsyncStorage:
+    """The storage port that commands and reloads use (in the spirit of python-telegram-bot's
+    BasePersistence): every call runs off the event loop and is given STORAGE_TIMEOUT, and fails
+    only with StorageUnavailable or StorageBusy. Delivery keeps its own ledger thread."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def subscribe(self, platform: str, workspace: str, channel: str, timezone: str, now: dt.datetime, *,
+                        keep_zone: bool = False) -> Subscription:
+        return await call_storage(self.database.subscribe, platform, workspace, channel, timezone, now,
+                                  keep_zone=keep_zone)
+
+    async def unsubscribe(self, platform: str, workspace: str, channel: str) -> bool:
+        return await call_storage(self.database.unsubscribe, platform, workspace, channel)
+
+    async def subscription(self, platform: str, workspace: str, channel: str) -> Subscription | None:
+        return await call_storage(self.database.subscription, platform, workspace, channel)
+
+    async def delivered_posts(self, subscription_id: int) -> set[str]:
+        return await call_storage(self.database.delivered_reminders, subscription_id)
+
+    async def record_reload(self, audit: ReloadAudit) -> None:
+        await call_storage(self.database.record_reload, audit)

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from bot.clock import Clock, system_clock
 from bot.content import Event
 from bot.loading import ContentError, parse_event
-from bot.persistence import Database, ReloadAudit, StorageUnavailable, call_storage
+from bot.persistence import AsyncStorage, Database, ReloadAudit, StorageUnavailable
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class ContentReloader:
             return
         record = ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary)
         try:
-            await call_storage(self.db.record_reload, record)
+            await AsyncStorage(self.db).record_reload(record)
         except StorageUnavailable as exc:
             log.error("could not write the reload audit record (%s): %s", exc, summary)
 
