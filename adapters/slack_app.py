@@ -24,6 +24,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.text import clip, sources_line
@@ -33,6 +34,8 @@ from bot.ports import ChannelGone, DeliveryError
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
+# A slash command or interaction is a few KB; anything far larger is refused before it is read.
+MAX_BODY = 256 * 1024
 
 # https://api.slack.com/reference/block-kit/blocks
 HEADER_MAX, SECTION_TEXT_MAX, FIELD_TEXT_MAX, FIELDS_PER_SECTION, BLOCKS_MAX = 150, 3000, 2000, 10, 50
@@ -144,19 +147,42 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
     return app
 
 
-def web_app(app: AsyncApp) -> web.Application:
-    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator."""
+def web_app(app: AsyncApp, *, signing_secret: str | None) -> web.Application:
+    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator.
+
+    Before bolt parses anything, the request must be small (its declared length, then what is read)
+    and signed with the app's signing secret over its raw bytes: anything else gets a 4xx at once,
+    never a 5xx or a traceback, and costs no parsing."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        body = await request.read()  # at most MAX_BODY: aiohttp answers 413 past client_max_size
+        if verifier is not None and not _signed(verifier, body, request.headers):
+            log.info("refused an unsigned or badly signed request from %s", request.remote)
+            return web.Response(status=401, text="invalid signature")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (UnicodeDecodeError, ValueError):
+            return web.Response(status=400, text="malformed request")
+        return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    server = web.Application()
+    server = web.Application(client_max_size=MAX_BODY)
     server.router.add_post("/slack/events", events)
     server.router.add_get("/healthz", healthz)
     return server
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp.isdigit() or not signature:
+        return False
+    return verifier.is_valid(body, timestamp, signature)
 
 
 class SlackPoster:
@@ -203,7 +229,7 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     bolt = build_app(app.dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
                      in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack)
     try:
-        asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port)))
+        asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
     except SlackApiError as exc:
         raise PlatformError(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens"
                             ) from None
@@ -212,7 +238,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     return 0
 
 
-async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_token: str | None, port: int) -> None:
+async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_token: str | None, port: int,
+                 signing_secret: str) -> None:
     await client.auth_test()  # a rejected bot token fails here, before anything is served
     async with app.running({"slack": SlackPoster(client)}):
         if app_token:
@@ -221,7 +248,7 @@ async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_t
             log.info("Slack: Socket Mode")
             await AsyncSocketModeHandler(bolt, app_token).start_async()
             return
-        runner = web.AppRunner(web_app(bolt), access_log=None)
+        runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, app.settings.slack.host, port).start()
         log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", app.settings.slack.host, port)

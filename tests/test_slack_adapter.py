@@ -72,7 +72,7 @@ class SlackServer:
 async def slack_server(dispatcher, fake: FakeAPI, **options) -> AsyncIterator[SlackServer]:
     """The real bolt app for `dispatcher`, over HTTP on 127.0.0.1, with its Web API on `fake`."""
     client = slack_client(BOT_TOKEN, base_url=f"{fake.url}/api/")
-    app = web_app(build_app(dispatcher, client=client, signing_secret=SECRET, **options))
+    app = web_app(build_app(dispatcher, client=client, signing_secret=SECRET, **options), signing_secret=SECRET)
     async with serving(app) as url, aiohttp.ClientSession() as session:
         yield SlackServer(url, fake, session)
 
@@ -268,3 +268,18 @@ async def test_reload_is_for_listed_admins_only(fake_slack, seed_store, clock, t
     assert refused["response_type"] == "ephemeral" and refused["blocks"][0]["text"]["text"] == "Not allowed"
     assert allowed.json["response_type"] == "ephemeral"
     assert allowed.json["blocks"][0]["text"]["text"] == "Content reloaded"
+
+
+@pytest.mark.parametrize(("body", "headers", "expected"), [
+    (b"\xff\xfe not utf-8", {}, 401),
+    (b'{"type": "url_verification"}', {"Content-Type": "application/json"}, 401),
+    (b"{", {}, 401),
+    (b"payload=not-json", {}, 401),
+    (b"command=%2Fparade&text=when", {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=1"}, 401),
+    (b"command=%2Fparade&text=when", {"X-Slack-Request-Timestamp": "", "X-Slack-Signature": ""}, 401),
+    (b"x" * (300 * 1024), {}, 413),
+])
+async def test_unsigned_malformed_or_huge_requests_get_a_4xx_before_any_parsing(slack, body, headers, expected):
+    async with slack.session.post(f"{slack.url}/slack/events", data=body, headers=headers) as resp:
+        assert resp.status == expected
+    assert slack.fake.received("POST", "^/response/") == []
