@@ -241,8 +241,13 @@ class DiscordPoster:
             # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes.
             await channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
                                nonce=delivery_nonce(idempotency_key))
-        except (discord.NotFound, discord.Forbidden) as exc:
-            raise ChannelGone(f"discord channel {channel_id}: HTTP {exc.status}") from exc
+        except discord.Forbidden as exc:
+            if not exc.code:  # no Discord error code: an edge or proxy page (a Cloudflare block), which passes
+                raise DeliveryError(f"discord channel {channel_id}: HTTP 403 without a Discord error",
+                                    retry_safe=True) from exc
+            raise ChannelGone(f"discord channel {channel_id}: HTTP 403 ({exc.code})") from exc
+        except discord.NotFound as exc:
+            raise ChannelGone(f"discord channel {channel_id}: HTTP 404") from exc
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             # Safe to retry whatever happened: the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}", retry_safe=True) from exc

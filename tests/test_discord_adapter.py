@@ -13,7 +13,7 @@ from fakeapi import FakeAPI, Recorded, Response
 
 from adapters.discord_bot import DiscordPoster, ParadeClient, delivery_nonce
 from bot.commands import COMMANDS
-from bot.ports import ChannelGone
+from bot.ports import ChannelGone, DeliveryError
 from bot.reply import Reply, ReplyField
 
 APP_ID, BOT_ID, GUILD_ID, CHANNEL_ID, USER_ID = 1111, 2222, 3333, 4444, 5555
@@ -176,6 +176,15 @@ async def test_channel_post_to_a_removed_channel_raises_channel_gone(client, fak
     fake_discord.script("POST", r"/channels/\d+/messages$", Response(403, {"message": "Missing Access", "code": 50001}))
     with pytest.raises(ChannelGone, match="HTTP 403"):
         await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
+
+
+async def test_a_403_without_a_discord_error_code_passes_and_is_retried_not_gone(client, fake_discord):
+    """An edge block (Cloudflare's HTML 403, no JSON error code) says nothing about the channel."""
+    page = Response(403, "<html><body>Sorry, you have been blocked</body></html>", {"Content-Type": "text/html"})
+    fake_discord.script("POST", r"/channels/\d+/messages$", page)
+    with pytest.raises(DeliveryError) as raised:
+        await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
+    assert not isinstance(raised.value, ChannelGone) and raised.value.retry_safe
 
 
 async def test_guild_sync_registers_typed_subcommands(client, fake_discord):
