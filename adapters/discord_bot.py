@@ -35,6 +35,7 @@ FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
 OPTION_DESCRIPTION_MAX = 100  # https://discord.com/developers/docs/interactions/application-commands
 FIELD_RESERVE = 40  # room kept for the "…and N more" field
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
+POST_TIMEOUT = 30.0  # seconds: well inside the few minutes Discord remembers a nonce
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
 GLOBAL_RATE = 47
 
@@ -238,9 +239,11 @@ class DiscordPoster:
         channel = self.client.get_partial_messageable(int(channel_id))
         await self.pacer.wait()
         try:
-            # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes.
-            await channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
-                               nonce=delivery_nonce(idempotency_key))
+            # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes. So a
+            # post must give up well inside that window (discord.py would wait 300 s), or its retry could
+            # arrive after Discord has forgotten the nonce and post twice.
+            await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
+                                                nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
         except discord.Forbidden as exc:
             if not exc.code:  # no Discord error code: an edge or proxy page (a Cloudflare block), which passes
                 raise DeliveryError(f"discord channel {channel_id}: HTTP 403 without a Discord error",

@@ -285,3 +285,13 @@ async def test_global_pacer_never_exceeds_its_window_even_after_a_stall():
     closest = min(later - earlier for earlier, later in itertools.pairwise(sent))
     assert busiest <= 10 and closest >= 0.01 - 0.002  # at least half a slot (0.02 s) apart, stall or not
     assert time.monotonic() - began >= 0.8  # 50 sends at 10 per 0.2 s need four full windows
+
+
+async def test_a_hung_post_gives_up_inside_the_nonce_window(client, fake_discord, monkeypatch):
+    import adapters.discord_bot as discord_bot
+
+    monkeypatch.setattr(discord_bot, "POST_TIMEOUT", 0.3)
+    fake_discord.script("POST", r"/channels/\d+/messages$", Response(200, {}, delay=1.5))
+    with pytest.raises(DeliveryError) as raised:
+        await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
+    assert raised.value.retry_safe  # the retry carries the same nonce, so Discord drops a repeat
