@@ -7,6 +7,7 @@ No message this bot sends can ping anyone: `AllowedMentions.none()` on the clien
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
@@ -93,10 +94,12 @@ class ParadeCommands(app_commands.Group):
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
         )
+        if COMMANDS[name].slow:
+            # Discord wants a first response within 3 s: a slow command says "thinking" at once and
+            # answers in a follow-up (visible to the asker only for admin commands).
+            await interaction.response.defer(ephemeral=COMMANDS[name].admin_only, thinking=True)
         reply = await self.dispatcher.handle(command)
-        await interaction.response.send_message(
-            embed=render_embed(reply), ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
-        )
+        await respond(interaction, render_embed(reply), ephemeral=reply.ephemeral)
 
     def _subcommand(self, spec: CommandSpec) -> app_commands.Command[ParadeCommands, ..., None]:
         """A subcommand whose option discord.py reads off the callback's signature, as for any
@@ -186,10 +189,9 @@ class ParadeClient(discord.Client):
     async def _on_command_error(self, interaction: discord.Interaction,
                                 error: app_commands.AppCommandError) -> None:
         log.error("/parade failed: %s", error, exc_info=error)
-        if not interaction.response.is_done():
-            embed = discord.Embed(title="Sorry", description="That did not work. Try `/parade help`.",
-                                  colour=ERROR_COLOUR)
-            await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        embed = discord.Embed(title="Sorry", description="That did not work. Try `/parade help`.", colour=ERROR_COLOUR)
+        with contextlib.suppress(discord.HTTPException):  # the interaction may be past answering
+            await respond(interaction, embed, ephemeral=True)
 
 
 class GlobalPacer:
@@ -254,6 +256,14 @@ class DiscordPoster:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             # Safe to retry whatever happened: the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}", retry_safe=True) from exc
+
+
+async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool) -> None:
+    """The answer: the interaction's one initial response, or a follow-up once it was deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
 
 
 def delivery_nonce(idempotency_key: str) -> str:

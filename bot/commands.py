@@ -98,16 +98,17 @@ class CommandSpec:
     argument: Argument | None = None
     admin_only: bool = False
     zoned: bool = False  # shows times: answers in the channel's zone, read from the database
+    slow: bool = False  # may take more than a second (database writes, reloads): platforms with a deadline defer
 
 
 COMMANDS: dict[str, CommandSpec] = {}  # filled by @command, in the order the handlers are declared
 
 
 def command(name: str, description: str, example: str, *, argument: Argument | None = None,
-            admin_only: bool = False, zoned: bool = False) -> Callable[[Handler], Handler]:
+            admin_only: bool = False, zoned: bool = False, slow: bool = False) -> Callable[[Handler], Handler]:
     """Declares a command next to its handler; help and every platform's command list come from this."""
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only, zoned)
+        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only, zoned, slow)
         return handler
     return register
 
@@ -507,6 +508,7 @@ def _subscriptions(ctx: Context) -> AsyncStorage:
 
 
 @command("subscribe", "Get countdown posts and news updates in this channel.", "/parade subscribe Europe/Paris",
+         slow=True,
          argument=Argument("timezone", "IANA timezone for post times, e.g. Europe/Paris (default: the event's)",
                            suggest="timezones"))
 async def cmd_subscribe(ctx: Context) -> Reply:
@@ -526,7 +528,7 @@ async def cmd_subscribe(ctx: Context) -> Reply:
                  + note + " See `/parade schedule`.")
 
 
-@command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe")
+@command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True)
 async def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
     if await _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):
@@ -535,7 +537,7 @@ async def cmd_unsubscribe(ctx: Context) -> Reply:
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
 
 
-@command("schedule", "The next posts due in this channel.", "/parade schedule")
+@command("schedule", "The next posts due in this channel.", "/parade schedule", slow=True)
 async def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command
     db = _subscriptions(ctx)
@@ -554,7 +556,7 @@ async def cmd_schedule(ctx: Context) -> Reply:
 
 
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
-         admin_only=True)
+         admin_only=True, slow=True)
 async def cmd_reload(ctx: Context) -> Reply:
     c = ctx.command
     if ctx.reloader is None:

@@ -45,6 +45,13 @@ def discord_api(req: Recorded) -> Response:
                               "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
                               "mention_roles": [], "attachments": [], "embeds": sent.get("embeds", []),
                               "pinned": False, "type": 0, "nonce": sent.get("nonce")})
+    if re.fullmatch(r"/webhooks/\d+/[^/]+", path):  # an interaction's follow-up
+        sent = req.json
+        return Response(body={"id": str(next(_ids)), "channel_id": str(CHANNEL_ID), "author": _user(BOT_ID, "bot"),
+                              "content": "", "timestamp": "2025-09-01T00:00:00+00:00", "edited_timestamp": None,
+                              "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+                              "attachments": [], "embeds": sent.get("embeds", []), "pinned": False, "type": 0,
+                              "flags": sent.get("flags", 0)})
     if match := re.fullmatch(r"/applications/(\d+)/guilds/(\d+)/commands", path):
         return Response(body=[{**c, "id": str(next(_ids)), "application_id": str(APP_ID), "version": "1",
                                "guild_id": match[2]} for c in req.json])
@@ -80,10 +87,15 @@ def interaction(subcommand: str, kind: int = 2, permissions: str = "0", **option
 
 
 async def run_interaction(client: ParadeClient, fake: FakeAPI, payload: dict) -> dict:
+    """The interaction's answer, as Discord received it: the initial response's payload, or for a
+    deferred command the follow-up's (with `deferred` set to the deferral's flags)."""
     client._connection.parse_interaction_create(payload)
     [callback] = await fake.wait_for("POST", rf"/interactions/{payload['id']}/[^/]+/callback$")
     assert callback.query == {"with_response": "1"}
-    return callback.json
+    if callback.json["type"] != 5:  # answered at once
+        return callback.json
+    [followup] = await fake.wait_for("POST", rf"/webhooks/{APP_ID}/{payload['token']}$")
+    return {"type": 4, "deferred": callback.json.get("data", {}).get("flags", 0), "data": followup.json}
 
 
 async def test_when_sends_an_embed_with_sources_and_no_mentions(client, fake_discord):
@@ -231,8 +243,10 @@ async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store,
     client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=db))
     await client.login(GOOD_TOKEN)
     try:
-        data = (await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo")))["data"]
-        assert data["embeds"][0]["title"] == "Subscribed"
+        answer = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo"))
+        # It touches the database, so it defers at once (Discord's 3 s) and answers in one follow-up.
+        assert answer["deferred"] == 0 and answer["data"]["embeds"][0]["title"] == "Subscribed"
+        assert len(fake_discord.received("POST", "/callback$")) == 1  # never two initial responses
         zones = await run_interaction(client, fake_discord, interaction("subscribe", kind=4, timezone=("tokyo", True)))
         assert zones["data"]["choices"] == [{"name": "Asia/Tokyo", "value": "Asia/Tokyo"}]
     finally:
