@@ -283,3 +283,15 @@ async def test_unsigned_malformed_or_huge_requests_get_a_4xx_before_any_parsing(
     async with slack.session.post(f"{slack.url}/slack/events", data=body, headers=headers) as resp:
         assert resp.status == expected
     assert slack.fake.received("POST", "^/response/") == []
+
+
+def test_cutting_long_text_never_splits_an_escape():
+    import re
+
+    from adapters.slack_app import SECTION_TEXT_MAX, render_blocks
+
+    for shift in range(6):  # wherever the cut falls relative to an "&amp;"
+        reply = Reply(title="t", text="x" * shift + "a & b " * (SECTION_TEXT_MAX // 4))
+        text = render_blocks(reply)[1]["text"]["text"]
+        assert len(text) <= SECTION_TEXT_MAX and text.endswith("…")
+        assert not re.search(r"&[#a-zA-Z0-9]*…$", text), text[-12:]
