@@ -36,6 +36,8 @@ FOOTER_MAX, EMBED_TOTAL_MAX, CHOICES_MAX, CHOICE_NAME_MAX = 2048, 6000, 25, 100
 OPTION_DESCRIPTION_MAX = 100  # https://discord.com/developers/docs/interactions/application-commands
 FIELD_RESERVE = 40  # room kept for the "…and N more" field
 ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
+POSTING_PERMISSIONS = (("View Channel", "view_channel"), ("Send Messages", "send_messages"),
+                       ("Embed Links", "embed_links"))
 POST_TIMEOUT = 30.0  # seconds: well inside the few minutes Discord remembers a nonce
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
 GLOBAL_RATE = 47
@@ -93,6 +95,7 @@ class ParadeCommands(app_commands.Group):
             platform="discord",
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
+            posting_problem=functools.partial(missing_permissions, interaction.app_permissions),
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
@@ -256,6 +259,14 @@ class DiscordPoster:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             # Safe to retry whatever happened: the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}", retry_safe=True) from exc
+
+
+async def missing_permissions(granted: discord.Permissions) -> str | None:
+    """What the bot lacks to post embeds in the channel, from the interaction's app_permissions."""
+    missing = [name for name, needed in POSTING_PERMISSIONS if not getattr(granted, needed)]
+    if not missing:
+        return None
+    return f"the bot lacks {', '.join(missing)} here; give its role these permissions in this channel"
 
 
 async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool) -> None:

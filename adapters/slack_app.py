@@ -7,6 +7,7 @@ All text is escaped per Slack's formatting rules, so nothing can become `<!chann
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -138,13 +139,36 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                                           user_id=command.get("user_id", ""), platform="slack",
                                           is_admin=command.get("user_id") in admin_ids,
                                           workspace=command.get("team_id", ""),
-                                          channel=command.get("channel_id", "")))
+                                          channel=command.get("channel_id", ""),
+                                          posting_problem=functools.partial(not_a_member, client,
+                                                                            command.get("channel_id", ""))))
         visible = in_channel and not reply.ephemeral
         await respond(text=fallback_text(reply), blocks=render_blocks(reply),
                       response_type="in_channel" if visible else "ephemeral", replace_original=False)
 
     app.command("/parade")(parade)
     return app
+
+
+async def not_a_member(client: AsyncWebClient, channel: str) -> str | None:
+    """Whether the bot can post in `channel`: it must be a member (conversations.info). If Slack does
+    not answer, the subscription is accepted and the first post tells."""
+    try:
+        info = await client.conversations_info(channel=channel)
+    except SlackApiError as exc:
+        if exc.response.get("error") == "channel_not_found":
+            return "the bot cannot see this channel; invite it with `/invite @parade-bot`"
+        log.warning("conversations.info for %s failed (%s): subscribing without the check",
+                    channel, exc.response.get("error"))
+        return None
+    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        log.warning("conversations.info for %s failed (%s): subscribing without the check",
+                    channel, exc.__class__.__name__)
+        return None
+    found = info.get("channel") or {}
+    if found.get("is_member") or found.get("is_im"):
+        return None
+    return "the bot is not a member of this channel; invite it with `/invite @parade-bot`"
 
 
 def web_app(app: AsyncApp, *, signing_secret: str | None) -> web.Application:

@@ -47,6 +47,9 @@ class Command:
     # Set by adapters whose platform parses options (Discord): then `text` is not parsed again.
     name: str | None = None
     argument: str | None = None
+    # Asks the platform whether the bot can post in this channel (its permissions, its membership) and
+    # returns what is wrong, if anything: `subscribe` checks before it promises posts.
+    posting_problem: Callable[[], Awaitable[str | None]] | None = None
     user_id: str = ""
     is_admin: bool = False
     # Where it was typed: subscriptions are kept per platform, workspace (guild/team) and channel.
@@ -515,6 +518,10 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     db = _subscriptions(ctx)
     chosen = str(_zone(ctx.argument)) if ctx.argument else None  # none: keep the channel's zone, if it has one
     c = ctx.command
+    problem = await c.posting_problem() if c.posting_problem is not None else None
+    if problem is not None:
+        log.info("subscribe refused on %s:%s:%s: %s", c.platform, c.workspace, c.channel, problem)
+        raise UsageError(f"I could not post in this channel: {problem}. Then `/parade subscribe` again.")
     subscription = await db.subscribe(c.platform, c.workspace, c.channel, chosen or str(ctx.zone), ctx.now,
                                       keep_zone=chosen is None)
     zone = ZoneInfo(subscription.timezone)

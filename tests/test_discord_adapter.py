@@ -66,7 +66,12 @@ async def client(fake_discord, bot):
     await client.close()
 
 
-def interaction(subcommand: str, kind: int = 2, permissions: str = "0", **options: str | tuple[str, bool]) -> dict:
+# What the bot's role has in the channel: enough to post embeds.
+POSTING = str(discord.Permissions(view_channel=True, send_messages=True, embed_links=True).value)
+
+
+def interaction(subcommand: str, kind: int = 2, permissions: str = "0", app_permissions: str = POSTING,
+                **options: str | tuple[str, bool]) -> dict:
     """An INTERACTION_CREATE payload as the gateway delivers it, in a guild channel."""
     opts = []
     for name, value in options.items():
@@ -75,7 +80,8 @@ def interaction(subcommand: str, kind: int = 2, permissions: str = "0", **option
     return {
         "id": str(next(_ids)), "type": kind, "token": f"tok{next(_ids)}", "version": 1,
         "application_id": str(APP_ID), "attachment_size_limit": 8_388_608, "locale": "en-US",
-        "guild_id": str(GUILD_ID), "guild_locale": "en-US", "channel_id": str(CHANNEL_ID), "app_permissions": "0",
+        "guild_id": str(GUILD_ID), "guild_locale": "en-US", "channel_id": str(CHANNEL_ID),
+        "app_permissions": app_permissions,
         "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "news", "position": 0,
                     "permission_overwrites": [], "nsfw": False, "parent_id": None},
         "member": {"user": _user(USER_ID, "reader"), "roles": [], "joined_at": "2025-01-01T00:00:00+00:00",
@@ -253,6 +259,25 @@ async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store,
         await client.close()
     subscription = db.subscription("discord", str(GUILD_ID), str(CHANNEL_ID))
     assert subscription.active and subscription.timezone == "Asia/Tokyo"
+
+
+async def test_subscribe_refuses_where_the_bot_cannot_post_and_says_how_to_fix_it(fake_discord, seed_store, clock,
+                                                                                  tmp_path):
+    from bot.commands import Dispatcher
+    from bot.persistence import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=db))
+    await client.login(GOOD_TOKEN)
+    read_only = str(discord.Permissions(view_channel=True).value)
+    try:
+        answer = await run_interaction(client, fake_discord, interaction("subscribe", app_permissions=read_only))
+    finally:
+        await client.close()
+    [embed] = answer["data"]["embeds"]
+    assert embed["title"] == "Sorry" and "lacks Send Messages, Embed Links" in embed["description"]
+    assert db.subscription("discord", str(GUILD_ID), str(CHANNEL_ID)) is None  # no promise, no row
 
 
 async def test_reload_needs_manage_server_or_a_listed_admin(fake_discord, seed_store, clock, tmp_path, caplog):

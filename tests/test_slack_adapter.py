@@ -9,7 +9,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import aiohttp
 import pytest
@@ -38,6 +38,9 @@ def slack_api(req: Recorded) -> Response:
         return Response(body={"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
     if req.path.startswith("/response/"):
         return Response(body={"ok": True})
+    if req.path == "/api/conversations.info":
+        channel = parse_qs(req.body.decode()).get("channel", [""])[0] or req.query.get("channel", "")
+        return Response(body={"ok": True, "channel": {"id": channel, "is_member": channel != "COUT"}})
     return Response(404, {"ok": False, "error": "unknown_method"})
 
 
@@ -295,3 +298,21 @@ def test_cutting_long_text_never_splits_an_escape():
         text = render_blocks(reply)[1]["text"]["text"]
         assert len(text) <= SECTION_TEXT_MAX and text.endswith("…")
         assert not re.search(r"&[#a-zA-Z0-9]*…$", text), text[-12:]
+
+
+async def test_subscribe_refuses_a_channel_the_bot_is_not_in_and_says_to_invite_it(fake_slack, seed_store, clock,
+                                                                                   tmp_path):
+    from bot.commands import Dispatcher
+    from bot.persistence import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    async with slack_server(Dispatcher(seed_store, clock=clock, subscriptions=db), fake_slack) as slack:
+        outside = urlencode({"team_id": "T1", "channel_id": "COUT", "user_id": "U1", "command": "/parade",
+                             "text": "subscribe", "response_url": f"{fake_slack.url}/response/out"})
+        await slack.command("subscribe", body=outside)
+        [refused] = await fake_slack.wait_for("POST", "^/response/out$")
+        inside = await slack.answer("subscribe")
+    assert "/invite @parade-bot" in refused.json["blocks"][1]["text"]["text"]
+    assert db.subscription("slack", "T1", "COUT") is None
+    assert inside["blocks"][0]["text"]["text"] == "Subscribed"
