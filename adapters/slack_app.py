@@ -20,6 +20,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -133,15 +134,19 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                    request_verification_enabled=signing_secret is not None)
     app.middleware(ReplayGuard())
 
-    async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 s deadline, before any other work
+        # The bot posts with one workspace's token: a channel of another (a shared channel) cannot get posts.
+        own_team = context.authorize_result.team_id if context.authorize_result else None
+        team = command.get("team_id", "")
         reply = await dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
                                           user_id=command.get("user_id", ""), platform="slack",
                                           is_admin=command.get("user_id") in admin_ids,
                                           workspace=command.get("team_id", ""),
                                           channel=command.get("channel_id", ""),
                                           posting_problem=functools.partial(not_a_member, client,
-                                                                            command.get("channel_id", ""))))
+                                                                            command.get("channel_id", ""),
+                                                                            team, own_team)))
         visible = in_channel and not reply.ephemeral
         await respond(text=fallback_text(reply), blocks=render_blocks(reply),
                       response_type="in_channel" if visible else "ephemeral", replace_original=False)
@@ -150,9 +155,13 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
     return app
 
 
-async def not_a_member(client: AsyncWebClient, channel: str) -> str | None:
-    """Whether the bot can post in `channel`: it must be a member (conversations.info). If Slack does
-    not answer, the subscription is accepted and the first post tells."""
+async def not_a_member(client: AsyncWebClient, channel: str, team: str, own_team: str | None) -> str | None:
+    """Whether the bot can post in `channel`: the command must come from the workspace whose token the
+    bot has, and the bot must be a member (conversations.info). If Slack does not answer, the
+    subscription is accepted and the first post tells."""
+    if own_team is not None and team != own_team:
+        return (f"this bot is installed with workspace {own_team}'s token and cannot post for workspace "
+                f"{team}; install it in this workspace")
     try:
         info = await client.conversations_info(channel=channel)
     except SlackApiError as exc:

@@ -312,7 +312,13 @@ async def test_subscribe_refuses_a_channel_the_bot_is_not_in_and_says_to_invite_
                              "text": "subscribe", "response_url": f"{fake_slack.url}/response/out"})
         await slack.command("subscribe", body=outside)
         [refused] = await fake_slack.wait_for("POST", "^/response/out$")
+        other = urlencode({"team_id": "T2", "channel_id": "C1", "user_id": "U1", "command": "/parade",
+                           "text": "subscribe", "response_url": f"{fake_slack.url}/response/other"})
+        await slack.command("subscribe", body=other)
+        [foreign] = await fake_slack.wait_for("POST", "^/response/other$")
         inside = await slack.answer("subscribe")
     assert "/invite @parade-bot" in refused.json["blocks"][1]["text"]["text"]
+    assert "install it in this workspace" in foreign.json["blocks"][1]["text"]["text"]  # no token for T2
+    assert db.subscription("slack", "T2", "C1") is None
     assert db.subscription("slack", "T1", "COUT") is None
     assert inside["blocks"][0]["text"]["text"] == "Subscribed"
