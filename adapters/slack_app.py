@@ -21,13 +21,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.text import clip, sources_line
 from bot.application import Application, PlatformError
@@ -41,6 +41,7 @@ MAX_BODY = 256 * 1024
 
 # https://api.slack.com/reference/block-kit/blocks
 HEADER_MAX, SECTION_TEXT_MAX, FIELD_TEXT_MAX, FIELDS_PER_SECTION, BLOCKS_MAX = 150, 3000, 2000, 10, 50
+CONTEXT_ELEMENTS_MAX = 10
 FALLBACK_TEXT_MAX = 3000
 # Slack's errors for a channel the bot can no longer post in: stop trying there.
 GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
@@ -134,7 +135,7 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                    request_verification_enabled=signing_secret is not None)
     app.middleware(ReplayGuard())
 
-    async def parade(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext) -> None:
+    async def parade(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()  # within Slack's 3 s deadline, before any other work
         # The bot posts with one workspace's token: a channel of another (a shared channel) cannot get posts.
         own_team = context.authorize_result.team_id if context.authorize_result else None
@@ -148,11 +149,44 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                                                                             command.get("channel_id", ""),
                                                                             team, own_team)))
         visible = in_channel and not reply.ephemeral
-        await respond(text=fallback_text(reply), blocks=render_blocks(reply),
-                      response_type="in_channel" if visible else "ephemeral", replace_original=False)
+        blocks = render_blocks(reply)
+        if visible:  # the channel sees who asked what
+            blocks = with_asker(blocks, command.get("user_name", ""), command.get("text", ""))
+        await answer(command, {"text": fallback_text(reply), "blocks": blocks, "replace_original": False,
+                               "response_type": "in_channel" if visible else "ephemeral"})
 
     app.command("/parade")(parade)
     return app
+
+
+def with_asker(blocks: list[dict[str, Any]], user_name: str, text: str) -> list[dict[str, Any]]:
+    """The blocks with "Asked by NAME: /parade TEXT" in their context line (plain words: no mention)."""
+    asked = _mrkdwn(clip(escape(f"Asked by {user_name or 'someone'}: /parade {' '.join(text.split())}"), 200))
+    if blocks[-1]["type"] == "context" and len(blocks[-1]["elements"]) < CONTEXT_ELEMENTS_MAX:
+        return [*blocks[:-1], {**blocks[-1], "elements": [*blocks[-1]["elements"], asked]}]
+    if len(blocks) < BLOCKS_MAX:
+        return [*blocks, {"type": "context", "elements": [asked]}]
+    return blocks
+
+
+async def answer(command: dict[str, Any], message: dict[str, Any]) -> None:
+    """Sends the answer to the command's response_url once. No retry: after a dropped connection
+    Slack may have it already, and a second send would show it twice. A refusal (an expired URL, a
+    5xx) is logged with the command and the channel; the URL itself is not (it authorises posting)."""
+    name = command.get("text", "").split(" ", 1)[0] or "help"
+    where = f"{command.get('team_id', '')}:{command.get('channel_id', '')}"
+    url = command.get("response_url", "")
+    if not url:
+        log.warning("/parade %s in %s: no response_url to answer to", name, where)
+        return
+    try:
+        response = await AsyncWebhookClient(url=url, retry_handlers=[]).send_dict(message)
+    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        log.warning("/parade %s in %s: answer not delivered (%s), not resent", name, where, exc.__class__.__name__)
+        return
+    if response.status_code != 200:
+        log.warning("/parade %s in %s: Slack refused the answer (HTTP %d, %s)", name, where,
+                    response.status_code, (response.body or "")[:80])
 
 
 async def not_a_member(client: AsyncWebClient, channel: str, team: str, own_team: str | None) -> str | None:

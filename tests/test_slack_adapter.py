@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import contextlib
 import itertools
 import json
@@ -322,3 +323,22 @@ async def test_subscribe_refuses_a_channel_the_bot_is_not_in_and_says_to_invite_
     assert db.subscription("slack", "T2", "C1") is None
     assert db.subscription("slack", "T1", "COUT") is None
     assert inside["blocks"][0]["text"]["text"] == "Subscribed"
+
+
+async def test_an_answer_slack_refuses_or_drops_is_logged_once_and_never_resent(slack, caplog):
+    slack.fake.script("POST", r"^/response/", Response(404, "expired_url"))
+    slack.fake.script("POST", r"^/response/", Response(reset=True))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(2):
+            status, _, _ = await slack.command("when")
+            assert status == 200
+        await asyncio.sleep(0.5)
+    assert len(slack.fake.received("POST", "^/response/")) == 2  # one try each: a reset is not resent
+    refused = [r.getMessage() for r in caplog.records if "/parade when in T1:C1" in r.getMessage()]
+    assert any("refused the answer (HTTP 404, expired_url)" in m for m in refused)
+    assert any("answer not delivered" in m and "not resent" in m for m in refused)
+
+
+async def test_answers_in_the_channel_say_who_asked_what(slack):
+    sent = await slack.answer("where")
+    assert sent["blocks"][-1]["elements"][-1]["text"] == "Asked by reader: /parade where"
