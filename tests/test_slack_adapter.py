@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import contextlib
 import itertools
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlencode
