@@ -72,11 +72,12 @@ class ParadeCommands(app_commands.Group):
     argument. A new core command appears here with no edit."""
 
     def __init__(self, dispatcher: Dispatcher, *, timezone: str | None = None,
-                 admin_ids: frozenset[str] = frozenset()) -> None:
+                 admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False) -> None:
         super().__init__(name="parade", description="Facts, quotes and countdown for the event")
         self.dispatcher = dispatcher
         self.timezone = timezone
         self.admin_ids = admin_ids
+        self.open_subscriptions = open_subscriptions  # settings subscriptions.who: everyone
         for spec in COMMANDS.values():
             self.add_command(self._subcommand(spec))
 
@@ -92,6 +93,7 @@ class ParadeCommands(app_commands.Group):
             timezone=self.timezone,
             user_id=str(interaction.user.id),
             is_admin=self.is_admin(interaction),
+            manages_channel=self.open_subscriptions or interaction.permissions.manage_channels,
             platform="discord",
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
@@ -168,12 +170,14 @@ class ParadeClient(discord.Client):
     """A Discord client serving `/parade`. Needs no privileged intents: slash commands carry their text."""
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
-                 timezone: str | None = None, admin_ids: frozenset[str] = frozenset()) -> None:
+                 timezone: str | None = None, admin_ids: frozenset[str] = frozenset(),
+                 open_subscriptions: bool = False) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids))
+        self.tree.add_command(ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids,
+                                             open_subscriptions=open_subscriptions))
         self.tree.on_error = self._on_command_error
 
     async def setup_hook(self) -> None:
@@ -290,7 +294,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     logging.getLogger().setLevel(logging.INFO)
     settings = app.settings
     client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
-                          timezone=app.timezone, admin_ids=settings.admins.discord)
+                          timezone=app.timezone, admin_ids=settings.admins.discord,
+                          open_subscriptions=settings.subscriptions.who == "everyone")
 
     async def serve() -> None:
         async with client:

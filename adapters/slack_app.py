@@ -129,7 +129,7 @@ class ReplayGuard:
 
 def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret: str | None,
               in_channel: bool = True, timezone: str | None = None,
-              admin_ids: frozenset[str] = frozenset()) -> AsyncApp:
+              admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False) -> AsyncApp:
     """The bolt app. `signing_secret` None means Socket Mode, where Slack does not sign requests."""
     app = AsyncApp(client=client, signing_secret=signing_secret,
                    request_verification_enabled=signing_secret is not None)
@@ -143,6 +143,7 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
         reply = await dispatcher.handle(Command(text=command.get("text", ""), timezone=timezone,
                                           user_id=command.get("user_id", ""), platform="slack",
                                           is_admin=command.get("user_id") in admin_ids,
+                                          manages_channel=open_subscriptions,
                                           workspace=command.get("team_id", ""),
                                           channel=command.get("channel_id", ""),
                                           posting_problem=functools.partial(not_a_member, client,
@@ -294,7 +295,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     settings = app.settings
     client = slack_client(env["SLACK_BOT_TOKEN"], base_url=settings.slack.api_url)
     bolt = build_app(app.dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
-                     in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack)
+                     in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack,
+                     open_subscriptions=settings.subscriptions.who == "everyone")
     try:
         asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
     except SlackApiError as exc:

@@ -52,6 +52,7 @@ class Command:
     posting_problem: Callable[[], Awaitable[str | None]] | None = None
     user_id: str = ""
     is_admin: bool = False
+    manages_channel: bool = False  # may change what the channel gets (subscribe, unsubscribe)
     # Where it was typed: subscriptions are kept per platform, workspace (guild/team) and channel.
     platform: str = "console"
     workspace: str = ""
@@ -102,16 +103,19 @@ class CommandSpec:
     admin_only: bool = False
     zoned: bool = False  # shows times: answers in the channel's zone, read from the database
     slow: bool = False  # may take more than a second (database writes, reloads): platforms with a deadline defer
+    managers_only: bool = False  # changes the channel: its managers (or admins) only
 
 
 COMMANDS: dict[str, CommandSpec] = {}  # filled by @command, in the order the handlers are declared
 
 
 def command(name: str, description: str, example: str, *, argument: Argument | None = None,
-            admin_only: bool = False, zoned: bool = False, slow: bool = False) -> Callable[[Handler], Handler]:
+            admin_only: bool = False, zoned: bool = False, slow: bool = False,
+            managers_only: bool = False) -> Callable[[Handler], Handler]:
     """Declares a command next to its handler; help and every platform's command list come from this."""
     def register(handler: Handler) -> Handler:
-        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only, zoned, slow)
+        COMMANDS[name] = CommandSpec(name, description, example, handler, argument, admin_only, zoned, slow,
+                                     managers_only)
         return handler
     return register
 
@@ -222,6 +226,12 @@ def _refusal(spec: CommandSpec, argument: str, command: Command) -> Reply | None
                     spec.name, command.user_id, command.platform, command.workspace)
         return Reply(title="Not allowed", text=f"Only admins can use `/parade {spec.name}`.", ephemeral=True,
                      is_error=True, confident=False)
+    if spec.managers_only and not (command.is_admin or command.manages_channel):
+        log.info("refused /parade %s for user %s on %s:%s:%s: cannot manage the channel",
+                 spec.name, command.user_id, command.platform, command.workspace, command.channel)
+        return Reply(title="Not allowed", text=f"Only people who manage this channel can use `/parade {spec.name}` "
+                     "(on Discord, Manage Channels; on Slack, the bot's admins).", ephemeral=True, is_error=True,
+                     confident=False)
     wanted = spec.argument
     if wanted is not None and wanted.required and not argument:
         return error_reply(f"`/parade {spec.name}` needs {wanted.name} ({wanted.description}), "
@@ -511,7 +521,7 @@ def _subscriptions(ctx: Context) -> AsyncStorage:
 
 
 @command("subscribe", "Get countdown posts and news updates in this channel.", "/parade subscribe Europe/Paris",
-         slow=True,
+         slow=True, managers_only=True,
          argument=Argument("timezone", "IANA timezone for post times, e.g. Europe/Paris (default: the event's)",
                            suggest="timezones"))
 async def cmd_subscribe(ctx: Context) -> Reply:
@@ -535,7 +545,7 @@ async def cmd_subscribe(ctx: Context) -> Reply:
                  + note + " See `/parade schedule`.")
 
 
-@command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True)
+@command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True, managers_only=True)
 async def cmd_unsubscribe(ctx: Context) -> Reply:
     c = ctx.command
     if await _subscriptions(ctx).unsubscribe(c.platform, c.workspace, c.channel):

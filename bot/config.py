@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -76,6 +76,14 @@ class AdminSettings(BaseModel):
         return [str(v) for v in value] if isinstance(value, list | tuple | set) else value
 
 
+class SubscriptionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Who may subscribe and unsubscribe a channel. managers: on Discord members with Manage Channels, on
+    # Slack the user ids in admins.slack (and admins everywhere); everyone: any member.
+    who: Literal["managers", "everyone"] = "managers"
+
+
 class ReloadSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -113,6 +121,7 @@ class Settings(BaseModel):
     reminders: ReminderSettings = ReminderSettings()
     alerts: AlertSettings = AlertSettings()
     admins: AdminSettings = AdminSettings()
+    subscriptions: SubscriptionSettings = SubscriptionSettings()
     reload: ReloadSettings = ReloadSettings()
     # Where the SQLite database lives by default.
     data_dir: Path = Field(default=PROJECT_ROOT / "data")

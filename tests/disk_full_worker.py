@@ -52,7 +52,8 @@ async def main(db_path: str) -> None:
     report = await DeliveryService(db, {"slack": poster}, lambda: store, clock=lambda: now, owner="full").deliver_due()
     bot = Dispatcher(store, clock=lambda: now, subscriptions=db)
     when = await bot.handle(Command(text="when"))
-    subscribe = await bot.handle(Command(text="subscribe", platform="slack", workspace="W", channel="C9"))
+    manager = Command(text="subscribe", platform="slack", workspace="W", channel="C9", manages_channel=True)
+    subscribe = await bot.handle(manager)
     print(json.dumps({"posts": len(poster.posts), "database_errors": report.database_errors,
                       "when_answered": not when.is_error, "subscribe": subscribe.text,
                       "operator_log": next((line for line in logs if "full" in line or "disk" in line), "")}))

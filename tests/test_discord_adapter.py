@@ -66,6 +66,7 @@ async def client(fake_discord, bot):
     await client.close()
 
 
+MANAGER = str(discord.Permissions(manage_channels=True).value)  # a member who may subscribe the channel
 # What the bot's role has in the channel: enough to post embeds.
 POSTING = str(discord.Permissions(view_channel=True, send_messages=True, embed_links=True).value)
 
@@ -249,10 +250,13 @@ async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store,
     client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=db))
     await client.login(GOOD_TOKEN)
     try:
-        answer = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo"))
+        member = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo"))
+        assert member["data"]["embeds"][0]["title"] == "Not allowed"  # needs Manage Channels
+        answer = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo",
+                                                                         permissions=MANAGER))
         # It touches the database, so it defers at once (Discord's 3 s) and answers in one follow-up.
         assert answer["deferred"] == 0 and answer["data"]["embeds"][0]["title"] == "Subscribed"
-        assert len(fake_discord.received("POST", "/callback$")) == 1  # never two initial responses
+        assert len(fake_discord.received("POST", "/callback$")) == 2  # one each: never two first responses
         zones = await run_interaction(client, fake_discord, interaction("subscribe", kind=4, timezone=("tokyo", True)))
         assert zones["data"]["choices"] == [{"name": "Asia/Tokyo", "value": "Asia/Tokyo"}]
     finally:
@@ -272,7 +276,8 @@ async def test_subscribe_refuses_where_the_bot_cannot_post_and_says_how_to_fix_i
     await client.login(GOOD_TOKEN)
     read_only = str(discord.Permissions(view_channel=True).value)
     try:
-        answer = await run_interaction(client, fake_discord, interaction("subscribe", app_permissions=read_only))
+        answer = await run_interaction(client, fake_discord, interaction("subscribe", app_permissions=read_only,
+                                                                         permissions=MANAGER))
     finally:
         await client.close()
     [embed] = answer["data"]["embeds"]

@@ -48,7 +48,8 @@ async def test_database_faults(tmp_path, seed_store, caplog, capsys):
     async def degraded(db: Database, posts: list) -> dict:
         bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
         when = await bot.handle(Command(text="when"))
-        subscribe = await bot.handle(Command(text="subscribe", platform="slack", workspace="W", channel="C9"))
+        manager = Command(text="subscribe", platform="slack", workspace="W", channel="C9", manages_channel=True)
+        subscribe = await bot.handle(manager)
         refused = subscribe.is_error and ("unavailable" in subscribe.text or "Try again" in subscribe.text)
         subscribed = "refused cleanly" if refused else subscribe.title
         return {"when_answered": not when.is_error, "subscribe": subscribed, "posts_during_fault": len(posts)}
@@ -157,7 +158,7 @@ async def test_a_write_lock_held_by_another_process_costs_subscribe_a_try_again_
     locker = sqlite3.connect(path)
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        channel = {"platform": "slack", "workspace": "T1", "channel": "C1"}
+        channel = {"platform": "slack", "workspace": "T1", "channel": "C1", "manages_channel": True}
         began = asyncio.get_running_loop().time()
         subscribe = asyncio.create_task(bot.handle(Command(text="subscribe", **channel)))
         await asyncio.sleep(0.1)

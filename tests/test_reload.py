@@ -254,6 +254,6 @@ async def test_the_application_wires_commands_reloads_and_posts_in_one_place(con
         content.write_text(moved_a_day_later(), encoding="utf-8")
         reply = await app.dispatcher.handle(admin)
         assert reply.title == "Content reloaded" and app.content.store.event.name == "Beijing parade (moved)"
-        subscribed = await app.dispatcher.handle(Command(text="subscribe UTC", platform="console",
+        subscribed = await app.dispatcher.handle(Command(text="subscribe UTC", platform="console", manages_channel=True,
                                                          workspace="local", channel="console"))
         assert subscribed.title == "Subscribed"

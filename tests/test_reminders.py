@@ -267,8 +267,12 @@ def test_subscription_commands_in_a_conversation(seed_store, db_path, clock):
     db = open_db(db_path)
     bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
 
-    def say(text: str) -> Reply:
-        return asyncio.run(bot.handle(Command(text=text, platform="slack", workspace="T1", channel="C9")))
+    def say(text: str, manager: bool = True) -> Reply:
+        command = Command(text=text, platform="slack", workspace="T1", channel="C9", manages_channel=manager)
+        return asyncio.run(bot.handle(command))
+
+    refused = say("/parade subscribe", manager=False)  # a member who does not manage the channel
+    assert refused.title == "Not allowed" and "manage this channel" in refused.text
 
     assert "not subscribed" in say("/parade schedule").text
     subscribed = say("/parade subscribe Europe/Paris")
@@ -281,7 +285,7 @@ def test_subscription_commands_in_a_conversation(seed_store, db_path, clock):
     assert say("/parade unsubscribe").title == "Unsubscribed"
     assert say("/parade unsubscribe").title == "Not subscribed"
     assert db.subscription("slack", "T1", "C9").active is False
-    no_db = Chat(Dispatcher(seed_store, clock=clock)).say("/parade subscribe")
+    no_db = Chat(Dispatcher(seed_store, clock=clock), is_admin=True).say("/parade subscribe")
     assert no_db.is_error and "database" in no_db.text
 
 
@@ -322,7 +326,8 @@ async def test_news_published_ahead_gets_its_own_job(seed_store, db_path):
 def test_subscribing_after_the_start_labels_the_assumed_start_time(seed_store, db_path, clock):
     clock.now = PARADE_START_UTC + dt.timedelta(days=3)
     bot = Dispatcher(seed_store, clock=clock, subscriptions=open_db(db_path))
-    reply = asyncio.run(bot.handle(Command(text="subscribe UTC", platform="slack", workspace="T1", channel="C1")))
+    reply = asyncio.run(bot.handle(Command(text="subscribe UTC", platform="slack", workspace="T1", channel="C1",
+                                           manages_channel=True)))
     assert "Took place 3 days ago (counted to the assumed start time)." in reply.text
     schedule = asyncio.run(bot.handle(Command(text="schedule", platform="slack", workspace="T1", channel="C1")))
     assert schedule.text.startswith("Took place 3 days ago (counted to the assumed start time).")
@@ -332,7 +337,8 @@ def test_a_subscribed_channels_zone_applies_to_every_command_there(seed_store, d
     bot = Dispatcher(seed_store, clock=clock, subscriptions=open_db(db_path), default_timezone="UTC")
 
     def say(text: str, channel: str = "C1") -> Reply:
-        return asyncio.run(bot.handle(Command(text=text, platform="slack", workspace="T1", channel=channel)))
+        command = Command(text=text, platform="slack", workspace="T1", channel=channel, manages_channel=True)
+        return asyncio.run(bot.handle(command))
 
     assert "(this bot assumes 01:00 UTC)" in say("when").text  # not subscribed: the default zone
     say("subscribe Europe/Paris")

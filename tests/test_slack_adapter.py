@@ -246,7 +246,8 @@ async def test_subscribe_is_kept_per_team_and_channel(fake_slack, seed_store, cl
 
     db = Database(f"sqlite:///{tmp_path / 'p.db'}")
     db.create_schema()
-    async with slack_server(Dispatcher(seed_store, clock=clock, subscriptions=db), fake_slack) as server:
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    async with slack_server(bot, fake_slack, admin_ids=frozenset({"U1"})) as server:
         assert (await server.answer("subscribe America/Chicago"))["blocks"][0]["text"]["text"] == "Subscribed"
         schedule = await server.answer("schedule")
         assert "America/Chicago" in schedule["blocks"][1]["text"]["text"]
@@ -308,7 +309,10 @@ async def test_subscribe_refuses_a_channel_the_bot_is_not_in_and_says_to_invite_
 
     db = Database(f"sqlite:///{tmp_path / 'p.db'}")
     db.create_schema()
-    async with slack_server(Dispatcher(seed_store, clock=clock, subscriptions=db), fake_slack) as slack:
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    async with slack_server(bot, fake_slack) as member:  # U1 is no admin: may not change the channel's posts
+        assert (await member.answer("subscribe"))["blocks"][0]["text"]["text"] == "Not allowed"
+    async with slack_server(bot, fake_slack, admin_ids=frozenset({"U1"})) as slack:
         outside = urlencode({"team_id": "T1", "channel_id": "COUT", "user_id": "U1", "command": "/parade",
                              "text": "subscribe", "response_url": f"{fake_slack.url}/response/out"})
         await slack.command("subscribe", body=outside)
