@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     discord.add_argument("--sync", action="store_true", help="register the /parade commands with Discord first")
     sub.add_parser("slack", parents=[common],
                    help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
+    sub.add_parser("status", parents=[common], help="the delivery report: subscriptions, outcomes, failures")
     return parser
 
 
@@ -128,6 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         reply = asyncio.run(dispatcher.handle(Command(text=text, user_id="cli")))
         as_json = mode == "ask" and args.json
         print(json.dumps(ask_json(reply), ensure_ascii=False) if as_json else render_text(reply))
+        return EXIT_USAGE if reply.is_error else 0
+
+    if mode == "status":  # the operator's delivery report, from the database every process shares
+        app = Application.build(settings, store=store, timezone=timezone)
+        if app.database is None:
+            return _fail("the database is unavailable: no delivery report")
+        reply = asyncio.run(app.dispatcher.handle(Command(text="status", user_id="cli", is_admin=True)))
+        print(render_text(reply))
         return EXIT_USAGE if reply.is_error else 0
 
     clock: Clock = system_clock

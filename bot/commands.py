@@ -21,7 +21,14 @@ from rapidfuzz import fuzz, process
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
-from bot.persistence import STORAGE_TIMEOUT, AsyncStorage, Database, StorageBusy, StorageUnavailable
+from bot.persistence import (
+    STORAGE_TIMEOUT,
+    AsyncStorage,
+    ChannelStatus,
+    Database,
+    StorageBusy,
+    StorageUnavailable,
+)
 from bot.reload import ContentReloader, LiveContent
 from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
@@ -583,6 +590,36 @@ async def cmd_reload(ctx: Context) -> Reply:
         return error_reply(f"Reload refused; the previous content is still live. {outcome.error}")
     return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.content.store.event.name}.",
                  fields=tuple(ReplyField(name, text) for name, text in outcome.diff.lines()), ephemeral=True)
+
+
+@command("status", "Admins: the delivery report, by platform and state, with the last day's failures.",
+         "/parade status", admin_only=True, slow=True)
+async def cmd_status(ctx: Context) -> Reply:
+    if ctx.storage is None:
+        raise UsageError("The delivery report needs the running bot with its database.")
+    channels = await ctx.storage.channel_statuses()
+    failures = await ctx.storage.failures_since(ctx.now - dt.timedelta(hours=24))
+    counts: dict[str, dict[str, int]] = {}
+    for channel in channels:
+        # Inactive channels are counted by the cause their reason ends with ("... : channel_not_found").
+        state = "active" if channel.active else f"inactive ({(channel.reason or 'no reason').rsplit(': ', 1)[-1]})"
+        platform = counts.setdefault(channel.key.split(":", 1)[0], {})
+        platform[state] = platform.get(state, 0) + 1
+    summary = "; ".join(f"{platform}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+                        for platform, states in sorted(counts.items())) or "No channel is subscribed."
+    lines = [f"{f.at:%Y-%m-%d %H:%M} UTC {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
+             for f in failures[:MAX_ITEMS]]
+    fields = [ReplyField("Failures in the last 24 hours", "\n".join(lines) or "None.")]
+    fields += _capped(channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
+                      "`parade-bot status` on the server lists every channel.")
+    return Reply(title="Delivery report", text=summary, fields=tuple(fields), ephemeral=True)
+
+
+def _channel_outcome(channel: ChannelStatus) -> str:
+    state = "active" if channel.active else f"inactive: {channel.reason or 'no reason recorded'}"
+    last = (f"last post {channel.last_post}: {channel.last_status}" + (f" ({channel.last_detail[:80]})"
+            if channel.last_detail else "")) if channel.last_post else "no post yet"
+    return f"{state}; {last}"
 
 
 # Event-level answers to `ask` are the commands' own replies, so both say the same thing.

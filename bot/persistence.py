@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
     update,
 )
@@ -106,6 +107,27 @@ class ReloadAuditRow(Base):
     hash_before: Mapped[str] = mapped_column(String(64))
     hash_after: Mapped[str | None] = mapped_column(String(64))  # None: refused, nothing changed
     summary: Mapped[str] = mapped_column(String(2000))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """One subscribed channel for the delivery report: its state and its last post's outcome."""
+
+    key: str  # platform:workspace:channel
+    active: bool
+    reason: str | None  # why it is inactive
+    last_post: str | None
+    last_status: str | None
+    last_detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    key: str
+    post: str
+    status: str
+    at: dt.datetime
+    detail: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +346,32 @@ class Database:
             return [Delivery(r.subscription_id, r.reminder_id, r.status, r.claimed_by, r.detail)
                     for r in session.scalars(query)]
 
+    def channel_statuses(self) -> list[ChannelStatus]:
+        """Every subscription, with the outcome of its latest post, for `/parade status`."""
+        with Session(self._command_engine) as session:
+            latest = (select(DeliveryRow.subscription_id, func.max(DeliveryRow.id).label("last"))
+                      .group_by(DeliveryRow.subscription_id).subquery())
+            rows = session.execute(
+                select(SubscriptionRow, DeliveryRow)
+                .outerjoin(latest, latest.c.subscription_id == SubscriptionRow.id)
+                .outerjoin(DeliveryRow, DeliveryRow.id == latest.c.last)
+                .order_by(SubscriptionRow.platform, SubscriptionRow.id))
+            return [ChannelStatus(f"{s.platform}:{s.workspace}:{s.channel}", s.active, s.inactive_reason,
+                                  d.reminder_id if d else None, d.status if d else None, d.detail if d else None)
+                    for s, d in rows]
+
+    def failures_since(self, since: dt.datetime, limit: int = 50) -> list[Failure]:
+        """Posts that failed, went to a gone channel or ended unknown since `since`, newest first."""
+        with Session(self._command_engine) as session:
+            at = func.coalesce(DeliveryRow.finished_at, DeliveryRow.claimed_at)
+            rows = session.execute(
+                select(SubscriptionRow, DeliveryRow, at)
+                .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+                .where(DeliveryRow.status.in_(("failed", "gone", "unknown")), at >= since)
+                .order_by(DeliveryRow.id.desc()).limit(limit))
+            return [Failure(f"{s.platform}:{s.workspace}:{s.channel}", d.reminder_id, d.status,
+                            d.finished_at or d.claimed_at, d.detail) for s, d, _ in rows]
+
     def delivered_reminders(self, subscription_id: int) -> set[str]:
         with Session(self._command_engine) as session:
             query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
@@ -416,3 +464,9 @@ class AsyncStorage:
 
     async def record_reload(self, audit: ReloadAudit) -> None:
         await call_storage(self.database.record_reload, audit)
+
+    async def channel_statuses(self) -> list[ChannelStatus]:
+        return await call_storage(self.database.channel_statuses)
+
+    async def failures_since(self, since: dt.datetime) -> list[Failure]:
+        return await call_storage(self.database.failures_since, since)

@@ -386,3 +386,22 @@ async def test_a_new_post_source_plugs_in_with_no_change_to_delivery(seed_store,
     await delivery.deliver_due()
     assert sorted(title for _, title, _ in posts if title.startswith("Digest")) == [
         "Digest for Asia/Tokyo", "Digest for UTC"]  # once per channel, in its zone
+
+
+async def test_the_delivery_report_shows_states_outcomes_and_recent_failures(seed_store, db_path):
+    clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=1))
+    db = open_db(db_path)
+    subscribe(db, clock, {("slack", "C1"): "UTC", ("slack", "CGONE"): "UTC", ("discord", "D1"): "UTC"})
+    posts: list = []
+    poster = RecordingPoster(posts)
+    poster.failures["CGONE"] = [ChannelGone("slack channel CGONE: channel_not_found")]
+    await service(db, {"slack": poster, "discord": RecordingPoster(posts)}, seed_store, clock).deliver_due()
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    member = await bot.handle(Command(text="status", platform="slack", workspace="W1", channel="C1"))
+    assert member.title == "Not allowed"
+    report = await bot.handle(Command(text="status", is_admin=True))
+    assert report.ephemeral and report.text == "discord: 1 active; slack: 1 active, 1 inactive (channel_not_found)"
+    failures = report.fields[0].value
+    assert "slack:W1:CGONE beijing-parade-2025:T-4320m: gone (slack channel CGONE: channel_not_found)" in failures
+    outcomes = {f.name: f.value for f in report.fields[1:]}
+    assert outcomes["slack:W1:C1"] == "active; last post beijing-parade-2025:T-4320m: sent"
