@@ -217,3 +217,7 @@ def ask_json(reply: Reply) -> dict[str, object]:
 
 def run() -> NoReturn:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

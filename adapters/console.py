@@ -91,7 +91,7 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     """Serves the console until `quit` or end of input, with posts to subscribed console "channels"."""
     async def serve() -> None:
         async with app.running({"console": ConsolePoster()}):
-            await run_console(app.dispatcher, is_admin=True)  # the person at the terminal runs the bot
+            await app.serve(run_console(app.dispatcher, is_admin=True))  # the person at the terminal runs it
 
     asyncio.run(serve())
     return 0

@@ -301,7 +301,7 @@ def run(app: Application, options: Mapping[str, object]) -> int:
         async with client:
             await client.login(token)
             async with app.running({"discord": DiscordPoster(client)}):
-                await client.connect()
+                await app.serve(client.connect())
 
     try:
         asyncio.run(serve())

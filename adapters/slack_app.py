@@ -315,10 +315,17 @@ async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_t
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             log.info("Slack: Socket Mode")
-            await AsyncSocketModeHandler(bolt, app_token).start_async()
+            handler = AsyncSocketModeHandler(bolt, app_token)
+            try:
+                await app.serve(handler.start_async())
+            finally:
+                await handler.close_async()
             return
         runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, app.settings.slack.host, port).start()
-        log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", app.settings.slack.host, port)
-        await asyncio.Event().wait()
+        try:
+            await web.TCPSite(runner, app.settings.slack.host, port).start()
+            log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", app.settings.slack.host, port)
+            await app.serve(app.stopping.wait())
+        finally:
+            await runner.cleanup()  # stops taking requests; answers under way finish

@@ -12,8 +12,9 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import signal
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 from bot.clock import Clock, system_clock
@@ -29,6 +30,7 @@ from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 10.0  # seconds a stop waits for posts under way
 
 
 class PlatformError(Exception):
@@ -45,6 +47,7 @@ class Application:
         self.dispatcher = dispatcher
         self.timezone = timezone  # for answers where a channel has set none
         self.wall_time = wall_time
+        self.stopping = asyncio.Event()  # set by SIGTERM or SIGINT while running
 
     @classmethod
     def build(cls, settings: Settings, *, store: FactStore | None = None, timezone: str | None = None,
@@ -69,7 +72,8 @@ class Application:
         db, clock = self.database, self.dispatcher.clock
         reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock)
         self.dispatcher.reloader = reloader
-        scheduler = None
+        self._on_stop_signals()
+        scheduler = service = None
         if db is not None:
             service = DeliveryService(
                 db, posters, lambda: self.content.store, clock=clock, owner=f"{socket.gethostname()}:{os.getpid()}",
@@ -88,11 +92,45 @@ class Application:
         try:
             yield
         finally:
+            self._on_stop_signals(remove=True)
             stop_watching.set()
             if watcher is not None:
                 await watcher
             if scheduler is not None:
-                scheduler.shutdown()
+                scheduler.shutdown()  # no new passes
+            if service is not None and await service.drain(SHUTDOWN_GRACE):
+                log.info("stopped; posts under way were finished and recorded")
+
+    async def serve(self, main: Awaitable[object]) -> None:
+        """Runs a platform's serving loop until it ends or a stop signal comes; then it is cancelled,
+        and leaving `running` finishes the posts under way."""
+        serving = asyncio.ensure_future(main)
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not serving.done():
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+        if not serving.cancelled():
+            serving.result()  # a platform's own failure reaches the adapter
+
+    def _on_stop_signals(self, *, remove: bool = False) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+                if remove:
+                    loop.remove_signal_handler(sig)
+                else:
+                    loop.add_signal_handler(sig, self._stop, sig)
+
+    def _stop(self, sig: signal.Signals) -> None:
+        if not self.stopping.is_set():
+            log.warning("%s: stopping: no new commands; posts under way get up to %.0f s to finish",
+                        sig.name, SHUTDOWN_GRACE)
+        self.stopping.set()
 
 
 def open_database(url: str) -> Database | None:

@@ -56,6 +56,9 @@ class DeliveryService:
         self.concurrency = concurrency
         self.idempotent_retries = idempotent_retries
         self._reported_late: set[str] = set()
+        self._passes = 0  # delivery passes under way
+        self._idle = asyncio.Event()
+        self._idle.set()
         # Ledger I/O off the event loop (a slow commit must not stall it and release a burst of paced
         # posts), on one thread: SQLite takes one writer at a time, and more threads only contend.
         self._ledger_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger")
@@ -81,13 +84,30 @@ class DeliveryService:
     async def deliver_due(self) -> FanOutReport:
         """Post what is due (and not later than its source allows) to every channel still owed it."""
         report = FanOutReport()
+        self._passes += 1
+        self._idle.clear()
         try:
             await self._deliver_due(report)
         except StorageUnavailable as exc:
             report.database_errors += 1
             log.error("delivery pass stopped, database error (%s); the next pass tries again",
                       str(exc).splitlines()[0][:200])
+        finally:
+            self._passes -= 1
+            if not self._passes:
+                self._idle.set()
         return report
+
+    async def drain(self, timeout: float) -> bool:
+        """Waits, up to `timeout` seconds, for the delivery passes under way to finish, so that their
+        posts are made and recorded rather than cut off by a stop."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("stopping with %d delivery passes under way after %.0f s: posts still being sent stay "
+                        "claimed and are settled as unknown, never resent", self._passes, timeout)
+            return False
+        return True
 
     async def _deliver_due(self, report: FanOutReport) -> None:
         now = self.clock()

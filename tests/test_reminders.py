@@ -405,3 +405,49 @@ async def test_the_delivery_report_shows_states_outcomes_and_recent_failures(see
     assert "slack:W1:CGONE beijing-parade-2025:T-4320m: gone (slack channel CGONE: channel_not_found)" in failures
     outcomes = {f.name: f.value for f in report.fields[1:]}
     assert outcomes["slack:W1:C1"] == "active; last post beijing-parade-2025:T-4320m: sent"
+
+
+async def test_a_stop_waits_for_posts_under_way_and_says_what_it_left(seed_store, db_path, caplog):
+    class SlowPoster(RecordingPoster):
+        async def post(self, channel_id, reply, *, idempotency_key):
+            await asyncio.sleep(0.5)
+            await super().post(channel_id, reply, idempotency_key=idempotency_key)
+
+    clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=1))
+    db = open_db(db_path)
+    subscribe(db, clock, {("slack", "C1"): "UTC"})
+    posts: list = []
+    delivery = service(db, {"slack": SlowPoster(posts)}, seed_store, clock)
+    under_way = asyncio.create_task(delivery.deliver_due())
+    await asyncio.sleep(0.1)
+    assert await delivery.drain(5.0)  # the stop waits: the post is made and recorded, not cut off
+    assert under_way.done() and [d.status for d in db.deliveries()] == ["sent"]
+
+    clock.advance(dt.timedelta(days=2))  # the 1-day reminder falls due
+    late = asyncio.create_task(delivery.deliver_due())
+    await asyncio.sleep(0.1)
+    with caplog.at_level(logging.WARNING):
+        assert not await delivery.drain(0.1)
+    assert "stopping with 1 delivery passes under way" in caplog.text
+    await late
+
+
+def test_sigterm_stops_the_console_bot_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PARADE_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
+        env.pop(name, None)
+    bot = subprocess.Popen([sys.executable, "-m", "adapters.cli", "console"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        time.sleep(2.0)  # started and waiting at the prompt
+        bot.send_signal(signal.SIGTERM)
+        out, err = bot.communicate(timeout=15)
+    finally:
+        bot.kill()
+    assert bot.returncode == 0, err
+    assert "SIGTERM: stopping" in err and "Traceback" not in err
