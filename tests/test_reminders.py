@@ -446,7 +446,7 @@ def test_sigterm_stops_the_console_bot_cleanly(tmp_path):
     try:
         time.sleep(2.0)  # started and waiting at the prompt
         bot.send_signal(signal.SIGTERM)
-        out, err = bot.communicate(timeout=15)
+        _, err = bot.communicate(timeout=15)
     finally:
         bot.kill()
     assert bot.returncode == 0, err
