@@ -365,11 +365,10 @@ class Answerer:
 
     def _attendance_statement(self, intent: str) -> Statement:
         attendance = self.store.event.attendance
-        if intent == "absent":
-            lines = [b.who + (f": {b.reason}" if b.reason else "") for b in attendance.absentees]
-            used = [s for b in attendance.absentees for s in b.sources]
-            return Statement("event:absent", "\n".join(lines) or "The reports name nobody staying away.",
-                             tuple(dict.fromkeys(used)))
+        if intent == "absent":  # the store's entry lists them; an event without absentees has none
+            if "event:absent" in self.store.entries:
+                return self._statement("event:absent")
+            return Statement("event:absent", "The reports name nobody staying away.", ())
         names = [self.store.people[a.person].name if a.person else f"the leader of {a.country}"
                  for a in attendance.attendees]
         count = f"{attendance.foreign_leaders} foreign leaders are expected. " if attendance.foreign_leaders else ""
