@@ -24,7 +24,7 @@ from discord import app_commands
 from adapters.text import clip, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
-from bot.ports import ChannelGone, DeliveryError
+from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ POSTING_PERMISSIONS = (("View Channel", "view_channel"), ("Send Messages", "send
 POST_TIMEOUT = 30.0  # seconds: well inside the few minutes Discord remembers a nonce
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
 GLOBAL_RATE = 47
+# Discord's JSON error codes that say what to do with a channel:
+# https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+UNKNOWN_CHANNEL = 10003
+NEEDS_FIX = {50001: "the bot cannot see this channel: give its role View Channel here",
+             50013: "the bot lacks a permission here: give its role View Channel, Send Messages and Embed Links"}
+EDGE_BLOCK_REST = 900.0  # s: a 403 or 429 from Discord's edge (Cloudflare), not its API, lasts this long or more
 
 
 def render_embed(reply: Reply) -> discord.Embed:
@@ -66,20 +72,32 @@ def render_embed(reply: Reply) -> discord.Embed:
     return embed
 
 
+ADMIN_GROUP = "parade-admin"
+
+
 class ParadeCommands(app_commands.Group):
     """`/parade <subcommand>`: one subcommand per core command, built from the core's declarations
     (bot/commands.py `@command`), with a typed option and autocomplete where the command has an
-    argument. A new core command appears here with no edit."""
+    argument. A new core command appears here with no edit.
 
-    def __init__(self, dispatcher: Dispatcher, *, timezone: str | None = None,
+    With `admin=True`, `/parade-admin <subcommand>` for the `admin_only` commands: Discord shows it only
+    to members with Manage Server (`default_member_permissions`; a server can change that under
+    Integrations), and the core checks again when it runs."""
+
+    def __init__(self, dispatcher: Dispatcher, *, admin: bool = False, timezone: str | None = None,
                  admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False) -> None:
-        super().__init__(name="parade", description="Facts, quotes and countdown for the event")
+        super().__init__(name=ADMIN_GROUP if admin else "parade",
+                         description="Admins: reload the content, the delivery report" if admin
+                         else "Facts, quotes and countdown for the event",
+                         default_permissions=discord.Permissions(manage_guild=True) if admin else None,
+                         allowed_contexts=app_commands.AppCommandContext(guild=True) if admin else None)
         self.dispatcher = dispatcher
         self.timezone = timezone
         self.admin_ids = admin_ids
         self.open_subscriptions = open_subscriptions  # settings subscriptions.who: everyone
         for spec in COMMANDS.values():
-            self.add_command(self._subcommand(spec))
+            if spec.admin_only == admin:
+                self.add_command(self._subcommand(spec))
 
     def is_admin(self, interaction: discord.Interaction) -> bool:
         """Members with Manage Server, or user ids listed in the settings."""
@@ -98,6 +116,7 @@ class ParadeCommands(app_commands.Group):
             workspace=str(interaction.guild_id or ""),
             channel=str(interaction.channel_id or ""),
             posting_problem=functools.partial(missing_permissions, interaction.app_permissions),
+            admin_prefix=f"/{ADMIN_GROUP}",
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
@@ -176,8 +195,9 @@ class ParadeClient(discord.Client):
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids,
-                                             open_subscriptions=open_subscriptions))
+        for admin in (False, True):
+            self.tree.add_command(ParadeCommands(dispatcher, admin=admin, timezone=timezone, admin_ids=admin_ids,
+                                                 open_subscriptions=open_subscriptions))
         self.tree.on_error = self._on_command_error
 
     async def setup_hook(self) -> None:
@@ -253,16 +273,33 @@ class DiscordPoster:
             # arrive after Discord has forgotten the nonce and post twice.
             await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
                                                 nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
-        except discord.Forbidden as exc:
-            if not exc.code:  # no Discord error code: an edge or proxy page (a Cloudflare block), which passes
-                raise DeliveryError(f"discord channel {channel_id}: HTTP 403 without a Discord error",
-                                    retry_safe=True) from exc
-            raise ChannelGone(f"discord channel {channel_id}: HTTP 403 ({exc.code})") from exc
-        except discord.NotFound as exc:
-            raise ChannelGone(f"discord channel {channel_id}: HTTP 404") from exc
-        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
-            # Safe to retry whatever happened: the same nonce makes Discord drop a repeat.
-            raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}", retry_safe=True) from exc
+        except discord.HTTPException as exc:
+            raise classify(exc, f"discord channel {channel_id}") from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # The request may or may not have arrived; the same nonce makes Discord drop a repeat.
+            raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}",
+                                retry_safe=True, retry_now=True) from exc
+
+
+def classify(exc: discord.HTTPException, where: str) -> DeliveryError:
+    """Discord's answer as the core's failure class (the README's table). An answer without a Discord
+    JSON error code came from the edge (Cloudflare), not the API: it says nothing about the channel."""
+    status, code = exc.status, exc.code
+    detail = f"{where}: HTTP {status}" + (f" ({code})" if code else "")
+    if status == 401:
+        return TokenRejected(f"Discord refused the token ({detail})")
+    if status in (403, 429) and not code:
+        return PlatformUnavailable(f"{detail} from Discord's edge", retry_after=EDGE_BLOCK_REST)
+    if code in NEEDS_FIX:
+        return ChannelNeedsFix(detail, NEEDS_FIX[code])
+    if status == 403:
+        return ChannelNeedsFix(detail, "the bot may not post here: check its role's permissions in this channel")
+    if status == 404 and code == UNKNOWN_CHANNEL:
+        return ChannelGone(detail)
+    if status >= 500 or status in (404, 429):
+        # A 5xx discord.py already retried; a 404 that is not Unknown Channel; a 429 past discord.py's waits.
+        return DeliveryError(detail, retry_safe=True)
+    return DeliveryError(detail)  # a 400 will fail the same way again: not retried
 
 
 async def missing_permissions(granted: discord.Permissions) -> str | None:

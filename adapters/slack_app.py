@@ -32,7 +32,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.text import clip, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import Command, Dispatcher
-from bot.ports import ChannelGone, DeliveryError
+from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,18 @@ MAX_BODY = 256 * 1024
 HEADER_MAX, SECTION_TEXT_MAX, FIELD_TEXT_MAX, FIELDS_PER_SECTION, BLOCKS_MAX = 150, 3000, 2000, 10, 50
 CONTEXT_ELEMENTS_MAX = 10
 FALLBACK_TEXT_MAX = 3000
-# Slack's errors for a channel the bot can no longer post in: stop trying there.
-GONE_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived",
-                         "access_denied", "restricted_action", "team_access_not_granted"})
+# Slack's errors as the core's failure classes (the README's table): https://api.slack.com/methods/chat.postMessage
+GONE_ERRORS = frozenset({"channel_not_found", "is_archived", "channel_is_archived"})
+NOT_MEMBER = "the bot is not a member of this channel; invite it with `/invite @parade-bot`"
+NEEDS_FIX = {"not_in_channel": NOT_MEMBER,
+             "access_denied": "the bot may not post here: ask a workspace admin",
+             "restricted_action": "a workspace setting stops the bot posting here: ask a workspace admin",
+             "team_access_not_granted": "the app is not granted access to this workspace: reinstall it",
+             "missing_scope": "the app lacks the chat:write scope: reinstall it with its manifest"}
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                          "no_permission"})
+SERVER_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+RATE_LIMIT_REST = 60.0  # s: still rate limited after the client waited out Retry-After three times
 REPLAY_WINDOW_S = 300  # Slack's own timestamp tolerance
 
 
@@ -212,11 +221,13 @@ async def not_a_member(client: AsyncWebClient, channel: str, team: str, own_team
     found = info.get("channel") or {}
     if found.get("is_member") or found.get("is_im"):
         return None
-    return "the bot is not a member of this channel; invite it with `/invite @parade-bot`"
+    return NOT_MEMBER
 
 
-def web_app(app: AsyncApp, *, signing_secret: str | None) -> web.Application:
-    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator.
+def web_app(app: AsyncApp, *, signing_secret: str | None,
+            health: Callable[[], list[str]] = list) -> web.Application:
+    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator (503 with
+    the problems while `health()` lists any: a revoked token, no database).
 
     Before bolt parses anything, the request must be small (its declared length, then what is read)
     and signed with the app's signing secret over its raw bytes: anything else gets a 4xx at once,
@@ -237,6 +248,9 @@ def web_app(app: AsyncApp, *, signing_secret: str | None) -> web.Application:
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:
+        problems = health()
+        if problems:
+            return web.json_response({"status": "unhealthy", "problems": problems}, status=503)
         return web.json_response({"status": "ok"})
 
     server = web.Application(client_max_size=MAX_BODY)
@@ -267,14 +281,27 @@ class SlackPoster:
             await self.client.chat_postMessage(channel=channel_id, text=fallback_text(reply),
                                                blocks=render_blocks(reply), unfurl_links=False, link_names=False)
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown")
-            if error in GONE_ERRORS:
-                raise ChannelGone(f"slack channel {channel_id}: {error}") from exc
-            # Slack answered with an error, so nothing was posted: it can be tried again.
-            raise DeliveryError(f"slack channel {channel_id}: {error}", retry_safe=True) from exc
+            raise classify(exc, f"slack channel {channel_id}") from exc
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             # No answer: the message may have been posted. Not retried, so it cannot appear twice.
             raise DeliveryError(f"slack channel {channel_id}: {exc.__class__.__name__}") from exc
+
+
+def classify(exc: SlackApiError, where: str) -> DeliveryError:
+    """Slack's answer as the core's failure class."""
+    error = str(exc.response.get("error", "unknown"))
+    detail = f"{where}: {error}"
+    if error in TOKEN_ERRORS:
+        return TokenRejected(f"Slack refused the token ({detail})")
+    if error == "ratelimited":
+        return PlatformUnavailable(detail, retry_after=RATE_LIMIT_REST)
+    if error in GONE_ERRORS:
+        return ChannelGone(detail)
+    if error in NEEDS_FIX:
+        return ChannelNeedsFix(detail, NEEDS_FIX[error])
+    if exc.response.status_code >= 500 or error in SERVER_ERRORS:
+        return DeliveryError(detail, retry_safe=True)  # Slack answered: the post was not made; a later pass tries
+    return DeliveryError(detail)  # an invalid request (msg_too_long, invalid_blocks) fails the same way again
 
 
 def run(app: Application, options: Mapping[str, object]) -> int:
@@ -321,7 +348,7 @@ async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_t
             finally:
                 await handler.close_async()
             return
-        runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret), access_log=None)
+        runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret, health=app.health), access_log=None)
         await runner.setup()
         try:
             await web.TCPSite(runner, app.settings.slack.host, port).start()

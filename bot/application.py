@@ -48,6 +48,12 @@ class Application:
         self.timezone = timezone  # for answers where a channel has set none
         self.wall_time = wall_time
         self.stopping = asyncio.Event()  # set by SIGTERM or SIGINT while running
+        self.delivery: DeliveryService | None = None  # while running with a database
+
+    def health(self) -> list[str]:
+        """What stops this process doing its job (an empty list: healthy), for health checks."""
+        problems = [] if self.database is not None else ["database unavailable: no subscriptions or posts"]
+        return problems + (self.delivery.breaker.problems() if self.delivery is not None else [])
 
     @classmethod
     def build(cls, settings: Settings, *, store: FactStore | None = None, timezone: str | None = None,
@@ -80,6 +86,7 @@ class Application:
                 sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
                          ContentNewsItems(self.settings.alerts.max_age_period)),
             )
+            self.delivery = service
             scheduler = ReminderScheduler(service, wall_time=self.wall_time)
             report = await scheduler.start()
             log.info("posts scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)

@@ -64,6 +64,9 @@ class Command:
     platform: str = "console"
     workspace: str = ""
     channel: str = ""
+    # How the platform invokes admin commands: Discord keeps them under their own top-level command,
+    # which only members with Manage Server see.
+    admin_prefix: str = "/parade"
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,9 +301,16 @@ def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> st
 
 @command("help", "List the commands.", "/parade help")
 def cmd_help(ctx: Context) -> Reply:
-    fields = tuple(ReplyField(f"/parade {s.name}" + (f" {s.argument}" if s.argument else ""),
-                              f"{s.description} e.g. `{s.example}`") for s in COMMANDS.values())
-    return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=fields, ephemeral=True)
+    """The commands the asker may use: admin commands are listed to admins only."""
+    fields = []
+    for spec in COMMANDS.values():
+        if spec.admin_only and not ctx.command.is_admin:
+            continue
+        prefix = ctx.command.admin_prefix if spec.admin_only else "/parade"
+        example = spec.example.replace("/parade", prefix, 1)
+        fields.append(ReplyField(f"{prefix} {spec.name}" + (f" {spec.argument}" if spec.argument else ""),
+                                 f"{spec.description} e.g. `{example}`"))
+    return Reply(title=f"parade-bot: {ctx.store.event.name}", text="Commands:", fields=tuple(fields), ephemeral=True)
 
 
 @command("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", zoned=True)
@@ -569,14 +579,16 @@ async def cmd_schedule(ctx: Context) -> Reply:
     if subscription is None or not subscription.active:
         raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
     zone = ZoneInfo(subscription.timezone)
+    paused = f"Posts here are paused: {subscription.reason}. They resume by themselves once one gets through. " \
+        if subscription.paused else ""
     done = await db.delivered_posts(subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and r.id not in done]
     if not upcoming:
-        return Reply(title="Schedule", text=f"{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
+        return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
     fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
               for r in upcoming]
-    return Reply(title="Schedule", text=f"Next posts in this channel (times in {zone}):", fields=tuple(fields))
+    return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields))
 
 
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
@@ -601,8 +613,9 @@ async def cmd_status(ctx: Context) -> Reply:
     failures = await ctx.storage.failures_since(ctx.now - dt.timedelta(hours=24))
     counts: dict[str, dict[str, int]] = {}
     for channel in channels:
-        # Inactive channels are counted by the cause their reason ends with ("... : channel_not_found").
-        state = "active" if channel.active else f"inactive ({(channel.reason or 'no reason').rsplit(': ', 1)[-1]})"
+        # Ended channels are counted by the cause their reason ends with ("...: channel_not_found").
+        state = ("paused" if channel.reason else "active") if channel.active else \
+            f"ended ({(channel.reason or 'no reason').rsplit(': ', 1)[-1]})"
         platform = counts.setdefault(channel.key.split(":", 1)[0], {})
         platform[state] = platform.get(state, 0) + 1
     summary = "; ".join(f"{platform}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
@@ -615,8 +628,15 @@ async def cmd_status(ctx: Context) -> Reply:
     return Reply(title="Delivery report", text=summary, fields=tuple(fields), ephemeral=True)
 
 
+def _channel_state(channel: ChannelStatus) -> str:
+    """active; paused: what to fix; ended: why (unsubscribed, channel gone: ...)."""
+    if not channel.active:
+        return f"ended: {channel.reason or 'no reason recorded'}"
+    return f"paused: {channel.reason}" if channel.reason else "active"
+
+
 def _channel_outcome(channel: ChannelStatus) -> str:
-    state = "active" if channel.active else f"inactive: {channel.reason or 'no reason recorded'}"
+    state = _channel_state(channel)
     last = (f"last post {channel.last_post}: {channel.last_status}" + (f" ({channel.last_detail[:80]})"
             if channel.last_detail else "")) if channel.last_post else "no post yet"
     return f"{state}; {last}"

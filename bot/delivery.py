@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.persistence import Database, StorageUnavailable, Subscription
-from bot.ports import ChannelGone, DeliveryError, Poster
+from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, Poster, TokenRejected
 from bot.posts import ContentNewsItems, CountdownReminders, Post, PostSource
 from bot.reply import Reply
 from bot.store import FactStore
@@ -36,6 +37,52 @@ class FanOutReport:
     gone: int = 0
     database_errors: int = 0  # posts not attempted because the ledger could not be written
     skipped_late: int = 0  # reminders missed by more than the grace period, updates older than max age
+    paused: int = 0  # the channel needs a fix (a permission, membership): kept, retried, resumes by itself
+    held: int = 0  # not attempted: posting on the platform is stopped for now (see PlatformBreaker)
+
+
+# A platform on which this many posts in a row failed, none succeeding, is rested for BREAKER_REST s
+# (a persistent 5xx would otherwise hold each channel's send slot through the library's own retries).
+BREAKER_FAILURES = 10
+BREAKER_REST = 120.0
+
+
+class PlatformBreaker:
+    """Stops posting on a platform where every request would fail, so a revoked token or an edge block
+    costs a handful of requests, not one (or three) per channel: Discord bans bots that make 10,000
+    invalid requests in 10 minutes."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.monotonic = monotonic
+        self._open: dict[str, tuple[float | None, str]] = {}  # platform -> (monotonic end or None: for good, why)
+        self._failures: dict[str, int] = {}
+
+    def closed(self, platform: str) -> bool:
+        until = self._open.get(platform, (0.0, ""))[0]
+        return until is not None and until <= self.monotonic()
+
+    def open(self, platform: str, why: str, rest: float | None) -> None:
+        if not self.closed(platform):
+            return  # already open: one log line per opening, however many posts were in flight
+        self._open[platform] = (None if rest is None else self.monotonic() + rest, why)
+        if rest is None:
+            log.critical("posting on %s stopped until a restart: %s", platform, why)
+        else:
+            log.error("posting on %s paused for %.0f s: %s", platform, rest, why)
+
+    def failed(self, platform: str, why: str) -> None:
+        self._failures[platform] = self._failures.get(platform, 0) + 1
+        if self._failures[platform] >= BREAKER_FAILURES:
+            self._failures[platform] = 0
+            self.open(platform, f"{BREAKER_FAILURES} posts in a row failed, the last with {why}", BREAKER_REST)
+
+    def succeeded(self, platform: str) -> None:
+        self._failures[platform] = 0
+
+    def problems(self) -> list[str]:
+        """What stops posting now, for health checks."""
+        return [f"{platform}: posting stopped" + (" until a restart" if until is None else "") + f": {why}"
+                for platform, (until, why) in self._open.items() if not self.closed(platform)]
 
 
 # The countdown and the content's news items, with their default timing.
@@ -55,6 +102,7 @@ class DeliveryService:
         self.sources = tuple(sources)
         self.concurrency = concurrency
         self.idempotent_retries = idempotent_retries
+        self.breaker = PlatformBreaker()
         self._reported_late: set[str] = set()
         self._passes = 0  # delivery passes under way
         self._idle = asyncio.Event()
@@ -131,7 +179,7 @@ class DeliveryService:
         post_id, render = post.id, post.render
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
         subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=post.due)
-        ours = [s for s in subscribed if s.platform in self.posters]
+        ours = [s for s in subscribed if s.platform in self.posters and self._may_post(s, report)]
         open_ids = await self._ledger(self.db.claimable, post_id, [s.id for s in ours])
         report.already_claimed += len(ours) - len(open_ids)
         targets = [s for s in ours if s.id in open_ids]
@@ -139,9 +187,17 @@ class DeliveryService:
 
         async def deliver(subscription: Subscription) -> None:
             async with limit:
-                await self._deliver(post_id, subscription, report, render)
+                if self._may_post(subscription, report):  # the breaker may have opened while this waited
+                    await self._deliver(post_id, subscription, report, render)
 
         await asyncio.gather(*(deliver(s) for s in targets))
+
+    def _may_post(self, subscription: Subscription, report: FanOutReport) -> bool:
+        """Unclaimed posts held back by an open breaker stay owed: a later pass sends them."""
+        if self.breaker.closed(subscription.platform):
+            return True
+        report.held += 1
+        return False
 
     async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
                        render: Callable[[ZoneInfo], Reply]) -> None:
@@ -163,18 +219,11 @@ class DeliveryService:
         for _ in range(attempts):
             try:
                 await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}")
-            except ChannelGone as exc:
-                reason = str(exc)
-                await self._record(self.db.mark_gone, subscription.id, reason)
-                await self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), reason)
-                log.warning("channel %s is gone (%s): marked inactive, no more posts there", subscription.key, reason)
-                report.gone += 1
-                return
             except DeliveryError as exc:
                 error = exc
-                log.warning("posting %s to %s failed: %s", post_id, subscription.key, exc)
-                if not exc.retry_safe:
+                if not exc.retry_now:
                     break
+                log.warning("posting %s to %s failed, trying again: %s", post_id, subscription.key, exc)
                 continue
             except Exception as exc:
                 # An adapter bug or an error it did not expect: the post may have left, so it is not retried.
@@ -182,12 +231,40 @@ class DeliveryService:
                 error = DeliveryError(f"{exc.__class__.__name__}: {exc}")
                 break
             await self._record(self.db.finish, subscription.id, post_id, "sent", self.clock())
+            if subscription.paused:
+                await self._record(self.db.resume, subscription.id)
+                log.info("posts to %s resumed: a post got through", subscription.key)
+            self.breaker.succeeded(subscription.platform)
             report.sent += 1
             return
-        retry_safe = error is not None and error.retry_safe
+        assert error is not None
+        await self._failed(post_id, subscription, error, report)
+
+    async def _failed(self, post_id: str, subscription: Subscription, error: DeliveryError,
+                      report: FanOutReport) -> None:
+        """Records a failure and acts on its class: end, pause, stop the platform, or count it."""
+        if isinstance(error, ChannelGone):
+            await self._record(self.db.mark_gone, subscription.id, f"channel gone: {error}")
+            await self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), str(error))
+            log.warning("channel %s is gone (%s): subscription ended, no more posts there", subscription.key, error)
+            report.gone += 1
+            return
         await self._record(self.db.finish, subscription.id, post_id, "failed", self.clock(), str(error),
-                           retry_safe=retry_safe)
+                           retry_safe=error.retry_safe)
+        if isinstance(error, ChannelNeedsFix):
+            if subscription.reason != error.fix:
+                await self._record(self.db.pause, subscription.id, error.fix)
+                log.warning("posts to %s paused (%s): %s", subscription.key, error, error.fix)
+            report.paused += 1
+            return
         report.failed += 1
+        if isinstance(error, TokenRejected):
+            self.breaker.open(subscription.platform, str(error), None)
+        elif isinstance(error, PlatformUnavailable):
+            self.breaker.open(subscription.platform, str(error), error.retry_after)
+        else:
+            log.warning("posting %s to %s failed: %s", post_id, subscription.key, error)
+            self.breaker.failed(subscription.platform, str(error))
 
     async def _record(self, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""

@@ -81,7 +81,9 @@ class SubscriptionRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     subscribed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    inactive_reason: Mapped[str | None] = mapped_column(String(256), default=None)
+    # Why posts do not reach the channel: the end of it when inactive ("unsubscribed", "channel gone:
+    # ..."), what to fix when active (paused). The column keeps its first name so no migration is needed.
+    reason: Mapped[str | None] = mapped_column("inactive_reason", String(256), default=None)
 
 
 class DeliveryRow(Base):
@@ -148,10 +150,15 @@ class Subscription:
     timezone: str
     active: bool
     subscribed_at: dt.datetime
+    reason: str | None = None  # see SubscriptionRow.reason
 
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.workspace}:{self.channel}"
+
+    @property
+    def paused(self) -> bool:
+        return self.active and self.reason is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +207,7 @@ def _translating(cls: type[T]) -> type[T]:
 
 def _subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(row.id, row.platform, row.workspace, row.channel, row.timezone, row.active,
-                        row.subscribed_at)
+                        row.subscribed_at, row.reason)
 
 
 @_translating
@@ -246,7 +253,7 @@ class Database:
                 if not row.active:
                     row.subscribed_at = now  # a returning channel gets reminders from now on
                 row.timezone = row.timezone if keep_zone else timezone
-                row.active, row.inactive_reason = True, None
+                row.active, row.reason = True, None
             session.flush()
             return _subscription(row)
 
@@ -269,14 +276,28 @@ class Database:
     def mark_gone(self, subscription_id: int, reason: str) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
-                            .values(active=False, inactive_reason=reason[:256]))
+                            .values(active=False, reason=reason[:256]))
+
+    def pause(self, subscription_id: int, reason: str) -> None:
+        """Keep the subscription but record what stops its posts (a permission, membership)."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id,
+                                                          SubscriptionRow.active.is_(True))
+                            .values(reason=reason[:256]))
+
+    def resume(self, subscription_id: int) -> None:
+        """A post got through: whatever paused the channel was fixed."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id,
+                                                          SubscriptionRow.active.is_(True))
+                            .values(reason=None))
 
     def _deactivate(self, platform: str, workspace: str, channel: str, reason: str) -> bool:
         with Session(self.engine) as session, session.begin():
             result = session.execute(
                 update(SubscriptionRow)
                 .filter_by(platform=platform, workspace=workspace, channel=channel, active=True)
-                .values(active=False, inactive_reason=reason)
+                .values(active=False, reason=reason)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -356,7 +377,7 @@ class Database:
                 .outerjoin(latest, latest.c.subscription_id == SubscriptionRow.id)
                 .outerjoin(DeliveryRow, DeliveryRow.id == latest.c.last)
                 .order_by(SubscriptionRow.platform, SubscriptionRow.id))
-            return [ChannelStatus(f"{s.platform}:{s.workspace}:{s.channel}", s.active, s.inactive_reason,
+            return [ChannelStatus(f"{s.platform}:{s.workspace}:{s.channel}", s.active, s.reason,
                                   d.reminder_id if d else None, d.status if d else None, d.detail if d else None)
                     for s, d in rows]
 

@@ -13,7 +13,7 @@ from fakeapi import FakeAPI, Recorded, Response
 
 from adapters.discord_bot import DiscordPoster, ParadeClient, delivery_nonce
 from bot.commands import COMMANDS
-from bot.ports import ChannelGone, DeliveryError
+from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply, ReplyField
 
 APP_ID, BOT_ID, GUILD_ID, CHANNEL_ID, USER_ID = 1111, 2222, 3333, 4444, 5555
@@ -87,7 +87,7 @@ def interaction(subcommand: str, kind: int = 2, permissions: str = "0", app_perm
                     "permission_overwrites": [], "nsfw": False, "parent_id": None},
         "member": {"user": _user(USER_ID, "reader"), "roles": [], "joined_at": "2025-01-01T00:00:00+00:00",
                    "deaf": False, "mute": False, "flags": 0, "permissions": permissions},
-        "data": {"id": "777", "name": "parade", "type": 1,
+        "data": {"id": "777", "name": "parade-admin" if COMMANDS[subcommand].admin_only else "parade", "type": 1,
                  "options": [{"type": 1, "name": subcommand, "options": opts}]},
         "entitlements": [], "authorizing_integration_owners": {}, "context": 0,
     }
@@ -142,8 +142,9 @@ async def test_each_subcommand(client, fake_discord, subcommand, options, title,
 
 
 async def test_every_core_command_is_a_subcommand(client):
-    group = client.tree.get_command("parade")
-    assert sorted(c.name for c in group.commands) == sorted(COMMANDS)
+    group, admin = client.tree.get_command("parade"), client.tree.get_command("parade-admin")
+    assert sorted(c.name for c in group.commands) == sorted(n for n, c in COMMANDS.items() if not c.admin_only)
+    assert sorted(c.name for c in admin.commands) == sorted(n for n, c in COMMANDS.items() if c.admin_only)
     ask = group.get_command("ask")
     assert ask.parameters[0].required and ask.parameters[0].max_value == 500
 
@@ -191,28 +192,42 @@ async def test_channel_post_waits_out_a_429_and_then_succeeds(client, fake_disco
     assert len(delivery_nonce("x" * 500)) == 25
 
 
-async def test_channel_post_to_a_removed_channel_raises_channel_gone(client, fake_discord):
-    fake_discord.script("POST", r"/channels/\d+/messages$", Response(403, {"message": "Missing Access", "code": 50001}))
-    with pytest.raises(ChannelGone, match="HTTP 403"):
-        await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
+CLOUDFLARE_PAGE = Response(403, "<html><body>Sorry, you have been blocked</body></html>", {"Content-Type": "text/html"})
 
 
-async def test_a_403_without_a_discord_error_code_passes_and_is_retried_not_gone(client, fake_discord):
-    """An edge block (Cloudflare's HTML 403, no JSON error code) says nothing about the channel."""
-    page = Response(403, "<html><body>Sorry, you have been blocked</body></html>", {"Content-Type": "text/html"})
-    fake_discord.script("POST", r"/channels/\d+/messages$", page)
+@pytest.mark.parametrize(("answer", "expected", "retry_safe"), [
+    (Response(404, {"message": "Unknown Channel", "code": 10003}), ChannelGone, False),
+    (Response(403, {"message": "Missing Access", "code": 50001}), ChannelNeedsFix, True),
+    (Response(403, {"message": "Missing Permissions", "code": 50013}), ChannelNeedsFix, True),
+    # An edge block (Cloudflare's HTML 403, a 429 without Via): no JSON error code, nothing about the channel.
+    (CLOUDFLARE_PAGE, PlatformUnavailable, True),
+    (Response(429, {"message": "You are being rate limited.", "retry_after": 5, "global": False}),
+     PlatformUnavailable, True),
+    (Response(401, {"message": "401: Unauthorized", "code": 0}), TokenRejected, True),
+    (Response(503, "upstream unavailable", {"Content-Type": "text/plain"}), DeliveryError, True),
+    (Response(400, {"message": "Invalid Form Body", "code": 50035}), DeliveryError, False),
+], ids=["unknown-channel", "missing-access", "missing-permissions", "cloudflare-403", "cloudflare-429",
+        "revoked-token", "server-error", "bad-request"])
+async def test_each_discord_answer_is_one_failure_class(client, fake_discord, answer, expected, retry_safe):
+    fake_discord.script("POST", r"/channels/\d+/messages$", answer)
     with pytest.raises(DeliveryError) as raised:
         await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
-    assert not isinstance(raised.value, ChannelGone) and raised.value.retry_safe
+    assert type(raised.value) is expected
+    assert raised.value.retry_safe is retry_safe
+    assert not raised.value.retry_now  # discord.py already retried what it could; the next pass tries again
 
 
 async def test_guild_sync_registers_typed_subcommands(client, fake_discord):
     synced = await client.sync_commands()
     [put] = fake_discord.received("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands$")
-    [parade] = put.json
-    assert parade["name"] == "parade" and len(synced) == 1
+    parade, admin = sorted(put.json, key=lambda c: c["name"])
+    assert (parade["name"], admin["name"], len(synced)) == ("parade", "parade-admin", 2)
+    # Members see /parade; /parade-admin only those with Manage Server (1 << 5), and never in DMs.
+    assert parade["default_member_permissions"] is None
+    assert int(admin["default_member_permissions"]) == 1 << 5 and admin["contexts"] == [0]
+    assert {o["name"] for o in admin["options"]} == {n for n, c in COMMANDS.items() if c.admin_only}
     options = {o["name"]: o for o in parade["options"]}
-    assert set(options) == set(COMMANDS)
+    assert set(options) == {n for n, c in COMMANDS.items() if not c.admin_only}
     assert options["subscribe"]["options"][0]["autocomplete"] is True
     assert options["who"]["options"][0] == {
         "type": 3, "name": "person", "description": "Someone to look up; leave empty for the whole guest list",

@@ -190,7 +190,7 @@ async def test_crash_between_claim_and_send_is_never_resent(seed_store, db_path)
     assert interrupted.status == "unknown" and "between claim and outcome" in interrupted.detail
 
 
-async def test_a_channel_that_is_gone_is_marked_inactive_and_others_carry_on(seed_store, db_path, caplog):
+async def test_a_channel_that_is_gone_ends_its_subscription_and_others_carry_on(seed_store, db_path, caplog):
     clock = FakeClock(START - dt.timedelta(days=8))
     db = open_db(db_path)
     subscribe(db, clock, CHANNELS)
@@ -212,7 +212,7 @@ async def test_ambiguous_failure_is_retried_only_where_the_platform_deduplicates
     subscribe(db, clock, {("discord", "D1"): "UTC", ("slack", "S1"): "UTC"})
     posts: list = []
     discord, slack = RecordingPoster(posts), RecordingPoster(posts, idempotent=False)
-    discord.failures["D1"] = [DeliveryError("timeout", retry_safe=True)]  # as DiscordPoster raises it
+    discord.failures["D1"] = [DeliveryError("timeout", retry_safe=True, retry_now=True)]  # as DiscordPoster raises it
     slack.failures["S1"] = [DeliveryError("connection reset")]
     report = await service(db, {"discord": discord, "slack": slack}, seed_store, clock).deliver_due()
     assert (report.sent, report.failed) == (1, 1)
@@ -400,7 +400,7 @@ async def test_the_delivery_report_shows_states_outcomes_and_recent_failures(see
     member = await bot.handle(Command(text="status", platform="slack", workspace="W1", channel="C1"))
     assert member.title == "Not allowed"
     report = await bot.handle(Command(text="status", is_admin=True))
-    assert report.ephemeral and report.text == "discord: 1 active; slack: 1 active, 1 inactive (channel_not_found)"
+    assert report.ephemeral and report.text == "discord: 1 active; slack: 1 active, 1 ended (channel_not_found)"
     failures = report.fields[0].value
     assert "slack:W1:CGONE beijing-parade-2025:T-4320m: gone (slack channel CGONE: channel_not_found)" in failures
     outcomes = {f.name: f.value for f in report.fields[1:]}
