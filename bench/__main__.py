@@ -166,6 +166,44 @@ async def slack_latency(store: FactStore, repeats: int = 300) -> None:
         f"{core / statistics.median(answers):.2%} ({core * 1e3:.3f} ms a command)")
 
 
+async def slack_ack_under_flood(store: FactStore, repeats: int = 200, streams: int = 8) -> None:
+    """Real signed commands while `streams` clients keep sending unsigned 1 MB bodies."""
+    import aiohttp
+    from fakeapi import FakeAPI
+    from test_slack_adapter import slack_api, slack_server
+
+    print(f"2. Slack acks under a flood of unsigned 1 MB bodies ({streams} streams)", flush=True)
+    junk = os.urandom(1024 * 1024)
+    refused: list[int] = []
+
+    async def flood(url: str, stop: asyncio.Event) -> None:
+        async with aiohttp.ClientSession() as session:
+            while not stop.is_set():
+                try:
+                    async with session.post(f"{url}/slack/events", data=junk) as resp:
+                        refused.append(resp.status)
+                except aiohttp.ClientError:
+                    refused.append(0)  # the server closed the connection on the refused body
+
+    with FakeAPI(slack_api) as fake:
+        async with slack_server(Dispatcher(store), fake) as server:
+            stop = asyncio.Event()
+            flooders = [asyncio.create_task(flood(server.url, stop)) for _ in range(streams)]
+            await asyncio.sleep(0.5)
+            acks = []
+            for _ in range(repeats):
+                began = time.monotonic()
+                status, _, _ = await server.command("when")
+                acks.append(time.monotonic() - began)
+                assert status == 200
+            stop.set()
+            await asyncio.gather(*flooders)
+    p99 = percentile(acks, 99)
+    row("adapter latency", f"Slack ack p50 / p99 under {streams} streams of unsigned 1 MB bodies "
+        f"({len(refused)} refused, {sum(s == 413 for s in refused)} with 413)",
+        f"{percentile(acks, 50) * 1e3:.1f} / {p99 * 1e3:.1f} ms", "p99 < 1000 ms", p99 < 1.0)
+
+
 async def discord_latency(store: FactStore, repeats: int = 300) -> None:
     import discord
     from fakeapi import FakeAPI
@@ -259,6 +297,38 @@ async def fan_out(store: FactStore, platform: str, workdir: Path) -> None:
     too_many = stats["too_many"]
     row("fan-out", f"{platform}: 429s received / duplicates / lost (fake in its own process)",
         f"{too_many} / {duplicates} / {lost}", "0 / 0 / 0", too_many == 0 and duplicates == 0 and lost == 0)
+
+
+async def revoked_token(store: FactStore, workdir: Path) -> None:
+    """A revoked Discord token while every channel is owed a post: the requests it costs."""
+    import discord
+    from fakeapi import FakeAPI, Recorded, Response
+    from test_discord_adapter import GOOD_TOKEN, discord_api
+
+    from adapters.discord_bot import DiscordPoster, ParadeClient
+
+    print(f"3. revoked Discord token, {CHANNELS} channels", flush=True)
+    start = store.event.start.astimezone(dt.UTC)
+    db = subscribed_db(workdir / "revoked.db", "discord", CHANNELS, start - dt.timedelta(days=30))
+    now = start - dt.timedelta(hours=1) + dt.timedelta(seconds=1)
+
+    def revoked(req: Recorded) -> Response:  # logging in works (the token was good then); every post is refused
+        if req.method == "POST" and "/messages" in req.path:
+            return Response(401, {"message": "401: Unauthorized", "code": 0})
+        return discord_api(req)
+
+    with FakeAPI(revoked) as fake:
+        discord.http.Route.BASE = f"{fake.url}/api/v10"
+        client = ParadeClient(Dispatcher(store))
+        await client.login(GOOD_TOKEN)
+        service = DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: store, clock=lambda: now,
+                                  owner="bench", concurrency=16)
+        for _ in range(10):  # ten minutes of retry passes
+            await service.deliver_due()
+        await client.close()
+        made = len(fake.received("POST", r"/channels/\d+/messages$"))
+    row("fan-out", f"revoked Discord token: requests made for {CHANNELS} channels over 10 passes "
+        "(Discord bans at 10,000 invalid in 10 min)", f"{made}", "<= 100", made <= 100)
 
 
 def _record_sends(poster: object) -> list[float]:
@@ -407,10 +477,12 @@ async def main(sections: tuple[str, ...]) -> None:
             ask_latency(stores)
         if "adapters" in sections:
             await slack_latency(seed)
+            await slack_ack_under_flood(seed)
             await discord_latency(seed)
         if "fanout" in sections:
             await fan_out(seed, "slack", workdir)
             await fan_out(seed, "discord", workdir)
+            await revoked_token(seed, workdir)
         if "reload" in sections:
             await reload_under_load(big_text, workdir)
         if "startup" in sections:
