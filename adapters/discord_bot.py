@@ -13,7 +13,6 @@ import hashlib
 import logging
 import os
 import time
-import zoneinfo
 from collections import deque
 from collections.abc import Iterable, Mapping
 
@@ -26,6 +25,7 @@ from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply
+from bot.timefmt import zone_names
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class ParadeCommands(app_commands.Group):
 
 @functools.cache
 def _zone_names() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
+    return tuple(sorted(zone_names()))
 
 
 def _choices(options: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:

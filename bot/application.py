@@ -61,7 +61,7 @@ class Application:
               database_url: str | None = None) -> Application:
         """Content from `settings.content` (or `store`), the database at `database_url` (default: the
         environment's PARADE_DATABASE_URL, else the settings'); ContentError if the content is bad."""
-        content = LiveContent(store or FactStore(load_event(settings.content)))
+        content = LiveContent(store or FactStore(load_event(settings.content, settings.content_limits)))
         url = database_url or os.environ.get("PARADE_DATABASE_URL") or settings.database
         dispatcher = Dispatcher(content, clock=clock, default_timezone=timezone,
                                 reminder_offsets=settings.reminders.offsets, subscriptions=open_database(url))
@@ -76,7 +76,8 @@ class Application:
         """Posts through `posters` (countdown reminders and news items); reloads by command, SIGHUP
         and (optionally) a file watcher. Everything started here stops when the block ends."""
         db, clock = self.database, self.dispatcher.clock
-        reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock)
+        reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock,
+                                   limits=self.settings.content_limits)
         self.dispatcher.reloader = reloader
         self._on_stop_signals()
         scheduler = service = None

@@ -583,7 +583,7 @@ async def cmd_schedule(ctx: Context) -> Reply:
         if subscription.paused else ""
     done = await db.delivered_posts(subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
-                if r.due > ctx.now and r.id not in done]
+                if r.due > ctx.now and not {r.id, r.legacy_id} & done]
     if not upcoming:
         return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
     fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
@@ -592,14 +592,19 @@ async def cmd_schedule(ctx: Context) -> Reply:
 
 
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
+         argument=Argument("force", "`force`: apply a reload that was refused as risky", max_length=5),
          admin_only=True, slow=True)
 async def cmd_reload(ctx: Context) -> Reply:
     c = ctx.command
     if ctx.reloader is None:
         raise UsageError("Reloading needs the running bot (console, Discord or Slack).")
-    outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}")
-    if outcome.diff is None:
-        return error_reply(f"Reload refused; the previous content is still live. {outcome.error}")
+    if ctx.argument and ctx.argument.strip().casefold() != "force":
+        raise UsageError("`/parade reload` or `/parade reload force`.")
+    outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}", force=bool(ctx.argument))
+    if not outcome.ok:
+        fields = tuple(ReplyField(name, text) for name, text in outcome.diff.lines()) if outcome.diff else ()
+        return Reply(title="Reload refused", text=f"The previous content is still live. {outcome.error}",
+                     fields=fields, ephemeral=True, is_error=True)
     return Reply(title="Content reloaded", text=f"Now serving {ctx.reloader.content.store.event.name}.",
                  fields=tuple(ReplyField(name, text) for name, text in outcome.diff.lines()), ephemeral=True)
 

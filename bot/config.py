@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from bot.loading import ContentLimits
 from bot.schedule import DEFAULT_OFFSETS, parse_offset
 from bot.timefmt import zone_named
 
@@ -123,6 +124,7 @@ class Settings(BaseModel):
     admins: AdminSettings = AdminSettings()
     subscriptions: SubscriptionSettings = SubscriptionSettings()
     reload: ReloadSettings = ReloadSettings()
+    content_limits: ContentLimits = ContentLimits()
     # Where the SQLite database lives by default.
     data_dir: Path = Field(default=PROJECT_ROOT / "data")
     # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.

@@ -135,6 +135,17 @@ class TimelineEntry(_Model):
         return value
 
 
+# Dates outside this window are a typo or an attack (year 1, year 9999): they overflow the date
+# arithmetic every delivery pass does.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def _within_years(value: dt.datetime) -> dt.datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
 class NewsUpdate(_Model):
     id: Id
     published_at: dt.datetime
@@ -147,7 +158,7 @@ class NewsUpdate(_Model):
     def _aware(cls, value: dt.datetime) -> dt.datetime:
         if value.tzinfo is None:
             raise ValueError("give a UTC offset, e.g. 2025-08-28T10:00:00+08:00")
-        return value
+        return _within_years(value)
 
 
 class Vocabulary(_Model):
@@ -200,7 +211,7 @@ class Event(_Model):
     def _wall_clock(cls, value: dt.datetime) -> dt.datetime:
         if value.tzinfo is not None:
             raise ValueError("write the local time without an offset; the zone goes in `timezone`")
-        return value
+        return _within_years(value)
 
     @property
     def start(self) -> dt.datetime:

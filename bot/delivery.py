@@ -181,6 +181,8 @@ class DeliveryService:
         subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=post.due)
         ours = [s for s in subscribed if s.platform in self.posters and self._may_post(s, report)]
         open_ids = await self._ledger(self.db.claimable, post_id, [s.id for s in ours])
+        if post.legacy_ids and open_ids:
+            open_ids -= await self._ledger(self.db.recorded, post.legacy_ids, sorted(open_ids))
         report.already_claimed += len(ours) - len(open_ids)
         targets = [s for s in ours if s.id in open_ids]
         limit = asyncio.Semaphore(self.concurrency)

@@ -6,6 +6,7 @@ person fixing it is an admin with a text editor, not a Python developer reading 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -16,16 +17,68 @@ from bot.content import Event, Loc, reference_problems
 _BaseSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+@dataclass(frozen=True, slots=True)
+class ContentLimits:
+    """What a content file may cost before it is parsed (settings `content_limits`). The defaults hold
+    the seed many times over and a 10,000-fact event (3.8 MB, 222,000 YAML nodes, depth 6)."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    max_nodes: int = 2_000_000  # YAML nodes, each alias counted as the nodes it repeats
+    max_depth: int = 64  # nested mappings and lists
+
+
 class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
     """yaml.safe_load's loader (libyaml's build where present: about 10x faster on large files), which
     builds plain data only. A scalar that cannot be built (a date such as 2025-13-45) becomes a YAML
-    error with its position instead of a bare ValueError."""
+    error with its position instead of a bare ValueError; a key given twice in one mapping is an error
+    (YAML says keys are unique; PyYAML would keep the last silently)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
         try:
             return super().construct_object(node, deep)
         except (ValueError, TypeError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key.value!r}",
+                                                            key.start_mark)
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
+
+
+def check_shape(text: str, limits: ContentLimits) -> None:
+    """Depth and size from libyaml's event stream, before anything is composed: composing nests one C
+    call per level (25,000 levels crash the process) and expands aliases (a few KB can stand for
+    billions of nodes). Raises yaml.MarkedYAMLError, as the parser would."""
+    nodes = 0
+    open_nodes: list[tuple[str | None, int]] = []  # (anchor, node count at its start) per open collection
+    sizes: dict[str, int] = {}  # anchor -> nodes it stands for
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            nodes += sizes.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            nodes += 1
+            open_nodes.append((event.anchor, nodes))
+            if len(open_nodes) > limits.max_depth:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {limits.max_depth} levels deep "
+                                           "(content_limits.max_depth)", problem_mark=event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, began = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = nodes - began + 1
+        else:
+            continue
+        if nodes > limits.max_nodes:
+            raise yaml.MarkedYAMLError(problem=f"more than {limits.max_nodes:,} YAML nodes, aliases expanded "
+                                       "(content_limits.max_nodes)", problem_mark=event.start_mark)
 
 
 class ContentError(Exception):
@@ -40,17 +93,29 @@ class ContentError(Exception):
         super().__init__(f"{position}: {where + ': ' if where else ''}{reason}")
 
 
-def load_event(path: str | Path) -> Event:
+def read_content(path: str | Path, limits: ContentLimits = ContentLimits()) -> str:
+    """The file's text, refusing one over `limits.max_bytes` before reading it."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(limits.max_bytes + 1)
+        if len(raw) > limits.max_bytes:
+            raise ContentError(str(path), f"the file is over {limits.max_bytes:,} bytes (content_limits.max_bytes)")
+        return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(str(path), f"cannot read the file ({exc.__class__.__name__})") from None
-    return parse_event(text, origin=str(path))
 
 
-def parse_event(text: str, *, origin: str = "<content>") -> Event:
+def load_event(path: str | Path, limits: ContentLimits = ContentLimits()) -> Event:
+    return parse_event(read_content(path, limits), origin=str(path), limits=limits)
+
+
+def parse_event(text: str, *, origin: str = "<content>", limits: ContentLimits = ContentLimits()) -> Event:
+    """A validated Event, or ContentError. Nothing in `text` can crash the process or run code."""
+    if len(text) > limits.max_bytes:
+        raise ContentError(origin, f"the content is over {limits.max_bytes:,} characters (content_limits.max_bytes)")
     try:
+        check_shape(text, limits)
         data = yaml.load(text, Loader=SafeLoader)  # safe: see SafeLoader above
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -63,6 +128,8 @@ def parse_event(text: str, *, origin: str = "<content>") -> Event:
                            line=line) from None
     except yaml.YAMLError as exc:
         raise ContentError(origin, f"invalid YAML: {exc}") from None
+    except (RecursionError, MemoryError) as exc:  # past the limits' intent all the same: refuse, never crash
+        raise ContentError(origin, f"the content is too large or too deep to load ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise ContentError(origin, "the file must be a YAML mapping of event fields", line=1)
 

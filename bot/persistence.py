@@ -335,6 +335,13 @@ class Database:
                        if not (status == "failed" and safe and attempts < MAX_ATTEMPTS)}
         return set(subscription_ids) - settled
 
+    def recorded(self, reminder_ids: tuple[str, ...], subscription_ids: list[int]) -> set[int]:
+        """The subscriptions with a ledger row, whatever its outcome, under any of `reminder_ids`."""
+        with Session(self.engine) as session:
+            return set(session.scalars(
+                select(DeliveryRow.subscription_id).distinct()
+                .where(DeliveryRow.reminder_id.in_(reminder_ids), DeliveryRow.subscription_id.in_(subscription_ids))))
+
     def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
                detail: str | None = None, *, retry_safe: bool = False) -> None:
         with Session(self.engine) as session, session.begin():

@@ -25,6 +25,7 @@ class Post:
     due: dt.datetime  # UTC
     late_limit: dt.timedelta  # how late it may still go out
     render: Callable[[ZoneInfo], Reply]
+    legacy_ids: tuple[str, ...] = ()  # earlier keys for the same post: a channel with a row under one has it
 
 
 class PostSource(Protocol):
@@ -43,7 +44,7 @@ class CountdownReminders:
     def posts(self, store: FactStore, clock: Clock) -> Iterator[Post]:
         for reminder in reminder_plan(store.event, self.offsets):
             yield Post(reminder.id, reminder.due, self.grace,
-                       lambda zone, r=reminder: render_reminder(store, r, zone, clock()))
+                       lambda zone, r=reminder: render_reminder(store, r, zone, clock()), (reminder.legacy_id,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,5 +55,5 @@ class ContentNewsItems:
 
     def posts(self, store: FactStore, clock: Clock) -> Iterator[Post]:
         for item in store.event.updates:
-            yield Post(update_post_id(store.event, item.id), item.published_at.astimezone(dt.UTC), self.max_age,
-                       lambda zone, u=item: render_update(store, u, zone))
+            yield Post(update_post_id(item.id), item.published_at.astimezone(dt.UTC), self.max_age,
+                       lambda zone, u=item: render_update(store, u, zone), (f"{store.event.id}:update:{item.id}",))

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from bot.clock import Clock, system_clock
 from bot.content import Event
-from bot.loading import ContentError, parse_event
+from bot.loading import ContentError, ContentLimits, parse_event, read_content
 from bot.persistence import AsyncStorage, Database, ReloadAudit, StorageUnavailable
 from bot.store import FactStore
 
@@ -70,11 +70,24 @@ class ContentDiff:
     updates: Change
     start_before: dt.datetime
     start_after: dt.datetime
+    id_before: str = ""
+    id_after: str = ""
+    facts_before: int = 0
 
     @classmethod
     def between(cls, old: Event, new: Event) -> ContentDiff:
         return cls(_compare(old.facts, new.facts), _compare(old.quotes, new.quotes),
-                   _compare(old.updates, new.updates), old.start, new.start)
+                   _compare(old.updates, new.updates), old.start, new.start, old.id, new.id, len(old.facts))
+
+    def risks(self) -> list[str]:
+        """Why this reload may be a mistake (a file cut short mid-save, another event's file): such a
+        reload waits for an admin's `reload force`."""
+        found = []
+        if self.id_before != self.id_after:
+            found.append(f"the event's id changes from {self.id_before!r} to {self.id_after!r}")
+        if self.facts_before and len(self.facts.removed) * 2 > self.facts_before:
+            found.append(f"{len(self.facts.removed)} of the {self.facts_before} facts would be removed")
+        return found
 
     @property
     def time_changed(self) -> bool:
@@ -83,9 +96,11 @@ class ContentDiff:
     def lines(self) -> list[tuple[str, str]]:
         rows = [("Facts", self.facts.describe()), ("Quotes", self.quotes.describe()),
                 ("News updates", self.updates.describe())]
+        if self.id_before != self.id_after:
+            rows.append(("Event id", f"{self.id_before} -> {self.id_after} (posts already sent are not repeated)"))
         if self.time_changed:
             rows.append(("Event time", f"{self.start_before.isoformat()} -> {self.start_after.isoformat()}"
-                                       " (reminders rescheduled; posts already sent are not repeated)"))
+                                       " (a new countdown: its posts still ahead follow the new time)"))
         return rows
 
     def summary(self) -> str:
@@ -116,6 +131,7 @@ class ContentReloader:
     db: Database | None = None
     clock: Clock = system_clock
     on_reloaded: list[OnReloaded] = field(default_factory=list)
+    limits: ContentLimits = field(default_factory=ContentLimits)
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
@@ -124,7 +140,8 @@ class ContentReloader:
         except OSError:
             self._hash = ""
 
-    async def reload(self, actor: str) -> ReloadOutcome:
+    async def reload(self, actor: str, *, force: bool = False) -> ReloadOutcome:
+        """Swap in the file's content if it is valid and, unless `force`, has none of ContentDiff.risks."""
         async with self._lock:
             began = time.perf_counter()
             old = self.content.store  # reloads are serialised by the lock: nothing else replaces it
@@ -135,6 +152,13 @@ class ContentReloader:
                 log.error("reload by %s refused, old content stays live: %s", actor, exc)
                 await self._audit(actor, None, f"refused: {exc}")
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
+            risks = diff.risks()
+            if risks and not force:
+                error = ContentError(str(self.path), "; ".join(risks) + ": check the file, then `/parade reload force` "
+                                     "to apply it anyway")
+                log.error("reload by %s refused, old content stays live: %s", actor, error)
+                await self._audit(actor, None, f"refused: {error}")
+                return ReloadOutcome(ok=False, diff=diff, error=error, hash_before=self._hash)
             parsed = time.perf_counter()
             self.content.store = store  # the swap: one reference assignment
             swapped = time.perf_counter()
@@ -150,11 +174,8 @@ class ContentReloader:
                                  parse_seconds=parsed - began, swap_seconds=swapped - parsed)
 
     def _build(self, current: Event) -> tuple[str, FactStore, ContentDiff]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ContentError(str(self.path), f"cannot read the file ({exc.__class__.__name__})") from None
-        store = FactStore(parse_event(text, origin=str(self.path)))
+        text = read_content(self.path, self.limits)
+        store = FactStore(parse_event(text, origin=str(self.path), limits=self.limits))
         return text, store, ContentDiff.between(current, store.event)
 
     async def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
@@ -181,11 +202,32 @@ def reload_on_sighup(reloader: ContentReloader) -> None:
 
 
 async def watch_and_reload(reloader: ContentReloader, stop: asyncio.Event | None = None,
-                           debounce_ms: int = 500) -> None:
-    """Reload whenever the content file changes on disk (`reload.watch: true`)."""
+                           debounce_ms: int = 500, settle: float = 1.0) -> None:
+    """Reload whenever the content file changes on disk (`reload.watch: true`), once the file has
+    stayed the same (size and modification time) for `settle` seconds: an editor that saves in place
+    writes in several steps, and a half-written file must not be read."""
     from watchfiles import awatch
 
     # Watch the folder, not the file: editors often save by replacing the file.
     async for changes in awatch(reloader.path.parent, stop_event=stop, debounce=debounce_ms):
         if any(Path(changed).resolve() == reloader.path.resolve() for _, changed in changes):
+            await _settled(reloader.path, settle)
             await reloader.reload("file watcher")
+
+
+async def _settled(path: Path, settle: float, checks: int = 30) -> None:
+    """Waits until `path`'s size and mtime are unchanged across `settle` seconds (at most `checks` tries)."""
+    def stamp() -> tuple[int, int] | None:
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return info.st_size, info.st_mtime_ns
+
+    before = await asyncio.to_thread(stamp)
+    for _ in range(checks):
+        await asyncio.sleep(settle)
+        now = await asyncio.to_thread(stamp)
+        if now == before and now is not None:
+            return
+        before = now

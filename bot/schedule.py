@@ -30,9 +30,10 @@ def parse_offset(text: str) -> dt.timedelta:
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    id: str  # stable across restarts and content reloads: the event id and the offset
+    id: str  # the ledger key: the start and the offset (see countdown_key)
     offset: dt.timedelta
     due: dt.datetime  # aware, UTC
+    legacy_id: str = ""  # the key before version 0.4 (event id and offset): a post sent under it counts
 
     @property
     def is_start(self) -> bool:
@@ -46,7 +47,8 @@ def reminder_plan(event: Event, offsets: tuple[str, ...] = DEFAULT_OFFSETS) -> t
     for text in offsets:
         offset = parse_offset(text)
         label = "start" if not offset else f"T-{int(offset.total_seconds()) // 60}m"
-        reminders[label] = Reminder(id=f"{event.id}:{label}", offset=offset, due=start - offset)
+        reminders[label] = Reminder(id=f"{countdown_key(event)}:{label}", offset=offset, due=start - offset,
+                                    legacy_id=f"{event.id}:{label}")
     return tuple(sorted(reminders.values(), key=lambda r: r.due))
 
 
@@ -77,9 +79,16 @@ def _of_the_day(store: FactStore, reminder: Reminder) -> tuple[str, str, tuple[s
     return pool[digest % len(pool)]
 
 
-def update_post_id(event: Event, update_id: str) -> str:
-    """The ledger id of a news update: by its id, so editing its text never re-posts it."""
-    return f"{event.id}:update:{update_id}"
+def countdown_key(event: Event) -> str:
+    """What the countdown's ledger keys share: the start, not the event's id, so renaming the id
+    re-posts nothing, while a new start makes a new countdown (its posts still ahead go out once)."""
+    return f"countdown@{event.start.astimezone(dt.UTC):%Y-%m-%dT%H:%MZ}"
+
+
+def update_post_id(update_id: str) -> str:
+    """The ledger key of a news update: its own id, so editing its text, or the event's id, never
+    re-posts it."""
+    return f"update:{update_id}"
 
 
 def render_update(store: FactStore, update: NewsUpdate, zone: ZoneInfo) -> Reply:

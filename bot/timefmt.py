@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 if TYPE_CHECKING:
     from bot.content import Event
@@ -12,13 +13,29 @@ if TYPE_CHECKING:
 _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 
 
+# Files in the zone database that are not places: the host's own zone, a placeholder, and copies of
+# the database under other rules. A content file or a channel naming one means something else on
+# every machine.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names this bot accepts: Area/Location names and the database's links (UTC,
+    US/Eastern), not the host-specific files beside them."""
+    return frozenset(name for name in available_timezones()
+                     if name not in _NOT_PLACES and not name.startswith(("posix/", "right/")))
+
+
 def zone_named(name: str) -> ZoneInfo:
     """The IANA zone called `name`; ValueError, with a short message, for anything else."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file name
-        shown = name if len(name) <= 60 else name[:60] + "…"
-        raise ValueError(f"unknown IANA timezone {shown!r}") from None
+    if name in zone_names():
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # removed from the disk since it was listed
+            pass
+    shown = name if len(name) <= 60 else name[:60] + "…"
+    raise ValueError(f"unknown IANA timezone {shown!r}")
 
 
 def format_moment(moment: dt.datetime, zone: dt.tzinfo) -> str:

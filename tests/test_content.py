@@ -105,3 +105,40 @@ def test_a_second_event_loads_with_no_code_change():
     store = FactStore(load_event(DATA / "harbour_festival.yaml"))
     assert store.event.name == "Harbour Lights Festival"
     assert store.find_person("ana") is not None
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("a: " + "[" * 25_000 + "]" * 25_000, "nested more than 64 levels deep"),  # crashed the C composer
+    ("".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}' if n else '0'] * 10)}]\n" for n in range(9)),
+     "YAML nodes, aliases expanded"),  # an alias bomb: 10^9 nodes in under 400 bytes
+    (SEED_TEXT.replace("\nplace:", "\nname: again\nplace:", 1), "duplicate key 'name'"),
+], ids=["deep", "alias-bomb", "duplicate-key"])
+def test_hostile_yaml_is_one_error_not_a_crash(text, reason):
+    with pytest.raises(ContentError, match=reason):
+        parse_event(text)
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path):
+    from bot.loading import ContentLimits
+
+    path = tmp_path / "big.yaml"
+    path.write_text(SEED_TEXT, encoding="utf-8")
+    with pytest.raises(ContentError, match="over 1,000 bytes"):
+        load_event(path, ContentLimits(max_bytes=1000))
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "posix/Asia/Shanghai", "right/UTC"])
+def test_only_place_names_pass_as_timezones(zone):
+    with pytest.raises(ContentError, match="unknown IANA timezone"):
+        parse_event(SEED_TEXT.replace("timezone: Asia/Shanghai", f"timezone: {zone}", 1))
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("starts_at: 2025-09-03T09:00:00", "starts_at: 0001-01-01T00:00:00"),
+    ("starts_at: 2025-09-03T09:00:00", "starts_at: 9999-12-31T23:59:59"),
+    ("published_at: 2025-08-28", "published_at: 1900-08-28"),
+])
+def test_dates_outside_1970_to_2200_are_refused(old, new):
+    assert old in SEED_TEXT
+    with pytest.raises(ContentError, match="between 1970 and 2200"):
+        parse_event(SEED_TEXT.replace(old, new, 1))

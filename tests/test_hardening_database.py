@@ -30,8 +30,8 @@ def prepared(path) -> Database:
     for channel in CHANNELS:
         db.subscribe("slack", "W", channel, "UTC", START - dt.timedelta(days=10))
     sub = db.subscription("slack", "W", "C1").id
-    db.claim(sub, "beijing-parade-2025:T-10080m", "earlier", START - dt.timedelta(days=7))
-    db.finish(sub, "beijing-parade-2025:T-10080m", "sent", START - dt.timedelta(days=7))
+    db.claim(sub, "countdown@2025-09-03T01:00Z:T-10080m", "earlier", START - dt.timedelta(days=7))
+    db.finish(sub, "countdown@2025-09-03T01:00Z:T-10080m", "sent", START - dt.timedelta(days=7))
     return db
 
 

@@ -205,11 +205,11 @@ async def test_news_update_reaches_each_channel_once_across_edits_readds_and_res
     clock.advance(dt.timedelta(minutes=30))
     _, _, restarted = await start_bot()  # a restart on the same database
     restarted.shutdown()
-    counts = Counter(key for _, _, key in posts if key.endswith(":update:speech"))
+    counts = Counter(key for _, _, key in posts if key.endswith("update:speech"))
     assert sorted(counts.values()) == [1, 1, 1]
 
 
-async def test_moving_the_event_reschedules_without_repeating_sent_reminders(content, tmp_path):
+async def test_moving_the_event_makes_a_new_countdown_whose_posts_go_out_once(content, tmp_path):
     clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=5))  # the 3-day reminder just went out
     db = open_db(tmp_path / "ledger.db")
     db.subscribe("slack", "T1", "C1", "UTC", START - dt.timedelta(days=10))
@@ -222,20 +222,42 @@ async def test_moving_the_event_reschedules_without_repeating_sent_reminders(con
     await scheduler.start()
     try:
         assert [t.split(":")[0] for _, t, _ in posts] == ["3 days to go"]
-        before = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB}
+        before = sorted(j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB)
         content.write_text(moved_a_day_later(), encoding="utf-8")
-        await reloader.reload("test")
-        after = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB}
-        assert all(after[i] - before[i] == dt.timedelta(days=1) for i in before)
-        assert set(after) - set(before) == {"beijing-parade-2025:T-4320m"}  # due again, in the future
-        # The 3-day reminder now falls a day later, but it was sent: it is not sent again.
+        outcome = await reloader.reload("test")
+        assert "a new countdown" in outcome.diff.summary()
+        jobs = {j.id: j.next_run_time for j in scheduler.scheduler.get_jobs() if j.id != RETRY_JOB}
+        assert all(i.startswith("countdown@2025-09-04T01:00Z:") for i in jobs)
+        # The 3-day post of the new countdown is due again, in the future; the rest a day later too.
+        assert sorted(jobs.values())[1:] == [t + dt.timedelta(days=1) for t in before]
         clock.advance(dt.timedelta(days=1))
         await scheduler.service.deliver_due()
-        assert [t.split(":")[0] for _, t, _ in posts] == ["3 days to go"]
+        await scheduler.service.deliver_due()
+        assert [t.split(":")[0] for _, t, _ in posts] == ["3 days to go", "3 days to go"]  # the new one, once
         schedule = await dispatcher.handle(Command(text="schedule", platform="slack", workspace="T1", channel="C1"))
         assert schedule.fields[-1].value == "Thursday 4 September 2025, 01:00 UTC"
     finally:
         scheduler.shutdown()
+
+
+async def test_renaming_the_event_id_reposts_nothing(content, tmp_path):
+    clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=5))
+    db = open_db(tmp_path / "rename.db")
+    for n in range(10):
+        db.subscribe("slack", "T1", f"C{n}", "UTC", START - dt.timedelta(days=10))
+    posts: list = []
+    dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock, subscriptions=db)
+    delivery = service(db, {"slack": RecordingPoster(posts)}, None, clock, grace=dt.timedelta(days=30))
+    delivery.store = lambda: dispatcher.store
+    await delivery.deliver_due()
+    sent = len(posts)
+    assert sent >= 10
+    content.write_text(content.read_text(encoding="utf-8").replace("id: beijing-parade-2025", "id: parade-2025", 1),
+                       encoding="utf-8")
+    outcome = await ContentReloader(dispatcher.content, content, db, clock=clock).reload("test", force=True)
+    assert outcome.ok and dispatcher.store.event.id == "parade-2025"
+    await delivery.deliver_due()
+    assert len(posts) == sent  # 0 re-posts
 
 
 async def test_the_application_wires_commands_reloads_and_posts_in_one_place(content, tmp_path, monkeypatch):
@@ -257,3 +279,28 @@ async def test_the_application_wires_commands_reloads_and_posts_in_one_place(con
         subscribed = await app.dispatcher.handle(Command(text="subscribe UTC", platform="console", manages_channel=True,
                                                          workspace="local", channel="console"))
         assert subscribed.title == "Subscribed"
+
+
+async def test_a_reload_that_would_drop_most_facts_waits_for_force(content):
+    """A file cut short mid-save can still be valid YAML: it must not silently empty the bot."""
+    dispatcher = Dispatcher(FactStore(load_event(content)))
+    dispatcher.reloader = ContentReloader(dispatcher.content, content)
+    facts_before = len(dispatcher.store.event.facts)
+    text = content.read_text(encoding="utf-8")
+    content.write_text(text[:text.index("\nfacts:")] + "\n", encoding="utf-8")  # everything after facts: lost
+    refused = await dispatcher.handle(admin("reload"))
+    assert refused.title == "Reload refused" and f"of the {facts_before} facts would be removed" in refused.text
+    assert "reload force" in refused.text and len(dispatcher.store.event.facts) == facts_before
+    forced = await dispatcher.handle(admin("reload force"))
+    assert forced.title == "Content reloaded" and not dispatcher.store.event.facts
+
+
+async def test_posts_recorded_under_the_keys_before_0_4_are_not_sent_again(content, tmp_path):
+    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(minutes=5))
+    db = open_db(tmp_path / "legacy.db")
+    sub = db.subscribe("slack", "T1", "C1", "UTC", START - dt.timedelta(days=10)).id
+    db.claim(sub, "beijing-parade-2025:T-10080m", "0.3", clock())  # written by the previous version
+    db.finish(sub, "beijing-parade-2025:T-10080m", "sent", clock())
+    posts: list = []
+    await service(db, {"slack": RecordingPoster(posts)}, FactStore(load_event(content)), clock).deliver_due()
+    assert posts == []

@@ -23,9 +23,9 @@ from bot.schedule import parse_offset, reminder_plan
 from bot.scheduler import ReminderScheduler
 
 START = PARADE_START_UTC
-PLAN_IDS = ["beijing-parade-2025:T-10080m", "beijing-parade-2025:T-4320m", "beijing-parade-2025:T-1440m",
-            "beijing-parade-2025:T-60m", "beijing-parade-2025:start"]
-UPDATE_ID = "beijing-parade-2025:update:kim-confirmed"  # the seed's news update, published 28 August
+COUNTDOWN = "countdown@2025-09-03T01:00Z"  # the seed's start, in UTC
+PLAN_IDS = [f"{COUNTDOWN}:{label}" for label in ("T-10080m", "T-4320m", "T-1440m", "T-60m", "start")]
+UPDATE_ID = "update:kim-confirmed"  # the seed's news update, published 28 August
 # Each channel's posts in order: the update falls between the 7-day and 3-day reminders.
 TITLES = ["7 days to go", "News", "3 days to go", "1 day to go", "1 hour to go", "Starting now"]
 POSTS_PER_CHANNEL = len(TITLES)
@@ -150,7 +150,7 @@ async def test_reminders_missed_beyond_the_grace_period_are_skipped_and_logged(s
     with caplog.at_level(logging.INFO):
         report = await service(db, {"slack": RecordingPoster(posts)}, seed_store, clock).deliver_due()
     assert posts == [] and report.skipped_late == 4  # 7d, 3d, 1d reminders and the 4-day-old update
-    expected = "beijing-parade-2025:T-1440m was due 2025-09-02T01:00:00+00:00, more than 1:00:00 ago: skipped"
+    expected = "countdown@2025-09-03T01:00Z:T-1440m was due 2025-09-02T01:00:00+00:00, more than 1:00:00 ago: skipped"
     assert expected in caplog.text
 
 
@@ -250,10 +250,10 @@ async def test_apscheduler_fires_each_reminder_and_restarts_replace_jobs(seed_st
     caught_up = await scheduler.start()
     try:
         assert caught_up.sent == 1  # "1 hour to go", due 59 simulated minutes ago: within the grace period
-        assert scheduler.job_ids() == ["beijing-parade-2025:start"]
+        assert scheduler.job_ids() == ["countdown@2025-09-03T01:00Z:start"]
         scheduler.reschedule()
         scheduler.reschedule()
-        assert scheduler.job_ids() == ["beijing-parade-2025:start"]  # replaced, not duplicated
+        assert scheduler.job_ids() == ["countdown@2025-09-03T01:00Z:start"]  # replaced, not duplicated
         for _ in range(200):
             if len(posts) == 2:
                 break
@@ -402,9 +402,9 @@ async def test_the_delivery_report_shows_states_outcomes_and_recent_failures(see
     report = await bot.handle(Command(text="status", is_admin=True))
     assert report.ephemeral and report.text == "discord: 1 active; slack: 1 active, 1 ended (channel_not_found)"
     failures = report.fields[0].value
-    assert "slack:W1:CGONE beijing-parade-2025:T-4320m: gone (slack channel CGONE: channel_not_found)" in failures
+    assert f"slack:W1:CGONE {COUNTDOWN}:T-4320m: gone (slack channel CGONE: channel_not_found)" in failures
     outcomes = {f.name: f.value for f in report.fields[1:]}
-    assert outcomes["slack:W1:C1"] == "active; last post beijing-parade-2025:T-4320m: sent"
+    assert outcomes["slack:W1:C1"] == "active; last post countdown@2025-09-03T01:00Z:T-4320m: sent"
 
 
 async def test_a_stop_waits_for_posts_under_way_and_says_what_it_left(seed_store, db_path, caplog):
