@@ -31,6 +31,7 @@ from bot.store import FactStore
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds a stop waits for posts under way
+RECONNECT_FIRST, RECONNECT_MAX = 5.0, 300.0  # seconds between tries to open a database that was down
 
 
 class PlatformError(Exception):
@@ -41,18 +42,23 @@ class Application:
     """The live content, the dispatcher, the database, and (while running) delivery and reloads."""
 
     def __init__(self, settings: Settings, content: LiveContent, dispatcher: Dispatcher, *,
-                 timezone: str | None = None, wall_time: Callable[[dt.datetime], dt.datetime] = same_moment) -> None:
+                 timezone: str | None = None, wall_time: Callable[[dt.datetime], dt.datetime] = same_moment,
+                 database_url: str | None = None) -> None:
         self.settings = settings
         self.content = content
         self.dispatcher = dispatcher
         self.timezone = timezone  # for answers where a channel has set none
         self.wall_time = wall_time
         self.stopping = asyncio.Event()  # set by SIGTERM or SIGINT while running
+        self.database_url = database_url
         self.delivery: DeliveryService | None = None  # while running with a database
+        self._scheduler: ReminderScheduler | None = None
 
     def health(self) -> list[str]:
         """What stops this process doing its job (an empty list: healthy), for health checks."""
-        problems = [] if self.database is not None else ["database unavailable: no subscriptions or posts"]
+        problems = []
+        if self.database is None:
+            problems.append("database unavailable: no subscriptions or posts (retrying)")
         return problems + (self.delivery.breaker.problems() if self.delivery is not None else [])
 
     @classmethod
@@ -65,7 +71,7 @@ class Application:
         url = database_url or os.environ.get("PARADE_DATABASE_URL") or settings.database
         dispatcher = Dispatcher(content, clock=clock, default_timezone=timezone,
                                 reminder_offsets=settings.reminders.offsets, subscriptions=open_database(url))
-        return cls(settings, content, dispatcher, timezone=timezone, wall_time=wall_time)
+        return cls(settings, content, dispatcher, timezone=timezone, wall_time=wall_time, database_url=url)
 
     @property
     def database(self) -> Database | None:
@@ -80,18 +86,11 @@ class Application:
                                    limits=self.settings.content_limits)
         self.dispatcher.reloader = reloader
         self._on_stop_signals()
-        scheduler = service = None
+        reconnecting = None
         if db is not None:
-            service = DeliveryService(
-                db, posters, lambda: self.content.store, clock=clock, owner=f"{socket.gethostname()}:{os.getpid()}",
-                sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
-                         ContentNewsItems(self.settings.alerts.max_age_period)),
-            )
-            self.delivery = service
-            scheduler = ReminderScheduler(service, wall_time=self.wall_time)
-            report = await scheduler.start()
-            log.info("posts scheduled: %s; caught up on start: %s", scheduler.job_ids(), report)
-            reloader.on_reloaded.append(scheduler.content_reloaded)
+            await self._start_delivery(db, posters, reloader)
+        elif self.database_url:
+            reconnecting = asyncio.create_task(self._reconnect(posters, reloader))
         with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
             reload_on_sighup(reloader)
         stop_watching = asyncio.Event()
@@ -102,12 +101,41 @@ class Application:
         finally:
             self._on_stop_signals(remove=True)
             stop_watching.set()
+            if reconnecting is not None:
+                reconnecting.cancel()
             if watcher is not None:
                 await watcher
-            if scheduler is not None:
-                scheduler.shutdown()  # no new passes
-            if service is not None and await service.drain(SHUTDOWN_GRACE):
+            if self._scheduler is not None:
+                self._scheduler.shutdown()  # no new passes
+            if self.delivery is not None and await self.delivery.drain(SHUTDOWN_GRACE):
                 log.info("stopped; posts under way were finished and recorded")
+
+    async def _start_delivery(self, db: Database, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
+        clock = self.dispatcher.clock
+        self.delivery = DeliveryService(
+            db, posters, lambda: self.content.store, clock=clock, owner=f"{socket.gethostname()}:{os.getpid()}",
+            sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
+                     ContentNewsItems(self.settings.alerts.max_age_period)),
+        )
+        self._scheduler = ReminderScheduler(self.delivery, wall_time=self.wall_time)
+        report = await self._scheduler.start()
+        log.info("posts scheduled: %s; caught up on start: %s", self._scheduler.job_ids(), report)
+        reloader.on_reloaded.append(self._scheduler.content_reloaded)
+
+    async def _reconnect(self, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
+        """The database was down at start: try again, backing off from 5 s to 5 minutes, and once it
+        answers, take subscriptions and start posting (missed posts within their grace go out)."""
+        delay = RECONNECT_FIRST
+        while True:
+            await asyncio.sleep(delay)
+            db = await asyncio.to_thread(open_database, self.database_url or "", quiet=True)
+            if db is not None:
+                log.warning("database available again: subscriptions and posts are on")
+                self.dispatcher.use_database(db)
+                reloader.db = db
+                await self._start_delivery(db, posters, reloader)
+                return
+            delay = min(delay * 2, RECONNECT_MAX)
 
     async def serve(self, main: Awaitable[object]) -> None:
         """Runs a platform's serving loop until it ends or a stop signal comes; then it is cancelled,
@@ -141,16 +169,19 @@ class Application:
         self.stopping.set()
 
 
-def open_database(url: str) -> Database | None:
-    """The database, or None (with one log line) so that commands work without it."""
+def open_database(url: str, *, quiet: bool = False) -> Database | None:
+    """The database, or None (with one log line, none if `quiet`) so that commands work without it."""
     try:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         db = Database(url)
+        db.outage.watching = False
         db.create_schema()
+        db.outage.watching = True
         return db
     except Exception as exc:  # any failure to open (driver missing, bad URL, corrupt file) degrades the same way
         # The URL is not logged: it may hold a password.
-        log.error("database unavailable (%s: %s): subscriptions and reminders are off, commands still work",
-                  exc.__class__.__name__, str(exc).splitlines()[0][:200])
+        if not quiet:
+            log.error("database unavailable (%s: %s): subscriptions and reminders are off until it answers; "
+                      "commands still work", exc.__class__.__name__, str(exc).splitlines()[0][:200])
         return None

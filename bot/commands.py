@@ -139,12 +139,19 @@ class Dispatcher:
         self.content = content if isinstance(content, LiveContent) else LiveContent(content)
         self.clock = clock
         self.default_timezone = default_timezone
-        self.subscriptions = subscriptions  # None: the bot runs without a database (say, ask)
-        self.storage = AsyncStorage(subscriptions) if subscriptions is not None else None
+        self.subscriptions: Database | None = None  # None: the bot runs without a database (say, ask)
+        self.storage: AsyncStorage | None = None
+        if subscriptions is not None:
+            self.use_database(subscriptions)
         self.reminder_offsets = reminder_offsets
         self.reloader: ContentReloader | None = None  # set by the runtime that can reload
         # channel -> (its subscription's zone, when read): a command must not wait on the database
         self._channel_zones: dict[tuple[str, str, str], tuple[str | None, float]] = {}
+
+    def use_database(self, database: Database) -> None:
+        """Subscriptions from now on (at start, or once a database that was down answers)."""
+        self.subscriptions = database
+        self.storage = AsyncStorage(database)
 
     @property
     def store(self) -> FactStore:
@@ -178,12 +185,13 @@ class Dispatcher:
             return await reply if inspect.isawaitable(reply) else reply
         except UsageError as exc:
             return error_reply(str(exc))
+        # Database trouble is logged once per outage by the database itself (persistence.OutageLog).
         except StorageBusy:
-            log.warning("command %r: the database did not answer within %.0f s", name, STORAGE_TIMEOUT)
+            log.debug("command %r: the database did not answer within %.0f s", name, STORAGE_TIMEOUT)
             return error_reply("Subscriptions are busy right now (the database is locked or slow). "
                                "Try again in a moment; other commands still work.")
         except StorageUnavailable as exc:
-            log.error("command %r: database error (%s)", name, exc)
+            log.debug("command %r: database error (%s)", name, exc)
             return error_reply("Subscriptions are unavailable right now; other commands still work.")
         except Exception:
             # A bug must cost one reply, never the bot: the operator gets the traceback, the user a line.
@@ -209,8 +217,8 @@ class Dispatcher:
         try:
             found = await self.storage.subscription(*key)
         except StorageUnavailable as exc:
-            log.warning("channel zone of %s:%s:%s unavailable (%s): using the default zone",
-                        *key, exc.__class__.__name__)
+            log.debug("channel zone of %s:%s:%s unavailable (%s): using the default zone",
+                      *key, exc.__class__.__name__)
             self._channel_zones[key] = (None, time.monotonic())
             return None
         zone = found.timezone if found is not None and found.active else None

@@ -208,7 +208,7 @@ class DeliveryService:
         except StorageUnavailable as exc:
             # No claim, no post: the next pass tries again, so nothing is lost and nothing doubled.
             report.database_errors += 1
-            log.error("cannot claim %s for %s (%s): not posted now", post_id, subscription.key,
+            log.debug("cannot claim %s for %s (%s): not posted now", post_id, subscription.key,
                       str(exc).splitlines()[0][:200])
             return
         if not claimed:

@@ -11,6 +11,9 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import random
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -183,17 +186,61 @@ class StorageBusy(StorageUnavailable):
     """The database did not answer in time (a locked SQLite file, a frozen server): nothing was written."""
 
 
+class OutageLog:
+    """One log line when the database stops answering, a count every `every` seconds while it is
+    away, one line when it is back: an outage must not cost a log line per command or per channel."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self.watching = True  # False while opening: failing to open is the opener's to report, once
+        self.down_since: float | None = None
+        self.failures = 0
+        self._reported = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self, error: StorageUnavailable) -> None:
+        if not self.watching:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self.failures += 1
+            if self.down_since is None:
+                self.down_since = self._reported = now
+                log.error("database unavailable (%s): subscriptions and posts wait for it; "
+                          "logged again when it is back", str(error)[:200])
+            elif now - self._reported >= self.every:
+                self._reported = now
+                log.warning("database still unavailable after %.0f s: %d calls failed", now - self.down_since,
+                            self.failures)
+
+    def succeeded(self) -> None:
+        if self.down_since is None:  # the common case, without the lock
+            return
+        with self._lock:
+            if self.down_since is not None:
+                log.warning("database back after %.0f s; %d calls failed meanwhile",
+                            time.monotonic() - self.down_since, self.failures)
+                self.down_since, self.failures = None, 0
+
+
 def _translated(call: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(call)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        outage: OutageLog = args[0].outage  # type: ignore[attr-defined]
         try:
-            return call(*args, **kwargs)
+            result = call(*args, **kwargs)
         except OperationalError as exc:
             message = str(exc.orig)
             busy = any(word in message for word in ("locked", "timeout", "canceling statement"))
-            raise (StorageBusy if busy else StorageUnavailable)(message.splitlines()[0][:200]) from exc
+            error = (StorageBusy if busy else StorageUnavailable)(message.splitlines()[0][:200])
+            outage.failed(error)
+            raise error from exc
         except SQLAlchemyError as exc:
-            raise StorageUnavailable(str(exc).splitlines()[0][:200]) from exc
+            error = StorageUnavailable(str(exc).splitlines()[0][:200])
+            outage.failed(error)
+            raise error from exc
+        outage.succeeded()
+        return result
     return wrapper
 
 
@@ -220,9 +267,24 @@ class Database:
         self.engine = _engine(url, lock_timeout)
         self._command_engine = _engine(url, command_timeout)
         self.engines = (self.engine, self._command_engine)
+        self.outage = OutageLog()
 
-    def create_schema(self) -> None:
-        """Create missing tables and record the schema version (refusing a newer one)."""
+    def create_schema(self, attempts: int = 6) -> None:
+        """Create missing tables and record the schema version (refusing a newer one).
+
+        Processes starting together on a fresh database race to create the same tables: the losers
+        see "already exists" (SQLite) or a unique violation on the catalogue (PostgreSQL). Creation
+        only adds what is missing, so a loser tries again, after the winner's commit, and finds it all."""
+        for attempt in range(attempts):
+            try:
+                self._create_schema()
+                return
+            except (OperationalError, IntegrityError, ProgrammingError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
+
+    def _create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
         with Session(self.engine) as session, session.begin():
             row = session.get(MetaRow, "schema_version")

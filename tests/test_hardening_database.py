@@ -176,3 +176,27 @@ async def test_a_write_lock_held_by_another_process_costs_subscribe_a_try_again_
     assert db.subscription("slack", "T1", "C1") is None  # "try again" was true: nothing was written
     again = await bot.handle(Command(text="subscribe", **channel))
     assert again.title == "Subscribed"  # once the lock is gone
+
+
+async def test_an_outage_is_logged_once_with_a_count_and_once_when_it_is_back(tmp_path, seed_store, clock, caplog):
+    path = tmp_path / "parade.db"
+    db = open_database(f"sqlite:///{path}")
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=db)
+    here = {"platform": "slack", "workspace": "W", "user_id": "U", "manages_channel": True}
+    for engine in db.engines:
+        engine.dispose()  # closing the last connection folds SQLite's write-ahead log into the file
+    good = path.read_bytes()
+    path.write_bytes(b"not a database any more" * 200)  # the disk under the bot went bad
+    with caplog.at_level(logging.DEBUG):
+        caplog.clear()
+        for n in range(100):
+            reply = await bot.handle(Command(text="subscribe", channel=f"C{n}", **here))
+            assert reply.is_error and "unavailable" in reply.text
+        during = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        for engine in db.engines:
+            engine.dispose()
+        path.write_bytes(good)
+        await bot.handle(Command(text="schedule", channel="C1", **here))
+        after = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING][len(during):]
+    assert len(during) == 1 and during[0].startswith("database unavailable")
+    assert len(after) == 1 and after[0].startswith("database back after") and "100 calls failed" in after[0]
