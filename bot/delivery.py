@@ -146,6 +146,18 @@ class DeliveryService:
                 self._idle.set()
         return report
 
+    async def settle_interrupted(self, older_than: dt.timedelta) -> int:
+        """Claims older than `older_than` with no outcome (their process stopped mid-send) become
+        'unknown': their post may have been made, so it is never resent."""
+        now = self.clock()
+        try:
+            settled = await self._ledger(self.db.settle_stale_claims, now - older_than, now)
+        except StorageUnavailable:
+            return 0  # the next pass tries again
+        if settled:
+            log.warning("%d posts were interrupted mid-send by a stop; not resent (outcome unknown)", settled)
+        return settled
+
     async def drain(self, timeout: float) -> bool:
         """Waits, up to `timeout` seconds, for the delivery passes under way to finish, so that their
         posts are made and recorded rather than cut off by a stop."""

@@ -37,13 +37,10 @@ class ReminderScheduler:
 
     async def start(self) -> FanOutReport:
         """Settle interrupted claims, catch up on reminders missed while down, then schedule the rest."""
-        now = self.service.clock()
-        settled = self.service.db.settle_stale_claims(now - STALE_CLAIM_AGE, now)
-        if settled:
-            log.warning("%d posts were interrupted mid-send by a stop; not resent (outcome unknown)", settled)
+        await self.service.settle_interrupted(STALE_CLAIM_AGE)
         report = await self.service.deliver_due()
         self.reschedule()
-        self.scheduler.add_job(self._fire, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id=RETRY_JOB,
+        self.scheduler.add_job(self._retry, IntervalTrigger(seconds=RETRY_EVERY.total_seconds()), id=RETRY_JOB,
                                replace_existing=True, coalesce=True)
         self.scheduler.start()
         return report
@@ -73,6 +70,12 @@ class ReminderScheduler:
     async def _fire(self) -> None:
         report = await self.service.deliver_due()
         log.info("reminders: %s", report)
+
+    async def _retry(self) -> None:
+        """Every minute: settle claims a stopped process left (any process may, not only at start),
+        then the retry pass."""
+        await self.service.settle_interrupted(STALE_CLAIM_AGE)
+        await self._fire()
 
     def job_ids(self) -> list[str]:
         """The reminder jobs (the periodic retry pass is not one)."""

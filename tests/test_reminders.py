@@ -451,3 +451,21 @@ def test_sigterm_stops_the_console_bot_cleanly(tmp_path):
         bot.kill()
     assert bot.returncode == 0, err
     assert "SIGTERM: stopping" in err and "Traceback" not in err
+
+
+async def test_a_claim_left_by_a_stopped_process_is_settled_by_the_next_retry_pass(seed_store, db_path):
+    from bot.scheduler import STALE_CLAIM_AGE, ReminderScheduler
+
+    clock = FakeClock(START - dt.timedelta(days=2))
+    db = open_db(db_path)
+    sub = db.subscribe("slack", "W", "C1", "UTC", START - dt.timedelta(days=10)).id
+    scheduler = ReminderScheduler(service(db, {"slack": RecordingPoster([])}, seed_store, clock))
+    await scheduler.start()
+    try:
+        db.claim(sub, "another-process-post", "proc-killed", clock())  # that process dies mid-send
+        clock.advance(STALE_CLAIM_AGE + dt.timedelta(minutes=1))
+        await scheduler._retry()  # what the every-minute job runs; no restart needed
+        [row] = [d for d in db.deliveries() if d.reminder_id == "another-process-post"]
+        assert row.status == "unknown"
+    finally:
+        scheduler.shutdown()
