@@ -22,8 +22,9 @@ from bot.application import Application, PlatformError
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
-from bot.loading import ContentError, load_event
+from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
 from bot.persistence import password_of
+from bot.reload import ContentDiff
 from bot.reply import Reply
 from bot.scheduler import same_moment
 from bot.store import FactStore
@@ -110,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("slack", parents=[common],
                    help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     sub.add_parser("status", parents=[common], help="the delivery report: subscriptions, outcomes, failures")
+    check = sub.add_parser("check", parents=[common], help="validate a content file before reloading it")
+    check.add_argument("file", help="the content file to check")
+    check.add_argument("--against", metavar="LIVE", default=None,
+                       help="the content now live: show what a reload from it to FILE would change")
     return parser
 
 
@@ -118,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     try:
         settings, timezone = _settings(args)
-        store = FactStore(load_event(settings.content))
+        if args.mode == "check":  # needs no content of its own
+            return check(args.file, args.against, settings.content_limits)
+        store = FactStore(load_event(settings.content, settings.content_limits))
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
 
@@ -179,6 +186,32 @@ def _platform_from_environment() -> str:
     if os.environ.get("DISCORD_TOKEN"):
         return "discord"
     return "slack" if os.environ.get("SLACK_BOT_TOKEN") else "console"
+
+
+def check(path: str, against: str | None, limits: ContentLimits) -> int:
+    """`parade-bot check FILE [--against LIVE]`: every problem with its line, and with LIVE the
+    changes and risks a reload would show; exit 0 when FILE could be reloaded as it is, else 2."""
+    try:
+        event, problems = check_event(read_content(path, limits), origin=path, limits=limits)
+    except ContentError as exc:
+        problems, event = [exc], None
+    for problem in problems:
+        print(problem)
+    if event is None:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: a reload from this file would be refused")
+        return EXIT_USAGE
+    print(f"{path}: valid ({len(event.facts)} facts, {len(event.quotes)} quotes, {len(event.updates)} news updates)")
+    if against is None:
+        return 0
+    try:
+        diff = ContentDiff.between(load_event(against, limits), event)
+    except ContentError as exc:
+        return _fail(f"--against: {exc}")
+    for name, text in diff.lines():
+        print(f"{name}: {text}")
+    for risk in diff.risks():
+        print(f"needs `/parade reload force`: {risk}")
+    return EXIT_USAGE if diff.risks() else 0
 
 
 def _fail(message: str) -> int:

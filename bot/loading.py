@@ -111,12 +111,45 @@ def load_event(path: str | Path, limits: ContentLimits = ContentLimits()) -> Eve
 
 
 def parse_event(text: str, *, origin: str = "<content>", limits: ContentLimits = ContentLimits()) -> Event:
-    """A validated Event, or ContentError. Nothing in `text` can crash the process or run code."""
+    """A validated Event, or ContentError (the first problem, with how many more there are). Nothing in
+    `text` can crash the process or run code."""
+    event, problems = check_event(text, origin=origin, limits=limits)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ContentError(origin, first.reason + more, line=first.line, where=first.where)
+    assert event is not None
+    return event
+
+
+def check_event(text: str, *, origin: str = "<content>",
+                limits: ContentLimits = ContentLimits()) -> tuple[Event | None, list[ContentError]]:
+    """The event and every problem found: all schema and reference problems, each with its line (a
+    YAML error stops the reading, so it is the only one)."""
     if len(text) > limits.max_bytes:
-        raise ContentError(origin, f"the content is over {limits.max_bytes:,} characters (content_limits.max_bytes)")
+        return None, [ContentError(origin, f"the content is over {limits.max_bytes:,} characters "
+                                   "(content_limits.max_bytes)")]
+    try:
+        data = _read_yaml(text, origin, limits)
+    except ContentError as exc:
+        return None, [exc]
+    if not isinstance(data, dict):
+        return None, [ContentError(origin, "the file must be a YAML mapping of event fields", line=1)]
+    try:
+        event = Event.model_validate(data)
+    except ValidationError as exc:
+        return None, [ContentError(origin, error["msg"].removeprefix("Value error, "),
+                                   line=_line_of(text, tuple(error["loc"])), where=_dotted(tuple(error["loc"])))
+                      for error in exc.errors()]
+    problems = [ContentError(origin, message, line=_line_of(text, loc), where=_dotted(loc))
+                for loc, message in reference_problems(event)]
+    return (None if problems else event), problems
+
+
+def _read_yaml(text: str, origin: str, limits: ContentLimits) -> object:
     try:
         check_shape(text, limits)
-        data = yaml.load(text, Loader=SafeLoader)  # safe: see SafeLoader above
+        return yaml.load(text, Loader=SafeLoader)  # safe: see SafeLoader above
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -130,24 +163,6 @@ def parse_event(text: str, *, origin: str = "<content>", limits: ContentLimits =
         raise ContentError(origin, f"invalid YAML: {exc}") from None
     except (RecursionError, MemoryError) as exc:  # past the limits' intent all the same: refuse, never crash
         raise ContentError(origin, f"the content is too large or too deep to load ({exc.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise ContentError(origin, "the file must be a YAML mapping of event fields", line=1)
-
-    try:
-        event = Event.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        more = exc.error_count() - 1
-        reason = first["msg"].removeprefix("Value error, ") + (f" (and {more} more)" if more else "")
-        raise ContentError(origin, reason, line=_line_of(text, loc), where=_dotted(loc)) from None
-
-    problems = reference_problems(event)
-    if problems:
-        loc, message = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ContentError(origin, message + more, line=_line_of(text, loc), where=_dotted(loc))
-    return event
 
 
 def _dotted(loc: Loc) -> str:

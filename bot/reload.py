@@ -137,7 +137,7 @@ class ContentReloader:
         self._lock = asyncio.Lock()
         try:
             self._hash = content_hash(self.path.read_text(encoding="utf-8"))
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             self._hash = ""
 
     async def reload(self, actor: str, *, force: bool = False) -> ReloadOutcome:
