@@ -112,8 +112,9 @@ class Application:
 
     async def _start_delivery(self, db: Database, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         clock = self.dispatcher.clock
+        owner = f"{socket.gethostname()[:50]}:{os.getpid()}"  # the ledger's claimed_by holds 64 characters
         self.delivery = DeliveryService(
-            db, posters, lambda: self.content.store, clock=clock, owner=f"{socket.gethostname()}:{os.getpid()}",
+            db, posters, lambda: self.content.store, clock=clock, owner=owner,
             sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
                      ContentNewsItems(self.settings.alerts.max_age_period)),
         )

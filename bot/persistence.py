@@ -493,7 +493,10 @@ def _engine(url: str, timeout: float) -> Engine:
         return engine
     if url.startswith("postgresql"):
         ms = int(timeout * 1000)
-        return create_engine(url, connect_args={"options": f"-c lock_timeout={ms} -c statement_timeout={ms}"})
+        given = make_url(url).query.get("options", "")  # e.g. -csearch_path=...: kept, not replaced
+        options = " ".join([*([given] if isinstance(given, str) else given), f"-c lock_timeout={ms}",
+                            f"-c statement_timeout={ms}"]).strip()
+        return create_engine(url, connect_args={"options": options})
     return create_engine(url)
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from backends import BACKEND, PG_URL, drop_schemas, pg_reachable
 
 from bot.commands import Command, Dispatcher
 from bot.loading import load_event
@@ -87,3 +88,34 @@ def fake_slack():
 
     with FakeAPI(slack_api) as fake:
         yield fake
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself; not run on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests that use `backend` run once per database: SQLite, and PostgreSQL (skipped, and counted as
+    skipped, where PARADE_TEST_DATABASE_URL is not set)."""
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", ["sqlite"] if sqlite_only else ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> object:
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL: set PARADE_TEST_DATABASE_URL (CI does) to run this on PostgreSQL too")
+        problem = pg_reachable()
+        if problem is not None:  # set but unreachable: a failure, never a silent skip
+            pytest.fail(f"PARADE_TEST_DATABASE_URL is set but PostgreSQL does not answer: {problem}")
+    token = BACKEND.set(request.param)
+    yield request.param
+    BACKEND.reset(token)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas() -> object:
+    yield
+    drop_schemas()

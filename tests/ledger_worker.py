@@ -1,6 +1,6 @@
 """One bot process for the two-process ledger test: plays the whole countdown against a shared database.
 
-Usage: python ledger_worker.py DB_PATH POSTS_FILE OWNER GO_FILE
+Usage: python ledger_worker.py DATABASE_URL POSTS_FILE OWNER GO_FILE
 Each post is appended as one line to POSTS_FILE (O_APPEND keeps lines whole across processes).
 """
 
@@ -33,11 +33,11 @@ class FilePoster:
         os.write(self.fd, f"{channel_id} {idempotency_key}\n".encode())
 
 
-async def main(db_path: str, posts: str, owner: str, go: str) -> None:
+async def main(url: str, posts: str, owner: str, go: str) -> None:
     store = FactStore(load_event(SEED))
     start = store.event.start.astimezone(dt.UTC)
     now = [start - dt.timedelta(days=8)]
-    db = Database(f"sqlite:///{db_path}")
+    db = Database(url)
     poster = FilePoster(posts)
     service = DeliveryService(db, {"slack": poster, "discord": poster}, lambda: store, clock=lambda: now[0],
                               owner=owner)

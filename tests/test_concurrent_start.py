@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from backends import database_url
+
 WORKER = Path(__file__).with_name("start_worker.py")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,10 +23,10 @@ def race(url: str, go: Path, processes: int = 3) -> list[str]:
     return [w.communicate(timeout=60)[0].strip() for w in workers]
 
 
-def test_three_processes_on_one_fresh_sqlite_file_all_get_the_database(tmp_path, capsys):
+def test_three_processes_on_one_fresh_database_all_get_it(tmp_path, backend, capsys):
     outcomes: Counter[str] = Counter()
-    for trial in range(10):
-        outcomes.update(race(f"sqlite:///{tmp_path / f'fresh-{trial}.db'}", tmp_path / f"go-{trial}"))
+    for trial in range(10):  # on SQLite a fresh file each time, on PostgreSQL a fresh schema
+        outcomes.update(race(database_url(tmp_path / f"fresh-{trial}.db"), tmp_path / f"go-{trial}"))
     with capsys.disabled():
-        print(f"\nconcurrent start, 10 trials x 3 processes on a fresh SQLite file: {dict(outcomes)}")
+        print(f"\nconcurrent start, 10 trials x 3 processes on a fresh {backend} database: {dict(outcomes)}")
     assert outcomes == {"ok": 30}

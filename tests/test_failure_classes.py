@@ -27,6 +27,8 @@ from bot.persistence import Database, SubscriptionRow
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL where configured
+
 START = PARADE_START_UTC
 SUBSCRIBED = START - dt.timedelta(days=10)
 POSTS = r"/channels/\d+/messages$"

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 
 import discord
+import pytest
 from aiohttp import web
 from conftest import PARADE_START_UTC, FakeClock
 from fakeapi import FakeAPI, Recorded, Response, serving
@@ -21,6 +22,8 @@ from adapters.slack_app import SlackPoster, slack_client
 from bot.commands import Dispatcher
 from bot.delivery import DeliveryService
 from bot.persistence import Database
+
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL where configured
 
 START = PARADE_START_UTC
 CHANNELS = 6

@@ -90,6 +90,7 @@ async def test_reload_under_concurrent_commands_never_fails_or_mixes_versions(co
     (lambda t: t.replace("    sources: [wire]\n", "    sources: [reuters]\n", 1), "unknown source id 'reuters'"),
     (lambda t: t.replace("timezone: Asia/Shanghai", "timezone: Asia/Peking"), "unknown IANA timezone"),
 ])
+@pytest.mark.usefixtures("backend")
 async def test_a_bad_reload_keeps_the_old_content_and_reports_the_line(content, clock, tmp_path, broken, where):
     db = open_db(tmp_path / "audit.db")
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
@@ -106,6 +107,7 @@ async def test_a_bad_reload_keeps_the_old_content_and_reports_the_line(content, 
     assert audit.hash_after is None and audit.summary.startswith("refused:") and audit.actor == "slack:U-admin"
 
 
+@pytest.mark.usefixtures("backend")
 async def test_reload_summarises_changes_and_is_audited(content, clock, tmp_path):
     db = open_db(tmp_path / "audit.db")
     dispatcher = Dispatcher(FactStore(load_event(content)), clock=clock)
@@ -168,6 +170,7 @@ async def test_file_watcher_reloads_on_edit(content, clock):
         await asyncio.wait_for(watcher, 5)
 
 
+@pytest.mark.usefixtures("backend")
 async def test_news_update_reaches_each_channel_once_across_edits_readds_and_restart(content, tmp_path):
     clock = FakeClock(START - dt.timedelta(days=2))
     db_path = tmp_path / "ledger.db"
@@ -209,6 +212,7 @@ async def test_news_update_reaches_each_channel_once_across_edits_readds_and_res
     assert sorted(counts.values()) == [1, 1, 1]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_moving_the_event_makes_a_new_countdown_whose_posts_go_out_once(content, tmp_path):
     clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=5))  # the 3-day reminder just went out
     db = open_db(tmp_path / "ledger.db")
@@ -240,6 +244,7 @@ async def test_moving_the_event_makes_a_new_countdown_whose_posts_go_out_once(co
         scheduler.shutdown()
 
 
+@pytest.mark.usefixtures("backend")
 async def test_renaming_the_event_id_reposts_nothing(content, tmp_path):
     clock = FakeClock(START - dt.timedelta(days=3) + dt.timedelta(minutes=5))
     db = open_db(tmp_path / "rename.db")
@@ -295,6 +300,7 @@ async def test_a_reload_that_would_drop_most_facts_waits_for_force(content):
     assert forced.title == "Content reloaded" and not dispatcher.store.event.facts
 
 
+@pytest.mark.usefixtures("backend")
 async def test_posts_recorded_under_the_keys_before_0_4_are_not_sent_again(content, tmp_path):
     clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(minutes=5))
     db = open_db(tmp_path / "legacy.db")

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 
 import pytest
+from backends import database_url, open_test_db
 from conftest import PARADE_START_UTC, Chat, FakeClock
 
 from bot.clock import AcceleratedClock
@@ -21,6 +22,8 @@ from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reply import Reply
 from bot.schedule import parse_offset, reminder_plan
 from bot.scheduler import ReminderScheduler
+
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL where configured
 
 START = PARADE_START_UTC
 COUNTDOWN = "countdown@2025-09-03T01:00Z"  # the seed's start, in UTC
@@ -57,10 +60,8 @@ def db_path(tmp_path):
 
 
 def open_db(path) -> Database:
-    db = Database(f"sqlite:///{path}")
-    db.create_schema()
-    assert db.schema_version() == 1  # recorded, so a later schema can migrate
-    return db
+    """A fresh database on the test's backend (tests/backends.py)."""
+    return open_test_db(path)
 
 
 def service(db, posters, store, clock, owner="test-1", grace=dt.timedelta(hours=1)) -> DeliveryService:
@@ -289,7 +290,7 @@ def test_subscription_commands_in_a_conversation(seed_store, db_path, clock):
     assert no_db.is_error and "database" in no_db.text
 
 
-def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_path, tmp_path, capsys):
+def test_two_bot_processes_sharing_one_database_post_each_reminder_once(db_path, tmp_path, backend, capsys):
     import subprocess
     import sys
     from pathlib import Path
@@ -300,7 +301,8 @@ def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_pa
         db.subscribe(platform, "W1", channel, zone, START - dt.timedelta(days=10))
     posts_file, go = tmp_path / "posts.txt", tmp_path / "go"
     worker = Path(__file__).with_name("ledger_worker.py")
-    processes = [subprocess.Popen([sys.executable, str(worker), str(db_path), str(posts_file), f"proc-{n}", str(go)])
+    url = database_url(db_path)
+    processes = [subprocess.Popen([sys.executable, str(worker), url, str(posts_file), f"proc-{n}", str(go)])
                  for n in (1, 2)]
     go.touch()
     assert [p.wait(timeout=120) for p in processes] == [0, 0]
@@ -310,7 +312,7 @@ def test_two_bot_processes_sharing_one_sqlite_file_post_each_reminder_once(db_pa
     figures = tally(posts, expected=len(channels) * POSTS_PER_CHANNEL)
     owners = Counter(d.claimed_by for d in db.deliveries())
     with capsys.disabled():
-        print(f"\ntwo processes, one SQLite file, 40 channels: {figures}, claims by process: {dict(owners)}")
+        print(f"\ntwo processes, one {backend} database, 40 channels: {figures}, claims by process: {dict(owners)}")
     assert figures == {"expected": 240, "sent": 240, "duplicates": 0, "lost": 0}
     assert {d.status for d in db.deliveries()} == {"sent"}
 
