@@ -68,7 +68,7 @@ def open_test_db(path: Path, **options: object) -> Database:
 
 
 def drop_schemas() -> None:
-    if _admin is None:
+    if _admin is None or not _schemas:
         return
     with _admin.connect() as connection:
         for schema in _schemas.values():
