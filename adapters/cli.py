@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from adapters.console import render_text
-from bot.application import Application, PlatformError
+from bot.application import Application, PlatformError, open_database
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
@@ -111,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("slack", parents=[common],
                    help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     sub.add_parser("status", parents=[common], help="the delivery report: subscriptions, outcomes, failures")
+    feeds = sub.add_parser("feeds", parents=[common], help="poll the content's feeds once, or re-enable a feed")
+    action = feeds.add_subparsers(dest="feeds_action", required=True, parser_class=_Parser)
+    poll = action.add_parser("poll", parents=[common], help="poll once; print one line per new story alert")
+    poll.add_argument("--feed", metavar="URL", action="append", default=[],
+                      help="poll this feed instead of the content's (repeatable); its outlet is the feed's title")
+    poll.add_argument("--json", action="store_true", help="one JSON object per story")
+    poll.add_argument("--dry-run", action="store_true", help="record nothing: a later poll sees the same stories")
+    enable = action.add_parser("enable", parents=[common], help="re-enable a feed disabled after failures")
+    enable.add_argument("url")
     check = sub.add_parser("check", parents=[common], help="validate a content file before reloading it")
     check.add_argument("file", help="the content file to check")
     check.add_argument("--against", metavar="LIVE", default=None,
@@ -137,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json = mode == "ask" and args.json
         print(json.dumps(ask_json(reply), ensure_ascii=False) if as_json else render_text(reply))
         return EXIT_USAGE if reply.is_error else 0
+
+    if mode == "feeds":
+        return asyncio.run(feeds_command(args, settings, store))
 
     if mode == "status":  # the operator's delivery report, from the database every process shares
         app = Application.build(settings, store=store, timezone=timezone)
@@ -186,6 +198,51 @@ def _platform_from_environment() -> str:
     if os.environ.get("DISCORD_TOKEN"):
         return "discord"
     return "slack" if os.environ.get("SLACK_BOT_TOKEN") else "console"
+
+
+async def feeds_command(args: argparse.Namespace, settings: Settings, store: FactStore) -> int:
+    """`parade-bot feeds poll [--feed URL]... [--json] [--dry-run]` and `parade-bot feeds enable URL`."""
+    import aiohttp
+
+    from bot.content import Feed
+    from bot.feedfetch import FeedFetcher
+    from bot.newsfeed import FeedPoller, FeedSettings
+
+    url = os.environ.get("PARADE_DATABASE_URL") or settings.database
+    db = await asyncio.to_thread(open_database, url)
+    if args.feeds_action == "enable":
+        if db is None:
+            return _fail("the database is unavailable: feed states live there")
+        states = await asyncio.to_thread(db.feed_states)
+        state = states.get(args.url)
+        if state is None:
+            return _fail(f"no feed {args.url!r} has been polled")
+        state.disabled, state.failures, state.next_poll = False, 0, None
+        await asyncio.to_thread(db.save_feed_state, state)
+        print(f"{args.url}: enabled; the next poll fetches it")
+        return 0
+    try:
+        feeds = [Feed(url=u) for u in args.feed] or list(store.event.feeds)
+    except ValueError as exc:
+        return _fail(f"--feed: {str(exc).splitlines()[-1]}")
+    if not feeds:
+        return _fail(f"{settings.content} lists no feeds: add `feeds:` or give --feed URL")
+    feed_settings = FeedSettings.from_settings(settings)
+    async with aiohttp.ClientSession() as session:
+        fetcher = FeedFetcher(session, timeout=feed_settings.timeout, max_bytes=feed_settings.max_bytes,
+                              allow_private_addresses=feed_settings.allow_private_addresses)
+        poller = FeedPoller(lambda: store, fetcher, db, clock=system_clock, settings=feed_settings)
+        await poller.restore()
+        report = await poller.poll(feeds, force=True, record=not args.dry_run)
+    for story in report.new_stories:
+        if args.json:
+            print(json.dumps({"title": story.title, "outlets": story.outlets, "links": story.links,
+                              "published": story.published.isoformat()}, ensure_ascii=False))
+        else:
+            print(f"{story.published:%Y-%m-%d %H:%M} UTC  {story.title}  ({', '.join(story.outlets)})")
+    for failed in report.failed:
+        print(f"parade-bot: feed {failed}: {poller.states[failed].last_status}", file=sys.stderr)
+    return 0
 
 
 def check(path: str, against: str | None, limits: ContentLimits) -> int:

@@ -87,7 +87,7 @@ class ParadeCommands(app_commands.Group):
     def __init__(self, dispatcher: Dispatcher, *, admin: bool = False, timezone: str | None = None,
                  admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False) -> None:
         super().__init__(name=ADMIN_GROUP if admin else "parade",
-                         description="Admins: reload the content, the delivery report" if admin
+                         description="Admins: content reloads, the delivery report, feeds" if admin
                          else "Facts, quotes and countdown for the event",
                          default_permissions=discord.Permissions(manage_guild=True) if admin else None,
                          allowed_contexts=app_commands.AppCommandContext(guild=True) if admin else None)
@@ -288,7 +288,9 @@ def classify(exc: discord.HTTPException, where: str) -> DeliveryError:
     detail = f"{where}: HTTP {status}" + (f" ({code})" if code else "")
     if status == 401:
         return TokenRejected(f"Discord refused the token ({detail})")
-    if status in (403, 429) and not code:
+    # discord.py's own test: Discord's API answers a 429 through its proxy (a Via header); the edge does not.
+    from_edge = status == 403 or exc.response is None or "Via" not in exc.response.headers
+    if status in (403, 429) and not code and from_edge:
         return PlatformUnavailable(f"{detail} from Discord's edge", retry_after=EDGE_BLOCK_REST)
     if code in NEEDS_FIX:
         return ChannelNeedsFix(detail, NEEDS_FIX[code])

@@ -50,10 +50,12 @@ NEEDS_FIX = {"not_in_channel": NOT_MEMBER,
              "access_denied": "the bot may not post here: ask a workspace admin",
              "restricted_action": "a workspace setting stops the bot posting here: ask a workspace admin",
              "team_access_not_granted": "the app is not granted access to this workspace: reinstall it",
-             "missing_scope": "the app lacks the chat:write scope: reinstall it with its manifest"}
-TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-                          "no_permission"})
-SERVER_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+             "missing_scope": "the app lacks the chat:write scope: reinstall it with its manifest",
+             "no_permission": "the app may not post in this channel: check its access, or ask a workspace admin"}
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
+# Slack refused these before doing anything, so a later pass may try again. Not `internal_error` or
+# `fatal_error`: "some aspect of the operation" may have succeeded, and a repeat could post twice.
+NOT_DONE_ERRORS = frozenset({"service_unavailable", "request_timeout"})
 RATE_LIMIT_REST = 60.0  # s: still rate limited after the client waited out Retry-After three times
 REPLAY_WINDOW_S = 300  # Slack's own timestamp tolerance
 
@@ -299,9 +301,11 @@ def classify(exc: SlackApiError, where: str) -> DeliveryError:
         return ChannelGone(detail)
     if error in NEEDS_FIX:
         return ChannelNeedsFix(detail, NEEDS_FIX[error])
-    if exc.response.status_code >= 500 or error in SERVER_ERRORS:
-        return DeliveryError(detail, retry_safe=True)  # Slack answered: the post was not made; a later pass tries
-    return DeliveryError(detail)  # an invalid request (msg_too_long, invalid_blocks) fails the same way again
+    if error in NOT_DONE_ERRORS or (exc.response.status_code >= 500 and error == "unknown"):
+        return DeliveryError(detail, retry_safe=True)  # not made (a gateway's 5xx has no Slack error): tried later
+    # Not retried: an invalid request (msg_too_long, invalid_blocks) fails the same way again, and after
+    # internal_error or fatal_error the post may exist.
+    return DeliveryError(detail)
 
 
 def run(app: Application, options: Mapping[str, object]) -> int:

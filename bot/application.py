@@ -17,11 +17,15 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
+import aiohttp
+
 from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
 from bot.config import Settings
 from bot.delivery import DeliveryService
+from bot.feedfetch import FeedFetcher
 from bot.loading import load_event
+from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database
 from bot.ports import Poster
 from bot.posts import ContentNewsItems, CountdownReminders
@@ -31,6 +35,7 @@ from bot.store import FactStore
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds a stop waits for posts under way
+FEED_POLL_EVERY = 60.0  # seconds between looks at which feeds are due
 RECONNECT_FIRST, RECONNECT_MAX = 5.0, 300.0  # seconds between tries to open a database that was down
 
 
@@ -53,12 +58,16 @@ class Application:
         self.database_url = database_url
         self.delivery: DeliveryService | None = None  # while running with a database
         self._scheduler: ReminderScheduler | None = None
+        self._following: asyncio.Task[None] | None = None  # the feed poll loop
+        self._http: aiohttp.ClientSession | None = None  # for feeds
 
     def health(self) -> list[str]:
         """What stops this process doing its job (an empty list: healthy), for health checks."""
         problems = []
         if self.database is None:
             problems.append("database unavailable: no subscriptions or posts (retrying)")
+        elif self.database.outage.down_since is not None:
+            problems.append("database not answering: subscriptions and posts wait for it")
         return problems + (self.delivery.breaker.problems() if self.delivery is not None else [])
 
     @classmethod
@@ -105,23 +114,48 @@ class Application:
                 reconnecting.cancel()
             if watcher is not None:
                 await watcher
+            if self._following is not None:
+                self._following.cancel()
             if self._scheduler is not None:
                 self._scheduler.shutdown()  # no new passes
             if self.delivery is not None and await self.delivery.drain(SHUTDOWN_GRACE):
                 log.info("stopped; posts under way were finished and recorded")
+            if self._http is not None:
+                await self._http.close()
 
     async def _start_delivery(self, db: Database, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         clock = self.dispatcher.clock
         owner = f"{socket.gethostname()[:50]}:{os.getpid()}"  # the ledger's claimed_by holds 64 characters
+        feed_settings = FeedSettings.from_settings(self.settings)
+        self._http = aiohttp.ClientSession()
+        fetcher = FeedFetcher(self._http, timeout=feed_settings.timeout, max_bytes=feed_settings.max_bytes,
+                              allow_private_addresses=feed_settings.allow_private_addresses)
+        news = FeedPoller(lambda: self.content.store, fetcher, db, clock=clock, settings=feed_settings)
+        await news.restore()
+        self.dispatcher.news = news
         self.delivery = DeliveryService(
             db, posters, lambda: self.content.store, clock=clock, owner=owner,
             sources=(CountdownReminders(self.settings.reminders.offsets, self.settings.reminders.grace_period),
-                     ContentNewsItems(self.settings.alerts.max_age_period)),
+                     ContentNewsItems(self.settings.alerts.max_age_period),
+                     FeedStories(news.book, self.settings.alerts.max_age_period)),
         )
+        self._following = asyncio.create_task(self._follow(news, self.delivery))
         self._scheduler = ReminderScheduler(self.delivery, wall_time=self.wall_time)
         report = await self._scheduler.start()
         log.info("posts scheduled: %s; caught up on start: %s", self._scheduler.job_ids(), report)
         reloader.on_reloaded.append(self._scheduler.content_reloaded)
+
+    async def _follow(self, news: FeedPoller, delivery: DeliveryService) -> None:
+        """Polls the content's feeds (each when it is due) every minute; new stories go out at once."""
+        while True:
+            try:
+                report = await news.poll()
+                if report.new_stories:
+                    log.info("feeds: %d new stories", len(report.new_stories))
+                    await delivery.deliver_due()
+            except Exception:  # a bug in one poll must not end the following
+                log.exception("feed poll failed; the next one runs in a minute")
+            await asyncio.sleep(FEED_POLL_EVERY)
 
     async def _reconnect(self, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         """The database was down at start: try again, backing off from 5 s to 5 minutes, and once it

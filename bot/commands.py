@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
@@ -34,6 +34,9 @@ from bot.reply import Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
 from bot.timefmt import countdown, describe_start, format_moment, span, zone_named
+
+if TYPE_CHECKING:
+    from bot.newsfeed import FeedPoller  # only a type: commands do not need feedparser loaded
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ class Context:
     storage: AsyncStorage | None
     reminder_offsets: tuple[str, ...]
     reloader: ContentReloader | None
+    news: FeedPoller | None = None
 
 
 class UsageError(Exception):
@@ -145,6 +149,7 @@ class Dispatcher:
             self.use_database(subscriptions)
         self.reminder_offsets = reminder_offsets
         self.reloader: ContentReloader | None = None  # set by the runtime that can reload
+        self.news: FeedPoller | None = None  # set by the runtime that follows feeds
         # channel -> (its subscription's zone, when read): a command must not wait on the database
         self._channel_zones: dict[tuple[str, str, str], tuple[str | None, float]] = {}
 
@@ -180,7 +185,7 @@ class Dispatcher:
             zone = _zone(channel_zone or command.timezone or self.default_timezone or store.event.timezone)
             context = Context(store=store, argument=argument, now=self.clock(), zone=zone, command=command,
                               storage=self.storage, reminder_offsets=self.reminder_offsets,
-                              reloader=self.reloader)
+                              reloader=self.reloader, news=self.news)
             reply = spec.handler(context)
             return await reply if inspect.isawaitable(reply) else reply
         except UsageError as exc:
@@ -587,7 +592,7 @@ async def cmd_schedule(ctx: Context) -> Reply:
     if subscription is None or not subscription.active:
         raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]`.")
     zone = ZoneInfo(subscription.timezone)
-    paused = f"Posts here are paused: {subscription.reason}. They resume by themselves once one gets through. " \
+    paused = f"Posts here are paused: {subscription.reason}. They resume with the next post after that is fixed. " \
         if subscription.paused else ""
     done = await db.delivered_posts(subscription.id)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
@@ -599,6 +604,45 @@ async def cmd_schedule(ctx: Context) -> Reply:
     return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields))
 
 
+@command("news", "The latest stories: from the event's feeds and its own news updates, newest first.",
+         "/parade news", zoned=True)
+def cmd_news(ctx: Context) -> Reply:
+    event = ctx.store.event
+    stories = ctx.news.book.latest(MAX_ITEMS) if ctx.news is not None else []
+    entries = [(s.published, ReplyField(s.title, f"{format_moment(s.published, ctx.zone)} · "
+                                        + "; ".join(f"{i.outlet}: {i.link or i.title}" for i in s.items)))
+               for s in stories]
+    entries += [(u.published_at, ReplyField(u.title, f"{format_moment(u.published_at, ctx.zone)} · {u.text} "
+                                            f"[{', '.join(u.sources)}]")) for u in event.updates]
+    entries.sort(key=lambda e: e[0], reverse=True)
+    if not entries:
+        follows = "its feeds have brought no story yet" if event.feeds else "it follows no feeds"
+        return Reply(title="News", text=f"No news about {event.name} yet: {follows}.", ephemeral=True)
+    return Reply(title=f"News: {event.name}", text="Newest first.",
+                 fields=tuple(field for _, field in entries[:MAX_ITEMS]))
+
+
+@command("feeds", "Admins: each feed's last fetch, status, items seen, next poll and failures.",
+         "/parade feeds", admin_only=True)
+def cmd_feeds(ctx: Context) -> Reply:
+    feeds = ctx.store.event.feeds
+    if not feeds:
+        return Reply(title="Feeds", text="The content lists no feeds (`feeds:` in the content file).", ephemeral=True)
+    states = ctx.news.states if ctx.news is not None else {}
+    fields = []
+    for feed in feeds[:MAX_ITEMS]:
+        state = states.get(feed.url)
+        if state is None:
+            fields.append(ReplyField(feed.url, "not polled yet"))
+            continue
+        when = f"last fetch {state.last_fetch:%Y-%m-%d %H:%M} UTC" if state.last_fetch else "never fetched"
+        upcoming = "disabled: `parade-bot feeds enable URL`" if state.disabled else (
+            f"next poll {state.next_poll:%H:%M} UTC" if state.next_poll else "next poll soon")
+        fields.append(ReplyField(feed.url, f"{when}; {state.last_status or 'no status'}; {state.items_seen} items "
+                                 f"seen; {state.failures} failures in a row; {upcoming}"))
+    return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True)
+
+
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
          argument=Argument("force", "`force`: apply a reload that was refused as risky", max_length=5),
          admin_only=True, slow=True)
@@ -607,7 +651,7 @@ async def cmd_reload(ctx: Context) -> Reply:
     if ctx.reloader is None:
         raise UsageError("Reloading needs the running bot (console, Discord or Slack).")
     if ctx.argument and ctx.argument.strip().casefold() != "force":
-        raise UsageError("`/parade reload` or `/parade reload force`.")
+        raise UsageError(f"`{c.admin_prefix} reload` or `{c.admin_prefix} reload force`.")
     outcome = await ctx.reloader.reload(f"{c.platform}:{c.user_id}", force=bool(ctx.argument))
     if not outcome.ok:
         fields = tuple(ReplyField(name, text) for name, text in outcome.diff.lines()) if outcome.diff else ()

@@ -103,6 +103,17 @@ class AlertSettings(BaseModel):
         return parse_offset(self.max_age)
 
 
+class FeedConfig(BaseModel):
+    """Fetching the content's `feeds` (README, "Live news")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    allow_private_addresses: bool = False  # refuse loopback, private and link-local feed hosts unless true
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    timeout: float = Field(default=20.0, gt=0, le=300)
+    disable_after: int = Field(default=10, ge=1)  # failures in a row
+    story_window: Duration = "6h"  # reports of one story within this long are one alert
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -125,6 +136,7 @@ class Settings(BaseModel):
     subscriptions: SubscriptionSettings = SubscriptionSettings()
     reload: ReloadSettings = ReloadSettings()
     content_limits: ContentLimits = ContentLimits()
+    feeds: FeedConfig = FeedConfig()
     # Where the SQLite database lives by default.
     data_dir: Path = Field(default=PROJECT_ROOT / "data")
     # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.

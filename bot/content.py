@@ -170,6 +170,23 @@ class Vocabulary(_Model):
     context: tuple[Keyword, ...] = ()
 
 
+class Feed(_Model):
+    """A news feed (RSS or Atom) that follows this event's story."""
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=1000)]
+    outlet: ShortText | None = None  # shown on alerts; default: the feed's own title
+    refresh_minutes: int = Field(default=10, ge=1, le=1440)
+
+
+class Relevance(_Model):
+    """Which feed items are about this event. `include`: phrases of which an item must mention one
+    (default: the people's names and aliases and the event's place); `exclude`: phrases that rule an
+    item out. Matched as whole words, case-insensitively, in the title and summary."""
+
+    include: tuple[ShortText, ...] = ()
+    exclude: tuple[ShortText, ...] = ()
+
+
 class Event(_Model):
     schema_version: int = SCHEMA_VERSION
     id: Id
@@ -192,6 +209,8 @@ class Event(_Model):
     timeline: tuple[TimelineEntry, ...] = ()
     updates: tuple[NewsUpdate, ...] = ()
     vocabulary: Vocabulary = Vocabulary()
+    feeds: tuple[Feed, ...] = ()
+    relevance: Relevance = Relevance()
 
     @field_validator("schema_version")
     @classmethod

@@ -278,7 +278,8 @@ class DeliveryService:
             self.breaker.open(subscription.platform, str(error), error.retry_after)
         else:
             log.warning("posting %s to %s failed: %s", post_id, subscription.key, error)
-            self.breaker.failed(subscription.platform, str(error))
+            if error.retry_safe:  # only what passes counts: a malformed post must not rest the platform
+                self.breaker.failed(subscription.platform, str(error))
 
     async def _record(self, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
         """An outcome the ledger could not store stays 'claimed': settled as 'unknown' later, never resent."""

@@ -138,12 +138,20 @@ def check_event(text: str, *, origin: str = "<content>",
     try:
         event = Event.model_validate(data)
     except ValidationError as exc:
-        return None, [ContentError(origin, error["msg"].removeprefix("Value error, "),
-                                   line=_line_of(text, tuple(error["loc"])), where=_dotted(tuple(error["loc"])))
-                      for error in exc.errors()]
-    problems = [ContentError(origin, message, line=_line_of(text, loc), where=_dotted(loc))
-                for loc, message in reference_problems(event)]
+        found = [(tuple(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()]
+        return None, _located(text, origin, found)
+    problems = _located(text, origin, reference_problems(event))
     return (None if problems else event), problems
+
+
+LOCATED_PROBLEMS = 100  # the first this many get their line; the rest their field only
+
+
+def _located(text: str, origin: str, found: list[tuple[Loc, str]]) -> list[ContentError]:
+    """Problems with their lines, the file composed once for all of them."""
+    node = _composed(text) if found else None
+    return [ContentError(origin, message, line=_line_of(text, loc, node) if n < LOCATED_PROBLEMS else None,
+                         where=_dotted(loc)) for n, (loc, message) in enumerate(found)]
 
 
 def _read_yaml(text: str, origin: str, limits: ContentLimits) -> object:
@@ -172,12 +180,11 @@ def _dotted(loc: Loc) -> str:
     return out
 
 
-def _line_of(text: str, loc: Loc) -> int | None:
-    """The 1-based line of the deepest YAML node along `loc` (the parent, for a missing key)."""
-    try:
-        node = yaml.compose(text, Loader=SafeLoader)  # the same parser that read the data
-    except yaml.YAMLError:
-        return None
+def _line_of(text: str, loc: Loc, node: yaml.Node | None = None) -> int | None:
+    """The 1-based line of the deepest YAML node along `loc` (the parent, for a missing key). Give the
+    composed `node` when asking for many locations: composing the file is the costly part."""
+    if node is None:
+        node = _composed(text)
     line = node.start_mark.line + 1 if node is not None else None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -193,3 +200,10 @@ def _line_of(text: str, loc: Loc) -> int | None:
         else:
             break
     return line
+
+
+def _composed(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=SafeLoader)  # the same parser that read the data
+    except yaml.YAMLError:
+        return None

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import (
     DateTime,
@@ -35,6 +35,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from bot.feeds import FeedItem
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,35 @@ class DeliveryRow(Base):
     retry_safe: Mapped[bool] = mapped_column(default=False)  # a failure that may be claimed again
 
 
+class FeedStateRow(Base):
+    __tablename__ = "feed_state"
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    next_poll: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
+    disabled: Mapped[bool] = mapped_column(default=False)
+    last_status: Mapped[str | None] = mapped_column(String(300), default=None)
+    last_fetch: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedItemRow(Base):
+    """Every feed item seen, with the story it joined: what makes "once per story" hold across restarts."""
+
+    __tablename__ = "feed_items"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    story: Mapped[str] = mapped_column(String(64), index=True)
+    title_date: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(String(1000), default=None)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(1000))
+    outlet: Mapped[str] = mapped_column(String(100))
+    feed_url: Mapped[str] = mapped_column(String(1000))
+    published: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class ReloadAuditRow(Base):
     __tablename__ = "content_reloads"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -171,6 +203,27 @@ class Delivery:
     status: str
     claimed_by: str
     detail: str | None
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What the bot knows about a feed between polls (conditional GET validators, backoff)."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll: dt.datetime | None = None
+    failures: int = 0
+    disabled: bool = False
+    last_status: str | None = None
+    last_fetch: dt.datetime | None = None
+    items_seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SeenItem:
+    story: str
+    item: FeedItem
 
 
 class DatabaseError(Exception):
@@ -279,8 +332,10 @@ class Database:
             try:
                 self._create_schema()
                 return
-            except (OperationalError, IntegrityError, ProgrammingError):
-                if attempt == attempts - 1:
+            except (OperationalError, IntegrityError, ProgrammingError) as exc:
+                # Only the race is worth waiting out; a refused connection or a bad login is not.
+                raced = any(sign in str(exc.orig).casefold() for sign in ("already exists", "duplicate", "unique"))
+                if not raced or attempt == attempts - 1:
                     raise
                 time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
 
@@ -466,6 +521,45 @@ class Database:
         with Session(self._command_engine) as session:
             query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
             return set(session.scalars(query))
+
+    # Feeds ------------------------------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, FeedState]:
+        with Session(self.engine) as session:
+            return {row.url: FeedState(row.url, row.etag, row.last_modified, row.next_poll, row.failures,
+                                       row.disabled, row.last_status, row.last_fetch, row.items_seen)
+                    for row in session.scalars(select(FeedStateRow))}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.merge(FeedStateRow(url=state.url, etag=state.etag, last_modified=state.last_modified,
+                                       next_poll=state.next_poll, failures=state.failures, disabled=state.disabled,
+                                       last_status=state.last_status, last_fetch=state.last_fetch,
+                                       items_seen=state.items_seen))
+
+    def record_feed_items(self, items: list[SeenItem], now: dt.datetime) -> None:
+        """Items with their story. One another process recorded first is left as it is."""
+        with Session(self.engine) as session:
+            for seen in items:
+                item = seen.item
+                try:
+                    with session.begin():
+                        session.add(FeedItemRow(key=item.key, story=seen.story, title_date=item.title_date_key,
+                                                link=item.link, title=item.title, summary=item.summary,
+                                                outlet=item.outlet, feed_url=item.feed_url,
+                                                published=item.published, seen_at=now))
+                except IntegrityError:
+                    continue
+
+    def feed_items_since(self, since: dt.datetime) -> list[SeenItem]:
+        """Items seen since `since`, oldest first: the stories to restore at start."""
+        from bot.feeds import FeedItem  # here: feedparser is imported only where feeds are used
+
+        with Session(self.engine) as session:
+            rows = session.scalars(select(FeedItemRow).where(FeedItemRow.seen_at >= since)
+                                   .order_by(FeedItemRow.seen_at, FeedItemRow.key))
+            return [SeenItem(r.story, FeedItem(r.key, r.title, r.summary, r.link, r.published, r.outlet, r.feed_url,
+                                               r.title_date)) for r in rows]
 
     # Content reload audit ---------------------------------------------------------------------
 

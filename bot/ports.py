@@ -35,10 +35,11 @@ class ChannelGone(DeliveryError):
 
 class ChannelNeedsFix(DeliveryError):
     """The channel is there but the bot may not post in it (a permission, membership): the
-    subscription is paused with `fix` as the reason, and resumes once a post succeeds."""
+    subscription is paused with `fix` as the reason, and resumes once a later post succeeds. The post
+    is not retried: on Discord every refused request counts toward the invalid-request ban."""
 
     def __init__(self, message: str, fix: str) -> None:
-        super().__init__(message, retry_safe=True)
+        super().__init__(message, retry_safe=False)
         self.fix = fix
 
 

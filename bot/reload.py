@@ -154,7 +154,7 @@ class ContentReloader:
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
             risks = diff.risks()
             if risks and not force:
-                error = ContentError(str(self.path), "; ".join(risks) + ": check the file, then `/parade reload force` "
+                error = ContentError(str(self.path), "; ".join(risks) + ": check the file, then reload with `force` "
                                      "to apply it anyway")
                 log.error("reload by %s refused, old content stays live: %s", actor, error)
                 await self._audit(actor, None, f"refused: {error}")

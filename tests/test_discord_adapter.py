@@ -197,19 +197,22 @@ CLOUDFLARE_PAGE = Response(403, "<html><body>Sorry, you have been blocked</body>
 
 @pytest.mark.parametrize(("answer", "expected", "retry_safe"), [
     (Response(404, {"message": "Unknown Channel", "code": 10003}), ChannelGone, False),
-    (Response(403, {"message": "Missing Access", "code": 50001}), ChannelNeedsFix, True),
-    (Response(403, {"message": "Missing Permissions", "code": 50013}), ChannelNeedsFix, True),
+    (Response(403, {"message": "Missing Access", "code": 50001}), ChannelNeedsFix, False),
+    (Response(403, {"message": "Missing Permissions", "code": 50013}), ChannelNeedsFix, False),
     # An edge block (Cloudflare's HTML 403, a 429 without Via): no JSON error code, nothing about the channel.
     (CLOUDFLARE_PAGE, PlatformUnavailable, True),
     (Response(429, {"message": "You are being rate limited.", "retry_after": 5, "global": False}),
      PlatformUnavailable, True),
+    # The API's own 429 (through its proxy: Via) after discord.py's retries: one route, not the platform.
+    (Response(429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
+              {"Via": "1.1 google"}), DeliveryError, True),
     (Response(401, {"message": "401: Unauthorized", "code": 0}), TokenRejected, True),
     (Response(503, "upstream unavailable", {"Content-Type": "text/plain"}), DeliveryError, True),
     (Response(400, {"message": "Invalid Form Body", "code": 50035}), DeliveryError, False),
 ], ids=["unknown-channel", "missing-access", "missing-permissions", "cloudflare-403", "cloudflare-429",
-        "revoked-token", "server-error", "bad-request"])
+        "api-429", "revoked-token", "server-error", "bad-request"])
 async def test_each_discord_answer_is_one_failure_class(client, fake_discord, answer, expected, retry_safe):
-    fake_discord.script("POST", r"/channels/\d+/messages$", answer)
+    fake_discord.script("POST", r"/channels/\d+/messages$", answer, times=5)  # past discord.py's own retries
     with pytest.raises(DeliveryError) as raised:
         await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
     assert type(raised.value) is expected

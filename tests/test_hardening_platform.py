@@ -70,7 +70,7 @@ async def test_slack_faults(tmp_path, capsys, seed_store):
     clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(seconds=30))
     results = {}
     faults = {
-        "500s": Response(500, {"ok": False, "error": "internal_error"}),
+        "503s": Response(503, {"ok": False, "error": "service_unavailable"}),
         "429 storm": Response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"}),
     }
     for name, fault in faults.items():

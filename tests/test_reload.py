@@ -295,7 +295,7 @@ async def test_a_reload_that_would_drop_most_facts_waits_for_force(content):
     content.write_text(text[:text.index("\nfacts:")] + "\n", encoding="utf-8")  # everything after facts: lost
     refused = await dispatcher.handle(admin("reload"))
     assert refused.title == "Reload refused" and f"of the {facts_before} facts would be removed" in refused.text
-    assert "reload force" in refused.text and len(dispatcher.store.event.facts) == facts_before
+    assert "reload with `force`" in refused.text and len(dispatcher.store.event.facts) == facts_before
     forced = await dispatcher.handle(admin("reload force"))
     assert forced.title == "Content reloaded" and not dispatcher.store.event.facts
 

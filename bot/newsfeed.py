@@ -1,0 +1,187 @@
+"""Live news: polls the event's feeds, turns relevant new items into stories, and offers each story to
+delivery as one post (the same ledger, pacing and mention safety as every post).
+
+A feed is polled when due (its `refresh_minutes`, or longer if the server's Cache-Control asks);
+failures back off exponentially, and after `disable_after` in a row the feed is disabled until an admin
+re-enables it (`parade-bot feeds enable URL`) or the content is reloaded with it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import Feed
+from bot.feedfetch import FeedFetcher
+from bot.feeds import FeedItem, Relevance, parse_feed
+from bot.persistence import Database, FeedState, SeenItem, StorageUnavailable
+from bot.posts import Post
+from bot.reply import Reply, ReplyField
+from bot.schedule import parse_offset
+from bot.store import FactStore
+from bot.stories import Story, StoryBook
+from bot.timefmt import format_moment
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    allow_private_addresses: bool = False
+    max_bytes: int = 5 * 1024 * 1024
+    timeout: float = 20.0
+    disable_after: int = 10  # failures in a row
+    story_window: dt.timedelta = dt.timedelta(hours=6)
+    max_age: dt.timedelta = dt.timedelta(hours=24)  # older items are not news (no backlog when a feed is added)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedSettings:
+        feeds = settings.feeds
+        return cls(feeds.allow_private_addresses, feeds.max_bytes, feeds.timeout, feeds.disable_after,
+                   parse_offset(feeds.story_window), settings.alerts.max_age_period)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    polled: int
+    new_stories: list[Story]
+    joined: list[Story]  # stories a further outlet was added to
+    failed: list[str]
+
+
+class FeedPoller:
+    """Polls feeds and keeps the story book, recorded in `db` (if any) unless a poll says not to."""
+
+    def __init__(self, store: Callable[[], FactStore], fetcher: FeedFetcher, db: Database | None, *,
+                 clock: Clock, settings: FeedSettings = FeedSettings()) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.book = StoryBook(settings.story_window)
+        self.states: dict[str, FeedState] = {}
+
+    async def restore(self) -> None:
+        """Feed states and recent stories from the database, so a restart neither re-posts nor re-fetches."""
+        if self.db is None:
+            return
+        keep = max(self.settings.story_window, self.settings.max_age)
+        try:
+            self.states = await asyncio.to_thread(self.db.feed_states)
+            seen = await asyncio.to_thread(self.db.feed_items_since, self.clock() - keep)
+        except StorageUnavailable as exc:
+            log.error("feed state unavailable (%s): starting without it", exc)
+            return
+        stories: dict[str, Story] = {}
+        for entry in seen:
+            story = stories.setdefault(entry.story, Story(entry.story, entry.item.title, entry.item.summary,
+                                                          entry.item.published))
+            story.items.append(entry.item)
+        self.book.restore(stories.values())
+
+    async def poll(self, feeds: list[Feed] | None = None, *, force: bool = False, record: bool = True) -> PollReport:
+        """Polls the feeds that are due (all of them with `force`) at once, one request per host at a
+        time; `record=False` (a dry run) leaves the database as it was."""
+        now = self.clock()
+        chosen = feeds if feeds is not None else list(self.store().event.feeds)
+        due = [f for f in chosen if force or self._due(f, now)]
+        results = await asyncio.gather(*(self._poll_one(feed, now) for feed in due))
+        new, joined, failed, seen = [], [], [], []
+        for feed, outcome in zip(due, results, strict=True):
+            if outcome is None:
+                failed.append(feed.url)
+                continue
+            for story, is_new, item in outcome:
+                seen.append(SeenItem(story.key, item))
+                (new if is_new else joined).append(story)
+        if self.db is not None and record:
+            await self._record(seen, now)
+        fresh = {s.key for s in new}
+        later = {s.key: s for s in joined if s.key not in fresh}  # each once
+        return PollReport(len(due), new, list(later.values()), failed)
+
+    def _due(self, feed: Feed, now: dt.datetime) -> bool:
+        state = self.states.get(feed.url)
+        return state is None or (not state.disabled and (state.next_poll is None or state.next_poll <= now))
+
+    async def _poll_one(self, feed: Feed, now: dt.datetime) -> list[tuple[Story, bool, FeedItem]] | None:
+        state = self.states.setdefault(feed.url, FeedState(feed.url))
+        fetched = await self.fetcher.fetch(feed.url, etag=state.etag, last_modified=state.last_modified)
+        state.last_fetch = now
+        if fetched.status == "failed":
+            self._failed(feed, state, fetched.error or "failed", fetched.retry_after, now)
+            return None
+        state.failures, state.last_status = 0, "ok" if fetched.status == "ok" else "not modified"
+        wait = max(feed.refresh_minutes * 60.0, fetched.max_age or 0.0)
+        state.next_poll = now + dt.timedelta(seconds=wait)
+        if fetched.status == "not modified":
+            return []
+        state.etag, state.last_modified = fetched.etag, fetched.last_modified
+        parsed = await asyncio.to_thread(parse_feed, fetched.body, url=feed.url, outlet=feed.outlet, now=now)
+        if parsed.problem and not parsed.items:
+            self._failed(feed, state, parsed.problem, None, now)
+            return None
+        if parsed.problem:
+            state.last_status = f"ok, malformed: {parsed.problem}"[:300]
+        relevance = Relevance(self.store().event)
+        found = []
+        for item in parsed.items:
+            if now - item.published > self.settings.max_age or self.book.seen(item) or not relevance.matches(item):
+                continue
+            added = self.book.add(item)
+            if added is not None:
+                found.append((added[0], added[1], item))
+        state.items_seen += len(parsed.items)
+        return found
+
+    def _failed(self, feed: Feed, state: FeedState, error: str, retry_after: float | None, now: dt.datetime) -> None:
+        state.failures += 1
+        state.last_status = error[:300]
+        backoff = min(dt.timedelta(minutes=feed.refresh_minutes) * 2 ** min(state.failures, 16), MAX_BACKOFF)
+        if retry_after is not None:
+            backoff = max(backoff, dt.timedelta(seconds=retry_after))
+        state.next_poll = now + backoff
+        if state.failures >= self.settings.disable_after and not state.disabled:
+            state.disabled = True
+            log.error("feed %s disabled after %d failures in a row (last: %s): `parade-bot feeds enable` "
+                      "turns it back on", feed.url, state.failures, error)
+        else:
+            log.warning("feed %s failed (%s); next try %s", feed.url, error, state.next_poll.isoformat())
+
+    async def _record(self, seen: list[SeenItem], now: dt.datetime) -> None:
+        assert self.db is not None
+        try:
+            if seen:
+                await asyncio.to_thread(self.db.record_feed_items, seen, now)
+            for state in self.states.values():
+                await asyncio.to_thread(self.db.save_feed_state, state)
+        except StorageUnavailable as exc:
+            log.error("could not record what the feeds brought (%s): the ledger still posts each story once", exc)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStories:
+    """Post source: each story from the feeds, once, to channels subscribed when it was published."""
+
+    book: StoryBook
+    max_age: dt.timedelta = dt.timedelta(hours=24)
+
+    def posts(self, store: FactStore, clock: Clock) -> Iterator[Post]:
+        for story in list(self.book.stories.values()):
+            yield Post(story.key, story.published, self.max_age, lambda zone, s=story: render_story(s, zone))
+
+
+def render_story(story: Story, zone: ZoneInfo) -> Reply:
+    """An alert: the headline, what it says, and every outlet that carries it, with links."""
+    reported = [ReplyField(item.outlet, f"{item.title}\n{item.link}" if item.link else item.title)
+                for item in {i.outlet: i for i in reversed(story.items)}.values()]
+    return Reply(title=f"News: {story.title}", text=story.summary or story.title,
+                 fields=(ReplyField("Published", format_moment(story.published, zone)), *reported))

@@ -1,0 +1,116 @@
+"""Stories: feed items grouped so that one story is one alert, however many outlets carry it.
+
+An item already seen (by guid, link, or title and date) is dropped: an edited item or one whose guid
+changed is not news. A new item joins a story from the last `window` hours when their texts are near
+duplicates, else it starts one.
+
+Near duplicates: word 3-shingles of title and summary, compared by Jaccard similarity. Syndicated
+copy keeps whole sentences and changes headlines, so sentence-level overlap is what to measure; exact
+Jaccard over shingles is cheap at this scale through an inverted index (only stories sharing a
+shingle are compared), so MinHash's approximation buys nothing here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.feeds import FeedItem
+
+SIMILAR = 0.15  # Jaccard of shingles at or above which two items are one story (measured: tests/test_stories.py)
+SHINGLE = 3
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Story:
+    key: str  # the ledger key: "story:" + the first item's key, so every process derives the same one
+    title: str
+    summary: str
+    published: dt.datetime
+    items: list[FeedItem] = field(default_factory=list)
+
+    @property
+    def outlets(self) -> list[str]:
+        return list(dict.fromkeys(i.outlet for i in self.items))
+
+    @property
+    def links(self) -> list[str]:
+        return list(dict.fromkeys(i.link for i in self.items if i.link))
+
+
+def shingles(text: str) -> frozenset[str]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class StoryBook:
+    """The recent stories and every item key seen, in memory; the database keeps them across restarts."""
+
+    def __init__(self, window: dt.timedelta = dt.timedelta(hours=6)) -> None:
+        self.window = window
+        self.stories: dict[str, Story] = {}
+        self._seen: set[str] = set()  # item keys, title-and-date keys, links
+        self._shingles: dict[str, list[frozenset[str]]] = defaultdict(list)  # story key -> each item's shingles
+        self._index: dict[str, set[str]] = defaultdict(set)  # shingle -> story keys
+
+    def seen(self, item: FeedItem) -> bool:
+        return bool({item.key, item.title_date_key, item.link or item.key} & self._seen)
+
+    def add(self, item: FeedItem) -> tuple[Story, bool] | None:
+        """The story the item belongs to and whether it is new; None for an item already seen."""
+        if self.seen(item):
+            return None
+        self._remember(item)
+        own = shingles(f"{item.title} {item.summary}")
+        story = self._similar(item, own)
+        if story is not None:
+            story.items.append(item)
+            self._index_story(story.key, own)
+            return story, False
+        story = Story("story:" + item.key.split(":")[-1], item.title, item.summary, item.published, [item])
+        self.stories[story.key] = story
+        self._index_story(story.key, own)
+        return story, True
+
+    def restore(self, stories: Iterable[Story]) -> None:
+        """Stories read back from the database at start (their items included)."""
+        for story in stories:
+            self.stories[story.key] = story
+            for item in story.items:
+                self._remember(item)
+                self._index_story(story.key, shingles(f"{item.title} {item.summary}"))
+
+    def latest(self, limit: int) -> list[Story]:
+        return sorted(self.stories.values(), key=lambda s: s.published, reverse=True)[:limit]
+
+    def _similar(self, item: FeedItem, own: frozenset[str]) -> Story | None:
+        candidates: set[str] = set()
+        for shingle in own:
+            candidates |= self._index.get(shingle, set())
+        best, score = None, SIMILAR
+        for key in candidates:
+            story = self.stories[key]
+            if abs(story.published - item.published) > self.window:
+                continue
+            similarity = max(jaccard(own, theirs) for theirs in self._shingles[key])
+            if similarity >= score:
+                best, score = story, similarity
+        return best
+
+    def _remember(self, item: FeedItem) -> None:
+        self._seen |= {item.key, item.title_date_key} | ({item.link} if item.link else set())
+
+    def _index_story(self, key: str, own: frozenset[str]) -> None:
+        self._shingles[key].append(own)
+        for shingle in own:
+            self._index[shingle].add(key)
