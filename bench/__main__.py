@@ -1,6 +1,6 @@
 """`make bench`: measures parade-bot on this machine and writes bench/RESULTS.md.
 
-Run in parts with `python -m bench ask startup` (sections: latency, ask, adapters, fanout, reload,
+Run in parts with `python -m bench ask startup` (sections: latency, ask, adapters, fanout, reload, feeds,
 startup); only a full run rewrites RESULTS.md.
 
 Every figure is measured in this run; medians and percentiles over repeats. Targets are checked here,
@@ -331,6 +331,45 @@ async def revoked_token(store: FactStore, workdir: Path) -> None:
         "(Discord bans at 10,000 invalid in 10 min)", f"{made}", "<= 100", made <= 100)
 
 
+async def feeds_cycle(store: FactStore, feeds: int = 1000, grouped: int = 10_000) -> None:
+    """One poll cycle over `feeds` loopback feeds of 50 items, and grouping `grouped` items into stories."""
+    import resource
+
+    import aiohttp
+
+    from bench.fakes import LimitedFake, ManyFeeds, story_text, story_title
+    from bot.content import Feed
+    from bot.feedfetch import FeedFetcher
+    from bot.feeds import FeedItem
+    from bot.newsfeed import FeedPoller, FeedSettings
+    from bot.stories import StoryBook
+
+    print(f"6. feeds: a poll cycle over {feeds} feeds of {ManyFeeds.ITEMS} items; grouping {grouped} items", flush=True)
+    now = dt.datetime.now(dt.UTC)
+    with LimitedFake("feeds") as fake:
+        async with aiohttp.ClientSession() as session:
+            fetcher = FeedFetcher(session, allow_private_addresses=True)
+            poller = FeedPoller(lambda: store, fetcher, None, clock=lambda: now,
+                                settings=FeedSettings(allow_private_addresses=True))
+            cpu, wall = time.process_time(), time.monotonic()
+            report = await poller.poll([Feed(url=f"{fake.url}/feed/{n}") for n in range(feeds)])
+            cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+        served = fake.stop()["requests"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row("feeds", f"poll cycle: {feeds} feeds x {ManyFeeds.ITEMS} items on loopback ({served} requests, "
+        f"{len(report.new_stories)} stories) wall / CPU", f"{wall:.1f} s / {cpu:.1f} s", "CPU < 10 s", cpu < 10)
+    row("feeds", "peak RSS of the bench process after the cycle", f"{peak:.0f} MiB")
+    items = [FeedItem(f"guid:{n}", story_title(n), story_text(n), f"https://news.example/{n}",
+                      now - dt.timedelta(seconds=n), f"outlet {n % 40}", "u", f"td{n}") for n in range(grouped)]
+    book = StoryBook()
+    began = time.perf_counter()
+    for item in items:
+        book.add(item)
+    spent = time.perf_counter() - began
+    row("feeds", f"near-duplicate grouping of {grouped} items ({len(book.stories)} stories)", f"{spent:.2f} s",
+        "< 1 s", spent < 1.0)
+
+
 def _record_sends(poster: object) -> list[float]:
     """The moments the bot's pacer let a request go, for the busiest-second figure."""
     sends: list[float] = []
@@ -459,7 +498,7 @@ def write_results(elapsed: float) -> str:
     return text
 
 
-SECTIONS = ("latency", "ask", "adapters", "fanout", "reload", "startup")
+SECTIONS = ("latency", "ask", "adapters", "fanout", "reload", "startup", "feeds")
 
 
 async def main(sections: tuple[str, ...]) -> None:
@@ -485,6 +524,8 @@ async def main(sections: tuple[str, ...]) -> None:
             await revoked_token(seed, workdir)
         if "reload" in sections:
             await reload_under_load(big_text, workdir)
+        if "feeds" in sections:
+            await feeds_cycle(seed)
         if "startup" in sections:
             startup_and_memory(big_text, workdir, seed.event.start.astimezone(dt.UTC))
     print()

@@ -72,7 +72,60 @@ class SlackLimits:
 
 
 
+class ManyFeeds:
+    """`/feed/N`: an RSS 2.0 feed of 50 items about the parade, each item its own story."""
+
+    ITEMS = 50
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def __call__(self, req: Recorded) -> Response:
+        from email.utils import format_datetime
+
+        self.requests += 1
+        feed = int(req.path.rsplit("/", 1)[-1])
+        now = time.time()
+        items = "".join(
+            f"<item><guid>f{feed}-{n}</guid><title>{story_title(feed * self.ITEMS + n)}</title>"
+            f"<link>https://news.example/{feed}/{n}</link><description>{story_text(feed * self.ITEMS + n)}"
+            f"</description><pubDate>{format_datetime(_utc(now - n * 60))}</pubDate></item>"
+            for n in range(self.ITEMS))
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Outlet {feed}</title>{items}</channel></rss>'
+        return Response(body=body, headers={"Content-Type": "application/rss+xml"})
+
+
+def _utc(seconds: float) -> Any:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _words(n: int, count: int) -> str:
+    """Deterministic filler words: item n's own vocabulary, so that distinct items are distinct stories."""
+    import random
+
+    rng = random.Random(n)
+    return " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+                    for _ in range(count))
+
+
+def story_title(n: int) -> str:
+    return f"Kim Jong Un {_words(n, 4)} in Beijing"
+
+
+def story_text(n: int) -> str:
+    return f"North Korean leader Kim Jong Un {_words(n + 10**7, 40)} at the military parade."
+
+
 def _serve(kind: str, ready: Any, stop: Any, results: Any) -> None:
+    if kind == "feeds":
+        feeds = ManyFeeds()
+        with FakeAPI(feeds) as fake:
+            ready.put(fake.url)
+            stop.wait()
+            results.put({"requests": feeds.requests})
+        return
     limits: DiscordLimits | SlackLimits = DiscordLimits() if kind == "discord" else SlackLimits()
     with FakeAPI(limits) as fake:
         ready.put(fake.url)
@@ -81,7 +134,7 @@ def _serve(kind: str, ready: Any, stop: Any, results: Any) -> None:
 
 
 class LimitedFake:
-    """A rate-limited fake platform in a separate process; `stats()` after `stop()`."""
+    """A rate-limited fake platform (or, "feeds", a feed server) in a separate process; `stats()` after `stop()`."""
 
     def __init__(self, kind: str) -> None:
         context = multiprocessing.get_context("spawn")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from bot.feeds import FeedItem
 
+COMMON = 50  # a shingle in more stories than this ("kim jong un will") finds no candidates by itself
 SIMILAR = 0.15  # Jaccard of shingles at or above which two items are one story (measured: tests/test_stories.py)
 SHINGLE = 3
 _WORD = re.compile(r"\w+")
@@ -42,14 +43,16 @@ class Story:
         return list(dict.fromkeys(i.link for i in self.items if i.link))
 
 
-def shingles(text: str) -> frozenset[str]:
+def shingles(text: str) -> frozenset[int]:
+    """The text's word 3-grams, as hashes: ints make the sets smaller and the set operations faster,
+    and nothing outside this process ever sees them."""
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE:
-        return frozenset([" ".join(words)]) if words else frozenset()
-    return frozenset(" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+        return frozenset([hash(tuple(words))]) if words else frozenset()
+    return frozenset(map(hash, zip(words, words[1:], words[2:], strict=False)))
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
@@ -60,8 +63,8 @@ class StoryBook:
         self.window = window
         self.stories: dict[str, Story] = {}
         self._seen: set[str] = set()  # item keys, title-and-date keys, links
-        self._shingles: dict[str, list[frozenset[str]]] = defaultdict(list)  # story key -> each item's shingles
-        self._index: dict[str, set[str]] = defaultdict(set)  # shingle -> story keys
+        self._shingles: dict[str, list[frozenset[int]]] = defaultdict(list)  # story key -> each item's shingles
+        self._index: dict[int, set[str]] = defaultdict(set)  # shingle -> story keys (up to COMMON + 1)
 
     def seen(self, item: FeedItem) -> bool:
         return bool({item.key, item.title_date_key, item.link or item.key} & self._seen)
@@ -93,10 +96,15 @@ class StoryBook:
     def latest(self, limit: int) -> list[Story]:
         return sorted(self.stories.values(), key=lambda s: s.published, reverse=True)[:limit]
 
-    def _similar(self, item: FeedItem, own: frozenset[str]) -> Story | None:
+    def _similar(self, item: FeedItem, own: frozenset[int]) -> Story | None:
+        # Candidates share a shingle that is not common to many stories: the phrases every report of the
+        # event uses would make every story a candidate, and the search quadratic. A story that shares
+        # only common phrases is below the threshold anyway.
         candidates: set[str] = set()
         for shingle in own:
-            candidates |= self._index.get(shingle, set())
+            holders = self._index.get(shingle)
+            if holders and len(holders) <= COMMON:
+                candidates |= holders
         best, score = None, SIMILAR
         for key in candidates:
             story = self.stories[key]
@@ -110,7 +118,10 @@ class StoryBook:
     def _remember(self, item: FeedItem) -> None:
         self._seen |= {item.key, item.title_date_key} | ({item.link} if item.link else set())
 
-    def _index_story(self, key: str, own: frozenset[str]) -> None:
+    def _index_story(self, key: str, own: frozenset[int]) -> None:
         self._shingles[key].append(own)
+        index = self._index
         for shingle in own:
-            self._index[shingle].add(key)
+            holders = index[shingle]
+            if len(holders) <= COMMON:  # past that it finds no candidates: no need to grow
+                holders.add(key)
