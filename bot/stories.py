@@ -64,7 +64,9 @@ class StoryBook:
         self.stories: dict[str, Story] = {}
         self._seen: set[str] = set()  # item keys, title-and-date keys, links
         self._shingles: dict[str, list[frozenset[int]]] = defaultdict(list)  # story key -> each item's shingles
-        self._index: dict[int, set[str]] = defaultdict(set)  # shingle -> story keys (up to COMMON + 1)
+        # shingle -> the story key that has it, or a set once several do (up to COMMON + 1): most shingles
+        # belong to one story, and a set for each would cost most of the time and memory here
+        self._index: dict[int, str | set[str]] = {}
 
     def seen(self, item: FeedItem) -> bool:
         return bool({item.key, item.title_date_key, item.link or item.key} & self._seen)
@@ -101,9 +103,14 @@ class StoryBook:
         # event uses would make every story a candidate, and the search quadratic. A story that shares
         # only common phrases is below the threshold anyway.
         candidates: set[str] = set()
+        index = self._index
         for shingle in own:
-            holders = self._index.get(shingle)
-            if holders and len(holders) <= COMMON:
+            holders = index.get(shingle)
+            if holders is None:
+                continue
+            if isinstance(holders, str):
+                candidates.add(holders)
+            elif len(holders) <= COMMON:
                 candidates |= holders
         best, score = None, SIMILAR
         for key in candidates:
@@ -122,6 +129,9 @@ class StoryBook:
         self._shingles[key].append(own)
         index = self._index
         for shingle in own:
-            holders = index[shingle]
-            if len(holders) <= COMMON:  # past that it finds no candidates: no need to grow
+            holders = index.setdefault(shingle, key)
+            if isinstance(holders, str):
+                if holders != key:
+                    index[shingle] = {holders, key}
+            elif len(holders) <= COMMON:  # past that it finds no candidates: no need to grow
                 holders.add(key)

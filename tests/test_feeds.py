@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from email.utils import format_datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -21,7 +20,6 @@ from bot.loading import load_event
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.store import FactStore
 
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
 NOW = dt.datetime(2025, 8, 28, 12, 0, tzinfo=dt.UTC)
 AP_TITLE = "Kim Jong Un will attend a military parade in Beijing next week"
 AP_TEXT = ("North Korean leader Kim Jong Un will make his first visit to China in six years to attend a military "
