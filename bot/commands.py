@@ -584,6 +584,26 @@ async def cmd_unsubscribe(ctx: Context) -> Reply:
     return Reply(title="Not subscribed", text="This channel had no subscription.", ephemeral=True)
 
 
+@command("alerts", "Turn this channel's feed stories off or on; countdown posts and the content's news stay.",
+         "/parade alerts off", argument=Argument("setting", "`on` or `off`", required=True, max_length=3),
+         slow=True, managers_only=True)
+async def cmd_alerts(ctx: Context) -> Reply:
+    c = ctx.command
+    setting = ctx.argument.strip().casefold()
+    if setting not in ("on", "off"):
+        raise UsageError("`/parade alerts on` or `/parade alerts off`.")
+    db = _subscriptions(ctx)
+    subscription = await db.subscription(c.platform, c.workspace, c.channel)
+    if subscription is None or not subscription.active:
+        raise UsageError("This channel is not subscribed: `/parade subscribe [timezone]` first.")
+    await db.set_feed_alerts(subscription.id, setting == "on")
+    log.info("feed alerts %s for %s", setting, subscription.key)
+    if setting == "on":
+        return Reply(title="Feed alerts on", text="This channel gets a post for each new story from the event's feeds.")
+    return Reply(title="Feed alerts off", text="No more stories from the feeds here; countdown posts and the "
+                 "event's own news updates still come. `/parade alerts on` to turn them back on.")
+
+
 @command("schedule", "The next posts due in this channel.", "/parade schedule", slow=True)
 async def cmd_schedule(ctx: Context) -> Reply:
     c = ctx.command

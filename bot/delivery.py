@@ -191,6 +191,9 @@ class DeliveryService:
         post_id, render = post.id, post.render
         # Only channels subscribed by the time it fell due: a late subscriber gets no back-dated posts.
         subscribed = await self._ledger(self.db.active_subscriptions, subscribed_by=post.due)
+        if post.from_feeds:
+            muted = await self._ledger(self.db.feed_optouts)
+            subscribed = [s for s in subscribed if s.id not in muted]
         ours = [s for s in subscribed if s.platform in self.posters and self._may_post(s, report)]
         open_ids = await self._ledger(self.db.claimable, post_id, [s.id for s in ours])
         if post.legacy_ids and open_ids:

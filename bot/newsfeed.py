@@ -176,7 +176,8 @@ class FeedStories:
 
     def posts(self, store: FactStore, clock: Clock) -> Iterator[Post]:
         for story in list(self.book.stories.values()):
-            yield Post(story.key, story.published, self.max_age, lambda zone, s=story: render_story(s, zone))
+            yield Post(story.key, story.published, self.max_age, lambda zone, s=story: render_story(s, zone),
+                       from_feeds=True)
 
 
 def render_story(story: Story, zone: ZoneInfo) -> Reply:

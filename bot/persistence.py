@@ -136,6 +136,13 @@ class FeedItemRow(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class FeedOptOutRow(Base):
+    """A subscribed channel that takes no feed stories (it keeps the countdown and the content's news)."""
+
+    __tablename__ = "feed_optouts"
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), primary_key=True)
+
+
 class ReloadAuditRow(Base):
     __tablename__ = "content_reloads"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -551,6 +558,18 @@ class Database:
                 except IntegrityError:
                     continue
 
+    def set_feed_alerts(self, subscription_id: int, on: bool) -> None:
+        with Session(self._command_engine) as session, session.begin():
+            row = session.get(FeedOptOutRow, subscription_id)
+            if on and row is not None:
+                session.delete(row)
+            elif not on and row is None:
+                session.add(FeedOptOutRow(subscription_id=subscription_id))
+
+    def feed_optouts(self) -> set[int]:
+        with Session(self.engine) as session:
+            return set(session.scalars(select(FeedOptOutRow.subscription_id)))
+
     def feed_items_since(self, since: dt.datetime) -> list[SeenItem]:
         """Items seen since `since`, oldest first: the stories to restore at start."""
         from bot.feeds import FeedItem  # here: feedparser is imported only where feeds are used
@@ -645,6 +664,9 @@ class AsyncStorage:
 
     async def subscription(self, platform: str, workspace: str, channel: str) -> Subscription | None:
         return await call_storage(self.database.subscription, platform, workspace, channel)
+
+    async def set_feed_alerts(self, subscription_id: int, on: bool) -> None:
+        await call_storage(self.database.set_feed_alerts, subscription_id, on)
 
     async def delivered_posts(self, subscription_id: int) -> set[str]:
         return await call_storage(self.database.delivered_reminders, subscription_id)

@@ -26,6 +26,7 @@ class Post:
     late_limit: dt.timedelta  # how late it may still go out
     render: Callable[[ZoneInfo], Reply]
     legacy_ids: tuple[str, ...] = ()  # earlier keys for the same post: a channel with a row under one has it
+    from_feeds: bool = False  # a feed story: not for channels that turned feed alerts off
 
 
 class PostSource(Protocol):

@@ -207,6 +207,14 @@ async def test_a_story_is_posted_once_and_only_to_channels_subscribed_before_it(
     db = open_db(tmp_path / "news.db")
     db.subscribe("slack", "W", "EARLY", "UTC", NOW - dt.timedelta(days=1))
     db.subscribe("slack", "W", "LATE", "UTC", NOW)  # after the item was published
+    db.subscribe("slack", "W", "QUIET", "UTC", NOW - dt.timedelta(days=1))
+    from bot.commands import Command, Dispatcher
+
+    quiet = Command(text="alerts off", platform="slack", workspace="W", channel="QUIET", manages_channel=True)
+    member = Command(text="alerts off", platform="slack", workspace="W", channel="EARLY")
+    bot = Dispatcher(FactStore(load_event(SEED)), clock=FakeClock(NOW), subscriptions=db)
+    assert (await bot.handle(member)).title == "Not allowed"
+    assert (await bot.handle(quiet)).title == "Feed alerts off"
     poller = await poller_for(db)
     await poller.poll([Feed(url=f"{fake.url}/ap", outlet="AP")])
     posts: list = []
