@@ -700,6 +700,10 @@ async def cmd_status(ctx: Context) -> Reply:
     lines = [f"{f.at:%Y-%m-%d %H:%M} UTC {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
              for f in failures[:MAX_ITEMS]]
     fields = [ReplyField("Failures in the last 24 hours", "\n".join(lines) or "None.")]
+    disabled = [url for url, state in (ctx.news.states if ctx.news is not None else {}).items() if state.disabled]
+    if disabled:  # a feed that stopped after failures is a delivery problem too: say so where admins look
+        fields.append(ReplyField(f"Feeds disabled ({len(disabled)})", "\n".join(disabled[:MAX_ITEMS])
+                                 + "\n`parade-bot feeds enable URL` after fixing; `/parade feeds` for details"))
     fields += _capped(channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
                       "`parade-bot status` on the server lists every channel.")
     return Reply(title="Delivery report", text=summary, fields=tuple(fields), ephemeral=True)

@@ -242,3 +242,22 @@ def test_feeds_poll_prints_one_story_with_both_outlets_then_nothing(feeds, tmp_p
     assert story["links"] == [AP_ITEM["link"], WIRE_ITEM["link"]] and story["published"]
     assert cli.main(argv) == 0
     assert capsys.readouterr().out == ""  # a second run over unchanged feeds prints nothing
+
+
+async def test_a_disabled_feed_shows_in_the_delivery_report(feeds, poller_for, tmp_path):
+    from test_reminders import open_db
+
+    from bot.commands import Command, Dispatcher
+
+    routes, fake = feeds
+    routes.routes["/down"] = Response(500, "down")
+    db = open_db(tmp_path / "report.db")
+    poller = await poller_for(db, disable_after=2)
+    feed = Feed(url=f"{fake.url}/down")
+    for _ in range(2):
+        await poller.poll([feed], force=True)
+    bot = Dispatcher(FactStore(load_event(SEED)), clock=FakeClock(NOW), subscriptions=db)
+    bot.news = poller
+    report = await bot.handle(Command(text="status", is_admin=True))
+    [field] = [f for f in report.fields if f.name.startswith("Feeds disabled")]
+    assert feed.url in field.value and "feeds enable" in field.value
