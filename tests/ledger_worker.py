@@ -45,6 +45,7 @@ async def main(url: str, posts: str, owner: str, go: str) -> None:
         time.sleep(0.001)
     while now[0] < start + dt.timedelta(hours=2):
         now[0] += dt.timedelta(minutes=10)
+        await service.settle_interrupted(dt.timedelta(minutes=10))  # as the retry pass does
         await service.deliver_due()
 
 
