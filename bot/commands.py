@@ -690,9 +690,9 @@ async def cmd_status(ctx: Context) -> Reply:
     failures = await ctx.storage.failures_since(ctx.now - dt.timedelta(hours=24))
     counts: dict[str, dict[str, int]] = {}
     for channel in channels:
-        # Ended channels are counted by the cause their reason ends with ("...: channel_not_found").
-        state = ("paused" if channel.reason else "active") if channel.active else \
-            f"ended ({(channel.reason or 'no reason').rsplit(': ', 1)[-1]})"
+        state, _, reason = _channel_state(channel).partition(": ")
+        if state == "ended":  # counted by the cause their reason ends with ("...: channel_not_found")
+            state = f"ended ({reason.rsplit(': ', 1)[-1]})"
         platform = counts.setdefault(channel.key.split(":", 1)[0], {})
         platform[state] = platform.get(state, 0) + 1
     summary = "; ".join(f"{platform}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))

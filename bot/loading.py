@@ -29,6 +29,11 @@ class ContentLimits:
     max_nodes: int = 2_000_000  # YAML nodes, each alias counted as the nodes it repeats
     max_depth: int = 64  # nested mappings and lists
 
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_nodes", "max_depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"content_limits.{name} must be at least 1")
+
 
 class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
     """yaml.safe_load's loader (libyaml's build where present: about 10x faster on large files), which

@@ -460,11 +460,13 @@ class Database:
         return set(subscription_ids) - settled
 
     def recorded(self, reminder_ids: tuple[str, ...], subscription_ids: list[int]) -> set[int]:
-        """The subscriptions with a ledger row, whatever its outcome, under any of `reminder_ids`."""
+        """The subscriptions with a ledger row under any of `reminder_ids`, but for a retry-safe failure
+        (the post certainly was not made)."""
         with Session(self.engine) as session:
             return set(session.scalars(
                 select(DeliveryRow.subscription_id).distinct()
-                .where(DeliveryRow.reminder_id.in_(reminder_ids), DeliveryRow.subscription_id.in_(subscription_ids))))
+                .where(DeliveryRow.reminder_id.in_(reminder_ids), DeliveryRow.subscription_id.in_(subscription_ids),
+                       ~((DeliveryRow.status == "failed") & DeliveryRow.retry_safe.is_(True)))))
 
     def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
                detail: str | None = None, *, retry_safe: bool = False) -> None:
