@@ -313,8 +313,15 @@ async def missing_permissions(granted: discord.Permissions) -> str | None:
 
 
 async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool) -> None:
-    """The answer: the interaction's one initial response, or a follow-up once it was deferred."""
+    """The answer: the interaction's one initial response, or a follow-up once it was deferred.
+
+    A deferral's first follow-up takes the deferral's visibility, whatever it asks for: so an answer
+    only the asker may see (an error, "Not allowed") first removes the "thinking…" message, and then
+    goes out as a new, ephemeral message rather than into the channel."""
     if interaction.response.is_done():
+        if ephemeral:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
         await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
     else:
         await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)

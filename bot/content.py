@@ -180,8 +180,8 @@ class Feed(_Model):
 
 class Relevance(_Model):
     """Which feed items are about this event. `include`: phrases of which an item must mention one
-    (default: the people's names and aliases and the event's place); `exclude`: phrases that rule an
-    item out. Matched as whole words, case-insensitively, in the title and summary."""
+    (default: see bot.feeds.Relevance); `exclude`: phrases that rule an item out. Matched as whole
+    words, case-insensitively, in the title and summary."""
 
     include: tuple[ShortText, ...] = ()
     exclude: tuple[ShortText, ...] = ()

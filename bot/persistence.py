@@ -417,7 +417,7 @@ class Database:
                             .values(reason=None))
 
     def _deactivate(self, platform: str, workspace: str, channel: str, reason: str) -> bool:
-        with Session(self.engine) as session, session.begin():
+        with Session(self._command_engine) as session, session.begin():  # a command's: gives up on a lock soon
             result = session.execute(
                 update(SubscriptionRow)
                 .filter_by(platform=platform, workspace=workspace, channel=channel, active=True)

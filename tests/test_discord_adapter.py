@@ -45,6 +45,8 @@ def discord_api(req: Recorded) -> Response:
                               "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
                               "mention_roles": [], "attachments": [], "embeds": sent.get("embeds", []),
                               "pinned": False, "type": 0, "nonce": sent.get("nonce")})
+    if req.method == "DELETE" and re.fullmatch(r"/webhooks/\d+/[^/]+/messages/@original", path):
+        return Response(204)
     if re.fullmatch(r"/webhooks/\d+/[^/]+", path):  # an interaction's follow-up
         sent = req.json
         return Response(body={"id": str(next(_ids)), "channel_id": str(CHANNEL_ID), "author": _user(BOT_ID, "bot"),
@@ -268,8 +270,13 @@ async def test_subscribe_is_kept_per_guild_and_channel(fake_discord, seed_store,
     client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=db))
     await client.login(GOOD_TOKEN)
     try:
-        member = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo"))
+        refused = interaction("subscribe", timezone="Asia/Tokyo")
+        member = await run_interaction(client, fake_discord, refused)
         assert member["data"]["embeds"][0]["title"] == "Not allowed"  # needs Manage Channels
+        # Deferred in public (a success is for the channel), yet the refusal is the asker's alone: the
+        # public "thinking…" is removed first, so the ephemeral follow-up is a message of its own.
+        assert member["deferred"] == 0 and member["data"]["flags"] & 64
+        assert fake_discord.received("DELETE", rf"/webhooks/{APP_ID}/{refused['token']}/messages/@original$")
         answer = await run_interaction(client, fake_discord, interaction("subscribe", timezone="Asia/Tokyo",
                                                                          permissions=MANAGER))
         # It touches the database, so it defers at once (Discord's 3 s) and answers in one follow-up.
