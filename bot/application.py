@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot import metrics
 from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
 from bot.config import Settings
@@ -60,6 +61,7 @@ class Application:
         self._scheduler: ReminderScheduler | None = None
         self._following: asyncio.Task[None] | None = None  # the feed poll loop
         self._http: aiohttp.ClientSession | None = None  # for feeds
+        self._metrics_served = False
 
     def health(self) -> list[str]:
         """What stops this process doing its job (an empty list: healthy), for health checks."""
@@ -95,6 +97,7 @@ class Application:
                                    limits=self.settings.content_limits)
         self.dispatcher.reloader = reloader
         self._on_stop_signals()
+        self._serve_metrics()
         reconnecting = None
         if db is not None:
             await self._start_delivery(db, posters, reloader)
@@ -122,6 +125,18 @@ class Application:
                 log.info("stopped; posts under way were finished and recorded")
             if self._http is not None:
                 await self._http.close()
+
+    def _serve_metrics(self) -> None:
+        port = self.settings.metrics.port
+        if port is None or self._metrics_served:
+            return
+        try:
+            metrics.serve(port, self.settings.metrics.host)
+        except OSError as exc:  # a port in use must not stop the bot
+            log.error("metrics not served on %s:%d (%s)", self.settings.metrics.host, port, exc)
+            return
+        self._metrics_served = True
+        log.info("metrics on http://%s:%d/metrics", self.settings.metrics.host, port)
 
     async def _start_delivery(self, db: Database, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         clock = self.dispatcher.clock
@@ -213,9 +228,11 @@ def open_database(url: str, *, quiet: bool = False) -> Database | None:
         db.outage.watching = False
         db.create_schema()
         db.outage.watching = True
+        metrics.DATABASE_UP.set(1)
         return db
     except Exception as exc:  # any failure to open (driver missing, bad URL, corrupt file) degrades the same way
         # The URL is not logged: it may hold a password.
+        metrics.DATABASE_UP.set(0)
         if not quiet:
             log.error("database unavailable (%s: %s): subscriptions and reminders are off until it answers; "
                       "commands still work", exc.__class__.__name__, str(exc).splitlines()[0][:200])

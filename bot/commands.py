@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
+from bot import metrics
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
@@ -164,6 +165,14 @@ class Dispatcher:
         return self.content.store
 
     async def handle(self, command: Command) -> Reply:
+        """The reply to one command; never raises."""
+        reply = await self._handle(command)
+        # Labelled by declared command only: what users type must not become a metric label.
+        name = command.name or _strip_prefix(command.text).partition(" ")[0].casefold() or "help"
+        metrics.COMMANDS.labels(name if name in COMMANDS else "unknown", "error" if reply.is_error else "ok").inc()
+        return reply
+
+    async def _handle(self, command: Command) -> Reply:
         store = self.store
         if len(command.text) > MAX_COMMAND_CHARS:
             log.info("refused a %d-character command from %s", len(command.text), command.user_id)

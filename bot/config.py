@@ -114,6 +114,14 @@ class FeedConfig(BaseModel):
     story_window: Duration = "6h"  # reports of one story within this long are one alert
 
 
+class MetricsSettings(BaseModel):
+    """Prometheus metrics (README, "Operations")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    port: int | None = Field(default=None, ge=1, le=65535)  # null: not served
+    host: str = "127.0.0.1"  # loopback: expose it deliberately, e.g. 0.0.0.0 behind a firewall
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -137,6 +145,7 @@ class Settings(BaseModel):
     reload: ReloadSettings = ReloadSettings()
     content_limits: ContentLimits = ContentLimits()
     feeds: FeedConfig = FeedConfig()
+    metrics: MetricsSettings = MetricsSettings()
     # Where the SQLite database lives by default.
     data_dir: Path = Field(default=PROJECT_ROOT / "data")
     # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.

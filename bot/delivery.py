@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot import metrics
 from bot.clock import Clock
 from bot.persistence import Database, StorageUnavailable, Subscription
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, Poster, TokenRejected
@@ -59,12 +60,16 @@ class PlatformBreaker:
 
     def closed(self, platform: str) -> bool:
         until = self._open.get(platform, (0.0, ""))[0]
-        return until is not None and until <= self.monotonic()
+        closed = until is not None and until <= self.monotonic()
+        if closed and platform in self._open:
+            metrics.PLATFORM_STOPPED.labels(platform).set(0)
+        return closed
 
     def open(self, platform: str, why: str, rest: float | None) -> None:
         if not self.closed(platform):
             return  # already open: one log line per opening, however many posts were in flight
         self._open[platform] = (None if rest is None else self.monotonic() + rest, why)
+        metrics.PLATFORM_STOPPED.labels(platform).set(1)
         if rest is None:
             log.critical("posting on %s stopped until a restart: %s", platform, why)
         else:
@@ -214,6 +219,7 @@ class DeliveryService:
         if self.breaker.closed(subscription.platform):
             return True
         report.held += 1
+        metrics.POSTS.labels(subscription.platform, "held").inc()
         return False
 
     async def _deliver(self, post_id: str, subscription: Subscription, report: FanOutReport,
@@ -253,6 +259,7 @@ class DeliveryService:
                 log.info("posts to %s resumed: a post got through", subscription.key)
             self.breaker.succeeded(subscription.platform)
             report.sent += 1
+            metrics.POSTS.labels(subscription.platform, "sent").inc()
             return
         assert error is not None
         await self._failed(post_id, subscription, error, report)
@@ -265,6 +272,7 @@ class DeliveryService:
             await self._record(self.db.finish, subscription.id, post_id, "gone", self.clock(), str(error))
             log.warning("channel %s is gone (%s): subscription ended, no more posts there", subscription.key, error)
             report.gone += 1
+            metrics.POSTS.labels(subscription.platform, "gone").inc()
             return
         await self._record(self.db.finish, subscription.id, post_id, "failed", self.clock(), str(error),
                            retry_safe=error.retry_safe)
@@ -273,8 +281,10 @@ class DeliveryService:
                 await self._record(self.db.pause, subscription.id, error.fix)
                 log.warning("posts to %s paused (%s): %s", subscription.key, error, error.fix)
             report.paused += 1
+            metrics.POSTS.labels(subscription.platform, "paused").inc()
             return
         report.failed += 1
+        metrics.POSTS.labels(subscription.platform, "failed").inc()
         if isinstance(error, TokenRejected):
             self.breaker.open(subscription.platform, str(error), None)
         elif isinstance(error, PlatformUnavailable):

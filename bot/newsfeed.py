@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import Feed
@@ -104,6 +105,7 @@ class FeedPoller:
                 (new if is_new else joined).append(story)
         if self.db is not None and record:
             await self._record(seen, now)
+        metrics.STORIES.inc(len(new))
         fresh = {s.key for s in new}
         later = {s.key: s for s in joined if s.key not in fresh}  # each once
         return PollReport(len(due), new, list(later.values()), failed)
@@ -115,6 +117,7 @@ class FeedPoller:
     async def _poll_one(self, feed: Feed, now: dt.datetime) -> list[tuple[Story, bool, FeedItem]] | None:
         state = self.states.setdefault(feed.url, FeedState(feed.url))
         fetched = await self.fetcher.fetch(feed.url, etag=state.etag, last_modified=state.last_modified)
+        metrics.FEED_POLLS.labels(fetched.status.replace(" ", "_")).inc()
         state.last_fetch = now
         if fetched.status == "failed":
             self._failed(feed, state, fetched.error or "failed", fetched.retry_after, now)

@@ -36,6 +36,8 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, Prog
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot import metrics
+
 if TYPE_CHECKING:
     from bot.feeds import FeedItem
 
@@ -266,6 +268,7 @@ class OutageLog:
             self.failures += 1
             if self.down_since is None:
                 self.down_since = self._reported = now
+                metrics.DATABASE_UP.set(0)
                 log.error("database unavailable (%s): subscriptions and posts wait for it; "
                           "logged again when it is back", str(error)[:200])
             elif now - self._reported >= self.every:
@@ -280,6 +283,7 @@ class OutageLog:
             if self.down_since is not None:
                 log.warning("database back after %.0f s; %d calls failed meanwhile",
                             time.monotonic() - self.down_since, self.failures)
+                metrics.DATABASE_UP.set(1)
                 self.down_since, self.failures = None, 0
 
 
