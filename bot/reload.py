@@ -135,6 +135,7 @@ class ContentReloader:
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
+        self._refused_hash: str | None = None  # the risky file last refused: the one `force` may apply
         try:
             self._hash = content_hash(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
@@ -153,12 +154,19 @@ class ContentReloader:
                 await self._audit(actor, None, f"refused: {exc}")
                 return ReloadOutcome(ok=False, error=exc, hash_before=self._hash)
             risks = diff.risks()
+            refusal = None
             if risks and not force:
-                error = ContentError(str(self.path), "; ".join(risks) + ": check the file, then reload with `force` "
-                                     "to apply it anyway")
+                refusal = "; ".join(risks) + ": check the file, then reload with `force` to apply it anyway"
+                self._refused_hash = content_hash(text)
+            elif risks and self._refused_hash != content_hash(text):
+                # `force` applies what the admin was shown, never a file that changed since.
+                refusal = "; ".join(risks) + ": the file is not the one last refused; reload without `force` first"
+            if refusal is not None:
+                error = ContentError(str(self.path), refusal)
                 log.error("reload by %s refused, old content stays live: %s", actor, error)
                 await self._audit(actor, None, f"refused: {error}")
                 return ReloadOutcome(ok=False, diff=diff, error=error, hash_before=self._hash)
+            self._refused_hash = None
             parsed = time.perf_counter()
             self.content.store = store  # the swap: one reference assignment
             swapped = time.perf_counter()

@@ -259,7 +259,9 @@ async def test_renaming_the_event_id_reposts_nothing(content, tmp_path):
     assert sent >= 10
     content.write_text(content.read_text(encoding="utf-8").replace("id: beijing-parade-2025", "id: parade-2025", 1),
                        encoding="utf-8")
-    outcome = await ContentReloader(dispatcher.content, content, db, clock=clock).reload("test", force=True)
+    reloader = ContentReloader(dispatcher.content, content, db, clock=clock)
+    assert not (await reloader.reload("test")).ok  # a new id: refused until forced
+    outcome = await reloader.reload("test", force=True)
     assert outcome.ok and dispatcher.store.event.id == "parade-2025"
     await delivery.deliver_due()
     assert len(posts) == sent  # 0 re-posts
@@ -296,6 +298,12 @@ async def test_a_reload_that_would_drop_most_facts_waits_for_force(content):
     refused = await dispatcher.handle(admin("reload"))
     assert refused.title == "Reload refused" and f"of the {facts_before} facts would be removed" in refused.text
     assert "reload with `force`" in refused.text and len(dispatcher.store.event.facts) == facts_before
+    cut = content.read_text(encoding="utf-8")
+    content.write_text(cut + "# edited after the refusal\n", encoding="utf-8")
+    changed = await dispatcher.handle(admin("reload force"))  # force applies only the file that was shown
+    assert changed.title == "Reload refused" and "not the one last refused" in changed.text
+    content.write_text(cut, encoding="utf-8")
+    assert (await dispatcher.handle(admin("reload"))).title == "Reload refused"
     forced = await dispatcher.handle(admin("reload force"))
     assert forced.title == "Content reloaded" and not dispatcher.store.event.facts
 
