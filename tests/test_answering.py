@@ -41,6 +41,8 @@ def declined(store: FactStore, question: str) -> str:
     ("who is attending", "event:who"),
     ("why is Kim going to china", "quote:hong-lei-welcome-ap"),  # "to attend the commemorative events"
     ("who is hosting it", "person:xi-jinping"),
+    ("were is the parade happening", "event:where"),    # "were" typed for "where"
+    ("were the leaders of cuba invited", "attending:cuba"),  # ... but a real "were" stays a yes/no question
 ])
 def test_the_intent_is_read_before_words_are_dropped(seed_store, question, expected):
     assert top(seed_store, question) == expected
