@@ -91,6 +91,7 @@ def test_paraphrase_and_chat_language(seed_store, question, expected):
     ("is Trump going to the parade", "absent:united-states"),
     ("is someone from South-East Asia coming?", "attending:indonesia"),
     ("will cuba be represented", "attending:cuba"),
+    ("were there any americans", "absent:united-states"),  # was answered with Trump's diplomacy
 ])
 def test_attendance_as_yes_or_no(seed_store, question, expected):
     answer = seed_store.ask(question)
