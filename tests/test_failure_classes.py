@@ -69,6 +69,14 @@ async def discord_fake(monkeypatch):
         await client.close()
 
 
+def discord_delivery(path, client, store, channels: int) -> tuple[Database, FakeClock, DeliveryService]:
+    """`channels` Discord channels subscribed, the week-before reminder just due, posting through `client`."""
+    db = open_db(path)
+    subscribe_many(db, "discord", channels)
+    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(seconds=30))
+    return db, clock, DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: store, clock=clock, owner="t")
+
+
 def later(service: DeliveryService, seconds: float) -> None:
     """Moves the breaker's clock on (it runs on monotonic time, not the posts' clock)."""
     now = time.monotonic() + seconds
@@ -78,10 +86,7 @@ def later(service: DeliveryService, seconds: float) -> None:
 async def test_an_edge_block_keeps_every_subscription_and_the_next_post_reaches_all(
         tmp_path, seed_store, discord_fake, capsys):
     api, fake, client = discord_fake
-    db = open_db(tmp_path / "edge.db")
-    subscribe_many(db, "discord", 20)
-    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(seconds=30))
-    service = DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: seed_store, clock=clock, owner="t")
+    db, clock, service = discord_delivery(tmp_path / "edge.db", client, seed_store, 20)
 
     api.fault = lambda req: CLOUDFLARE_PAGE
     blocked = await service.deliver_due()
@@ -107,10 +112,7 @@ async def test_an_edge_block_keeps_every_subscription_and_the_next_post_reaches_
 async def test_a_revoked_token_costs_a_handful_of_requests_not_one_per_channel(
         tmp_path, seed_store, discord_fake, capsys):
     api, fake, client = discord_fake
-    db = open_db(tmp_path / "revoked.db")
-    subscribe_many(db, "discord", 10_000)
-    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(seconds=30))
-    service = DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: seed_store, clock=clock, owner="t")
+    db, clock, service = discord_delivery(tmp_path / "revoked.db", client, seed_store, 10_000)
     api.fault = lambda req: Response(401, {"message": "401: Unauthorized", "code": 0})
 
     for _ in range(3):  # the first pass and two retry passes
@@ -128,10 +130,7 @@ async def test_a_missing_permission_pauses_the_channel_until_a_post_gets_through
         tmp_path, seed_store, discord_fake, caplog):
     caplog.set_level(logging.INFO, "bot.delivery")
     api, _, client = discord_fake
-    db = open_db(tmp_path / "paused.db")
-    subscribe_many(db, "discord", 3)
-    clock = FakeClock(START - dt.timedelta(days=7) + dt.timedelta(seconds=30))
-    service = DeliveryService(db, {"discord": DiscordPoster(client)}, lambda: seed_store, clock=clock, owner="t")
+    db, clock, service = discord_delivery(tmp_path / "paused.db", client, seed_store, 3)
     api.fault = lambda req: (Response(403, {"message": "Missing Permissions", "code": 50013})
                              if "/1001/" in req.path else None)
 
