@@ -28,6 +28,7 @@ class Fetched:
     max_age: float | None = None  # Cache-Control max-age, seconds
     retry_after: float | None = None  # seconds, from a 429 or 503
     error: str | None = None
+    content_type: str | None = None  # the server's, with its charset: how to decode the body
 
 
 class FeedFetcher:
@@ -84,7 +85,7 @@ class FeedFetcher:
             if len(body) > self.max_bytes:
                 return Fetched("failed", error=f"body over the {self.max_bytes:,}-byte limit")
         return Fetched("ok", bytes(body), resp.headers.get("ETag"), resp.headers.get("Last-Modified"),
-                       _max_age(resp.headers))
+                       _max_age(resp.headers), content_type=resp.headers.get("Content-Type"))
 
     async def _refused(self, url: str) -> str | None:
         """Why `url` may not be fetched: not http(s), or a host that resolves to a non-public address."""

@@ -44,10 +44,13 @@ class ParsedFeed:
     problem: str | None  # malformed XML that feedparser read anyway, or why nothing could be read
 
 
-def parse_feed(body: bytes, *, url: str, outlet: str | None, now: dt.datetime) -> ParsedFeed:
+def parse_feed(body: bytes, *, url: str, outlet: str | None, now: dt.datetime,
+               content_type: str | None = None) -> ParsedFeed:
     """The feed's items, newest first. Never raises: a body that is not a feed gives no items and a
-    problem; a malformed one gives what feedparser could recover."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    problem; a malformed one gives what feedparser could recover. `content_type` is the server's
+    header: its charset is how feedparser decodes the body, as a feed reader should."""
+    headers = {"content-type": content_type} if content_type else None
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     title = clean(parsed.feed.get("title", "")) or url
     problem = None
     if parsed.get("bozo"):

@@ -128,7 +128,8 @@ class FeedPoller:
         if fetched.status == "not modified":
             return []
         state.etag, state.last_modified = fetched.etag, fetched.last_modified
-        parsed = await asyncio.to_thread(parse_feed, fetched.body, url=feed.url, outlet=feed.outlet, now=now)
+        parsed = await asyncio.to_thread(parse_feed, fetched.body, url=feed.url, outlet=feed.outlet, now=now,
+                                         content_type=fetched.content_type)
         if parsed.problem and not parsed.items:
             self._failed(feed, state, parsed.problem, None, now)
             return None

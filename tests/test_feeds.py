@@ -261,3 +261,13 @@ async def test_a_disabled_feed_shows_in_the_delivery_report(feeds, poller_for, t
     report = await bot.handle(Command(text="status", is_admin=True))
     [field] = [f for f in report.fields if f.name.startswith("Feeds disabled")]
     assert feed.url in field.value and "feeds enable" in field.value
+
+
+async def test_the_servers_charset_decodes_a_feed_whose_declaration_is_wrong(feeds, poller_for):
+    routes, fake = feeds
+    text = rss([{**AP_ITEM, "title": "金正恩 Kim Jong Un in Beijing for the parade", "guid": "jp"}])
+    routes.routes["/jp"] = Response(body=text.encode("shift_jis"),  # declared utf-8, sent as the header says
+                                    headers={"Content-Type": "application/rss+xml; charset=shift_jis"})
+    poller = await poller_for()
+    [story] = (await poller.poll([Feed(url=f"{fake.url}/jp")])).new_stories
+    assert story.title == "金正恩 Kim Jong Un in Beijing for the parade"
