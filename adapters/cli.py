@@ -205,7 +205,6 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
     import aiohttp
 
     from bot.content import Feed
-    from bot.feedfetch import FeedFetcher
     from bot.newsfeed import FeedPoller, FeedSettings
 
     url = os.environ.get("PARADE_DATABASE_URL") or settings.database
@@ -229,9 +228,8 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
         return _fail(f"{settings.content} lists no feeds: add `feeds:` or give --feed URL")
     feed_settings = FeedSettings.from_settings(settings)
     async with aiohttp.ClientSession() as session:
-        fetcher = FeedFetcher(session, timeout=feed_settings.timeout, max_bytes=feed_settings.max_bytes,
-                              allow_private_addresses=feed_settings.allow_private_addresses)
-        poller = FeedPoller(lambda: store, fetcher, db, clock=system_clock, settings=feed_settings)
+        poller = FeedPoller(lambda: store, feed_settings.fetcher(session), db, clock=system_clock,
+                            settings=feed_settings)
         await poller.restore()
         report = await poller.poll(feeds, force=True, record=not args.dry_run)
     for story in report.new_stories:

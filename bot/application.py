@@ -24,7 +24,6 @@ from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
 from bot.config import Settings
 from bot.delivery import DeliveryService
-from bot.feedfetch import FeedFetcher
 from bot.loading import load_event
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database
@@ -143,9 +142,8 @@ class Application:
         owner = f"{socket.gethostname()[:50]}:{os.getpid()}"  # the ledger's claimed_by holds 64 characters
         feed_settings = FeedSettings.from_settings(self.settings)
         self._http = aiohttp.ClientSession()
-        fetcher = FeedFetcher(self._http, timeout=feed_settings.timeout, max_bytes=feed_settings.max_bytes,
-                              allow_private_addresses=feed_settings.allow_private_addresses)
-        news = FeedPoller(lambda: self.content.store, fetcher, db, clock=clock, settings=feed_settings)
+        news = FeedPoller(lambda: self.content.store, feed_settings.fetcher(self._http), db, clock=clock,
+                          settings=feed_settings)
         await news.restore()
         self.dispatcher.news = news
         self.delivery = DeliveryService(

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import aiohttp
+
 from bot import metrics
 from bot.clock import Clock
 from bot.config import Settings
@@ -41,6 +43,10 @@ class FeedSettings:
     disable_after: int = 10  # failures in a row
     story_window: dt.timedelta = dt.timedelta(hours=6)
     max_age: dt.timedelta = dt.timedelta(hours=24)  # older items are not news (no backlog when a feed is added)
+
+    def fetcher(self, session: aiohttp.ClientSession) -> FeedFetcher:
+        return FeedFetcher(session, timeout=self.timeout, max_bytes=self.max_bytes,
+                           allow_private_addresses=self.allow_private_addresses)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedSettings:
@@ -94,7 +100,8 @@ class FeedPoller:
         now = self.clock()
         chosen = feeds if feeds is not None else list(self.store().event.feeds)
         due = [f for f in chosen if force or self._due(f, now)]
-        results = await asyncio.gather(*(self._poll_one(feed, now) for feed in due))
+        relevance = Relevance(self.store().event)  # one compiled rule set for the whole poll
+        results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
         new, joined, failed, seen = [], [], [], []
         for feed, outcome in zip(due, results, strict=True):
             if outcome is None:
@@ -114,7 +121,8 @@ class FeedPoller:
         state = self.states.get(feed.url)
         return state is None or (not state.disabled and (state.next_poll is None or state.next_poll <= now))
 
-    async def _poll_one(self, feed: Feed, now: dt.datetime) -> list[tuple[Story, bool, FeedItem]] | None:
+    async def _poll_one(self, feed: Feed, now: dt.datetime,
+                        relevance: Relevance) -> list[tuple[Story, bool, FeedItem]] | None:
         state = self.states.setdefault(feed.url, FeedState(feed.url))
         fetched = await self.fetcher.fetch(feed.url, etag=state.etag, last_modified=state.last_modified)
         metrics.FEED_POLLS.labels(fetched.status.replace(" ", "_")).inc()
@@ -135,7 +143,6 @@ class FeedPoller:
             return None
         if parsed.problem:
             state.last_status = f"ok, malformed: {parsed.problem}"[:300]
-        relevance = Relevance(self.store().event)
         found = []
         for item in parsed.items:
             if now - item.published > self.settings.max_age or self.book.seen(item) or not relevance.matches(item):

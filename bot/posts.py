@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.reply import Reply
-from bot.schedule import DEFAULT_OFFSETS, reminder_plan, render_reminder, render_update, update_post_id
+from bot.schedule import (
+    DEFAULT_OFFSETS,
+    legacy_update_post_id,
+    reminder_plan,
+    render_reminder,
+    render_update,
+    update_post_id,
+)
 from bot.store import FactStore
 
 
@@ -57,4 +64,5 @@ class ContentNewsItems:
     def posts(self, store: FactStore, clock: Clock) -> Iterator[Post]:
         for item in store.event.updates:
             yield Post(update_post_id(item.id), item.published_at.astimezone(dt.UTC), self.max_age,
-                       lambda zone, u=item: render_update(store, u, zone), (f"{store.event.id}:update:{item.id}",))
+                       lambda zone, u=item: render_update(store, u, zone),
+                       (legacy_update_post_id(store.event, item.id),))

@@ -91,6 +91,11 @@ def update_post_id(update_id: str) -> str:
     return f"update:{update_id}"
 
 
+def legacy_update_post_id(event: Event, update_id: str) -> str:
+    """The key before version 0.4 (event id and update id): a post sent under it counts."""
+    return f"{event.id}:update:{update_id}"
+
+
 def render_update(store: FactStore, update: NewsUpdate, zone: ZoneInfo) -> Reply:
     return Reply(
         title=f"News: {update.title}",

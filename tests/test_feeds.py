@@ -91,10 +91,8 @@ async def poller_for(tmp_path):
         session = aiohttp.ClientSession()
         sessions.append(session)
         options = FeedSettings(allow_private_addresses=True, **settings)
-        fetcher = FeedFetcher(session, timeout=options.timeout, max_bytes=options.max_bytes,
-                              allow_private_addresses=True)
         store = FactStore(load_event(SEED))
-        return FeedPoller(lambda: store, fetcher, db, clock=FakeClock(NOW), settings=options)
+        return FeedPoller(lambda: store, options.fetcher(session), db, clock=FakeClock(NOW), settings=options)
 
     yield make
     for session in sessions:
