@@ -44,10 +44,24 @@ class RedactingFormatter(logging.Formatter):
     secrets: tuple[str, ...] = ()
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        return self.redact(super().format(record))
+
+    def redact(self, text: str) -> str:
         for secret in self.secrets:
-            line = line.replace(secret, "[redacted]")
-        return line
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+class JsonFormatter(RedactingFormatter):
+    """One JSON object per line (`--log-format json`), for log collectors; redacted like the text form
+    (before encoding, so a secret with a quote or a backslash in it is still found)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
+                 "logger": record.name, "message": self.redact(record.getMessage())}
+        if record.exc_info:
+            entry["exception"] = self.redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
 
 
 class StderrHandler(logging.Handler):
@@ -60,13 +74,13 @@ class StderrHandler(logging.Handler):
             self.handleError(record)
 
 
-def configure_logging(level: int = logging.WARNING) -> None:
+def configure_logging(level: int = logging.WARNING, *, as_json: bool = False) -> None:
     root = logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, StderrHandler)), None)
     if handler is None:
         handler = StderrHandler()
-        handler.setFormatter(RedactingFormatter(LOG_FORMAT))
         root.addHandler(handler)
+    handler.setFormatter(JsonFormatter() if as_json else RedactingFormatter(LOG_FORMAT))
     formatter = handler.formatter
     assert isinstance(formatter, RedactingFormatter)
     values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
@@ -87,6 +101,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--content", metavar="PATH", default=argparse.SUPPRESS, help="event content file (YAML)")
     common.add_argument("--tz", metavar="ZONE", default=argparse.SUPPRESS, help="timezone for answers (IANA)")
     common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="settings file")
+    common.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="log lines as text (the default) or one JSON object each")
     return common
 
 
@@ -129,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging()
+    configure_logging(as_json=getattr(args, "log_format", "text") == "json")
     try:
         settings, timezone = _settings(args)
         if args.mode == "check":  # needs no content of its own

@@ -343,6 +343,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
                           timezone=app.timezone, admin_ids=settings.admins.discord,
                           open_subscriptions=settings.subscriptions.who == "everyone")
 
+    app.connected = lambda: client.is_ready() and not client.is_closed()
+
     async def serve() -> None:
         async with client:
             await client.login(token)

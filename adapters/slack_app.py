@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.text import clip, sources_line
+from bot import metrics
 from bot.application import Application, PlatformError
 from bot.commands import Command, Dispatcher
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
@@ -226,10 +227,14 @@ async def not_a_member(client: AsyncWebClient, channel: str, team: str, own_team
     return NOT_MEMBER
 
 
+async def _ready() -> list[str]:
+    return []
+
+
 def web_app(app: AsyncApp, *, signing_secret: str | None,
-            health: Callable[[], list[str]] = list) -> web.Application:
-    """HTTP mode: `/slack/events` for Slack, `/healthz` for a load balancer or orchestrator (503 with
-    the problems while `health()` lists any: a revoked token, no database).
+            readiness: metrics.Readiness = _ready) -> web.Application:
+    """HTTP mode: `/slack/events` for Slack; `/healthz` and `/readyz` for a load balancer or an
+    orchestrator (bot/metrics.py: `/readyz` is 503 with the problems `readiness()` lists).
 
     Before bolt parses anything, the request must be small (its declared length, then what is read)
     and signed with the app's signing secret over its raw bytes: anything else gets a 4xx at once,
@@ -249,16 +254,16 @@ def web_app(app: AsyncApp, *, signing_secret: str | None,
             return web.Response(status=400, text="malformed request")
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
-    async def healthz(request: web.Request) -> web.Response:
-        problems = health()
-        if problems:
-            return web.json_response({"status": "unhealthy", "problems": problems}, status=503)
-        return web.json_response({"status": "ok"})
-
     server = web.Application(client_max_size=MAX_BODY)
     server.router.add_post("/slack/events", events)
-    server.router.add_get("/healthz", healthz)
+    metrics.add_probes(server, readiness)
     return server
+
+
+def _socket_open(client: Any) -> bool:
+    """Whether Socket Mode's websocket is open now (slack_sdk's own check is a coroutine)."""
+    session = client.current_session
+    return session is not None and not session.closed
 
 
 def _signed(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]) -> bool:
@@ -347,16 +352,17 @@ async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_t
 
             log.info("Slack: Socket Mode")
             handler = AsyncSocketModeHandler(bolt, app_token)
+            app.connected = functools.partial(_socket_open, handler.client)
             try:
                 await app.serve(handler.start_async())
             finally:
                 await handler.close_async()
             return
-        runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret, health=app.health), access_log=None)
+        runner = web.AppRunner(web_app(bolt, signing_secret=signing_secret, readiness=app.readiness), access_log=None)
         await runner.setup()
         try:
             await web.TCPSite(runner, app.settings.slack.host, port).start()
-            log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz)", app.settings.slack.host, port)
+            log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz, /readyz)", app.settings.slack.host, port)
             await app.serve(app.stopping.wait())
         finally:
             await runner.cleanup()  # stops taking requests; answers under way finish

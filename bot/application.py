@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 from bot import metrics
 from bot.clock import Clock, system_clock
@@ -26,7 +27,7 @@ from bot.config import Settings
 from bot.delivery import DeliveryService
 from bot.loading import load_event
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
-from bot.persistence import Database
+from bot.persistence import Database, StorageUnavailable, call_storage
 from bot.ports import Poster
 from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reload import ContentReloader, LiveContent, reload_on_sighup, watch_and_reload
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds a stop waits for posts under way
 FEED_POLL_EVERY = 60.0  # seconds between looks at which feeds are due
 RECONNECT_FIRST, RECONNECT_MAX = 5.0, 300.0  # seconds between tries to open a database that was down
+
+
+DATABASE_DOWN = "database not answering: subscriptions and posts wait for it"
 
 
 class PlatformError(Exception):
@@ -60,7 +64,8 @@ class Application:
         self._scheduler: ReminderScheduler | None = None
         self._following: asyncio.Task[None] | None = None  # the feed poll loop
         self._http: aiohttp.ClientSession | None = None  # for feeds
-        self._metrics_served = False
+        # Whether the platform's connection is up, for /readyz: adapters with a connection replace it.
+        self.connected: Callable[[], bool] = lambda: True
 
     def health(self) -> list[str]:
         """What stops this process doing its job (an empty list: healthy), for health checks."""
@@ -68,8 +73,24 @@ class Application:
         if self.database is None:
             problems.append("database unavailable: no subscriptions or posts (retrying)")
         elif self.database.outage.down_since is not None:
-            problems.append("database not answering: subscriptions and posts wait for it")
+            problems.append(DATABASE_DOWN)
         return problems + (self.delivery.breaker.problems() if self.delivery is not None else [])
+
+    async def readiness(self) -> list[str]:
+        """health(), after asking the database itself (an idle bot would not notice that it went away
+        or came back), and whether the platform is connected: for `/readyz`."""
+        answered = True
+        if self.database is not None:
+            try:
+                await call_storage(self.database.ping)
+            except StorageUnavailable:  # a timeout is not in the outage log, so it is added here
+                answered = False
+        problems = self.health()
+        if not answered and DATABASE_DOWN not in problems:
+            problems.insert(0, DATABASE_DOWN)
+        if not self.connected():
+            problems.append("not connected to the platform")
+        return problems
 
     @classmethod
     def build(cls, settings: Settings, *, store: FactStore | None = None, timezone: str | None = None,
@@ -96,7 +117,7 @@ class Application:
                                    limits=self.settings.content_limits)
         self.dispatcher.reloader = reloader
         self._on_stop_signals()
-        self._serve_metrics()
+        probes = await self._serve_metrics()
         reconnecting = None
         if db is not None:
             await self._start_delivery(db, posters, reloader)
@@ -124,18 +145,20 @@ class Application:
                 log.info("stopped; posts under way were finished and recorded")
             if self._http is not None:
                 await self._http.close()
+            if probes is not None:
+                await probes.cleanup()
 
-    def _serve_metrics(self) -> None:
-        port = self.settings.metrics.port
-        if port is None or self._metrics_served:
-            return
+    async def _serve_metrics(self) -> web.AppRunner | None:
+        host, port = self.settings.metrics.host, self.settings.metrics.port
+        if port is None:
+            return None
         try:
-            metrics.serve(port, self.settings.metrics.host)
+            runner = await metrics.serve(host, port, self.readiness)
         except OSError as exc:  # a port in use must not stop the bot
-            log.error("metrics not served on %s:%d (%s)", self.settings.metrics.host, port, exc)
-            return
-        self._metrics_served = True
-        log.info("metrics on http://%s:%d/metrics", self.settings.metrics.host, port)
+            log.error("metrics not served on %s:%d (%s)", host, port, exc)
+            return None
+        log.info("metrics and probes on http://%s:%d (/metrics, /healthz, /readyz)", host, port)
+        return runner
 
     async def _start_delivery(self, db: Database, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         clock = self.dispatcher.clock

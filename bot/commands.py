@@ -166,10 +166,13 @@ class Dispatcher:
 
     async def handle(self, command: Command) -> Reply:
         """The reply to one command; never raises."""
+        started = time.perf_counter()
         reply = await self._handle(command)
         # Labelled by declared command only: what users type must not become a metric label.
         name = command.name or _strip_prefix(command.text).partition(" ")[0].casefold() or "help"
-        metrics.COMMANDS.labels(name if name in COMMANDS else "unknown", "error" if reply.is_error else "ok").inc()
+        label = name if name in COMMANDS else "unknown"
+        metrics.COMMANDS.labels(label, "error" if reply.is_error else "ok").inc()
+        metrics.COMMAND_SECONDS.labels(label).observe(time.perf_counter() - started)
         return reply
 
     async def _handle(self, command: Command) -> Reply:

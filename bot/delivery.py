@@ -232,8 +232,9 @@ class DeliveryService:
             log.debug("cannot claim %s for %s (%s): not posted now", post_id, subscription.key,
                       str(exc).splitlines()[0][:200])
             return
-        if not claimed:
+        if not claimed:  # another process claimed it between our look and our claim
             report.already_claimed += 1
+            metrics.CLAIM_CONFLICTS.inc()
             return
         poster = self.posters[subscription.platform]
         reply = render(ZoneInfo(subscription.timezone))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -358,6 +359,11 @@ class Database:
                 session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
             elif int(row.value) > SCHEMA_VERSION:
                 raise DatabaseError(f"database schema version {row.value} is newer than this bot's {SCHEMA_VERSION}")
+
+    def ping(self) -> None:
+        """Asks the server (or opens the file) for nothing: raises if it does not answer."""
+        with self._command_engine.connect() as connection:
+            connection.execute(text("select 1"))
 
     def schema_version(self) -> int:
         with Session(self.engine) as session:

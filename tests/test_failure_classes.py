@@ -182,7 +182,7 @@ def test_a_slack_rate_limit_past_the_clients_waits_rests_the_platform():
     assert isinstance(failure, PlatformUnavailable) and failure.retry_after > 0
 
 
-async def test_a_revoked_slack_token_stops_posting_and_turns_healthz_unhealthy(tmp_path, seed_store, fake_slack):
+async def test_a_revoked_slack_token_stops_posting_and_turns_readyz_unready(tmp_path, seed_store, fake_slack):
     import aiohttp
     from test_slack_adapter import SECRET
 
@@ -199,12 +199,17 @@ async def test_a_revoked_slack_token_stops_posting_and_turns_healthz_unhealthy(t
     assert len(fake_slack.received("POST", "^/api/chat.postMessage$")) <= service.concurrency
     assert report.held + report.failed == 50 and report.sent == 0
 
+    async def readiness() -> list[str]:
+        return service.breaker.problems()
+
     server = web_app(build_app(Dispatcher(seed_store), client=client, signing_secret=SECRET),
-                     signing_secret=SECRET, health=service.breaker.problems)
-    async with serving(server) as url, aiohttp.ClientSession() as session, \
-            session.get(f"{url}/healthz") as resp:
-        body = await resp.json()
-    assert resp.status == 503 and body["status"] == "unhealthy"
+                     signing_secret=SECRET, readiness=readiness)
+    async with serving(server) as url, aiohttp.ClientSession() as session:
+        async with session.get(f"{url}/readyz") as resp:
+            body = await resp.json()
+        async with session.get(f"{url}/healthz") as alive:
+            assert alive.status == 200  # the process answers: restarting it would not bring the token back
+    assert resp.status == 503 and body["status"] == "unready"
     assert "slack: posting stopped until a restart" in body["problems"][0]
 
 

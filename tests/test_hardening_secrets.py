@@ -77,3 +77,26 @@ def test_the_log_formatter_redacts_secrets_even_in_tracebacks():
     line = formatter.format(record)
     assert "fakebotsecret" not in line and line.count("[redacted]") == 3  # message, source line, exception
 
+
+
+def test_json_logs_are_one_object_per_line_and_redacted(monkeypatch, capsys):
+    import json
+
+    from adapters.cli import configure_logging
+
+    secret = 'p"ss\\word-with-quotes'
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", secret)
+    configure_logging(logging.INFO, as_json=True)
+    try:
+        try:
+            raise RuntimeError(f"refused {secret}")
+        except RuntimeError:
+            logging.getLogger("parade-bot").exception("login with %s failed", secret)
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+    finally:
+        configure_logging()
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and entry["logger"] == "parade-bot"
+    assert entry["message"] == "login with [redacted] failed"
+    assert "RuntimeError: refused [redacted]" in entry["exception"]
+    assert "word-with-quotes" not in line

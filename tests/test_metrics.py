@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
-import urllib.request
 
+import pytest
+from backends import BACKEND
 from conftest import Chat
-
-from bot import metrics
 
 
 def sample(name: str, **labels: str) -> float:
@@ -47,10 +48,116 @@ async def test_posts_are_counted_by_outcome(seed_store, tmp_path):
     assert sample("parade_posts_total", platform="slack", outcome="gone") == gone + 1
 
 
-def test_the_metrics_endpoint_serves_the_exposition_format():
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    metrics.serve(port)
-    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    assert "# TYPE parade_posts_total counter" in body and "parade_database_up" in body
+        return probe.getsockname()[1]
+
+
+def console_app(tmp_path, monkeypatch, database_url: str):
+    from bot.application import Application
+    from bot.config import MetricsSettings, load_settings
+
+    monkeypatch.delenv("PARADE_DATABASE_URL", raising=False)
+    settings = load_settings(None).model_copy(update={"metrics": MetricsSettings(port=free_port())})
+    return Application.build(settings, database_url=database_url)
+
+
+async def get(url: str) -> tuple[int, str]:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, await resp.text()
+
+
+async def test_a_console_bot_serves_metrics_and_probes_while_running(tmp_path, monkeypatch):
+    from test_reminders import RecordingPoster
+
+    from bot.commands import Command
+
+    app = console_app(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'ops.db'}")
+    base = f"http://127.0.0.1:{app.settings.metrics.port}"
+    async with app.running({"console": RecordingPoster([])}):
+        await app.dispatcher.handle(Command(text="when", platform="console", workspace="local", channel="console"))
+        status, body = await get(f"{base}/metrics")
+        assert status == 200 and "# TYPE parade_posts_total counter" in body
+        assert 'parade_command_seconds_count{command="when"}' in body
+        assert "parade_ledger_claim_conflicts_total" in body and "parade_database_up 1.0" in body
+        assert await get(f"{base}/healthz") == (200, '{"status": "ok"}')
+        assert await get(f"{base}/readyz") == (200, '{"status": "ready"}')
+        app.connected = lambda: False  # what an adapter reports while its connection is down
+        status, body = await get(f"{base}/readyz")
+        assert status == 503 and "not connected to the platform" in body
+    import aiohttp
+
+    with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the bot
+        await get(f"{base}/healthz")
+
+
+async def test_readyz_follows_the_database_going_away_and_coming_back(tmp_path, monkeypatch):
+    """Through a TCP relay to the real PostgreSQL server, so "going away" is a refused connection."""
+    from backends import PG_URL, database_url
+    from sqlalchemy.engine import make_url
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL: set PARADE_TEST_DATABASE_URL (CI does) to run this")
+    token = BACKEND.set("postgresql")
+    try:
+        real = make_url(database_url(tmp_path / "ops.db"))
+    finally:
+        BACKEND.reset(token)
+    relay = Relay(real.host or "127.0.0.1", real.port or 5432)
+    await relay.start()
+    relayed = real.set(host="127.0.0.1", port=relay.port).render_as_string(False)
+    # Built off the loop, as before a real start: opening the database goes through the relay on this loop.
+    app = await asyncio.to_thread(console_app, tmp_path, monkeypatch, relayed)
+    readyz = f"http://127.0.0.1:{app.settings.metrics.port}/readyz"
+    try:
+        async with app.running({}):
+            assert (await get(readyz))[0] == 200
+            await relay.stop()
+            status, body = await get(readyz)
+            assert status == 503 and "database not answering" in body
+            assert sample("parade_database_up") == 0
+            await relay.start()
+            assert (await get(readyz))[0] == 200
+            assert sample("parade_database_up") == 1
+    finally:
+        await relay.stop()
+        if app.database is not None:
+            app.database.close()
+
+
+class Relay:
+    """A TCP relay on a fixed loopback port that can be stopped (every connection cut) and restarted."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            for writer in self.writers:
+                writer.close()
+            self.writers.clear()
+            await self.server.wait_closed()
+            self.server = None
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self.writers += [writer, up_writer]
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError, OSError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))

@@ -179,9 +179,11 @@ async def test_chat_post_to_a_missing_channel_raises_channel_gone(fake_slack):
         await poster.post("CGONE", Reply(title="x"), idempotency_key="k")
 
 
-async def test_healthz(slack):
+async def test_healthz_and_readyz(slack):
     async with slack.session.get(f"{slack.url}/healthz") as resp:
         assert resp.status == 200 and await resp.json() == {"status": "ok"}
+    async with slack.session.get(f"{slack.url}/readyz") as resp:
+        assert resp.status == 200 and await resp.json() == {"status": "ready"}
 
 
 @pytest.mark.parametrize(("env", "message"), [
