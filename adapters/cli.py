@@ -17,11 +17,13 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from pydantic import ValidationError
+
 from adapters.console import render_text
 from bot.application import Application, PlatformError, open_database
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, DiscordSettings, Settings, load_settings
 from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
 from bot.persistence import password_of
 from bot.reload import ContentDiff
@@ -124,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     discord = sub.add_parser("discord", parents=[common], help="run on Discord (needs DISCORD_TOKEN)")
     discord.add_argument("--sync", action="store_true", help="register the /parade commands with Discord first")
+    discord.add_argument("--shard-count", type=int, default=None, metavar="N",
+                         help="the total number of shards across all processes (overrides discord.shard_count)")
+    discord.add_argument("--shard-ids", type=_shard_ids, default=None, metavar="I,J",
+                         help="the shards this process runs, e.g. 0,1 (overrides discord.shard_ids)")
     sub.add_parser("slack", parents=[common],
                    help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     sub.add_parser("status", parents=[common], help="the delivery report: subscriptions, outcomes, failures")
@@ -294,6 +300,13 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, str | None]:
     settings = load_settings(getattr(args, "config", None))
     if content := getattr(args, "content", None):
         settings = settings.model_copy(update={"content": content})
+    shards = {key: value for key in ("shard_count", "shard_ids") if (value := getattr(args, key, None)) is not None}
+    if shards:
+        try:
+            discord = DiscordSettings.model_validate({**settings.discord.model_dump(), **shards})
+        except ValidationError as exc:
+            raise ConfigError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        settings = settings.model_copy(update={"discord": discord})
     timezone = getattr(args, "tz", None) or settings.timezone
     if timezone is not None:
         try:
@@ -301,6 +314,13 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, str | None]:
         except ValueError as exc:
             raise ConfigError(f"{exc}: use an IANA name such as UTC or Europe/Paris") from None
     return settings, timezone
+
+
+def _shard_ids(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"shard ids are numbers separated by commas, not {text!r}") from None
 
 
 def ask_json(reply: Reply) -> dict[str, object]:

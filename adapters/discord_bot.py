@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import aiohttp
 import discord
@@ -185,13 +185,20 @@ def _choices(options: Iterable[tuple[str, str]], current: str) -> list[app_comma
     return found[:CHOICES_MAX]
 
 
-class ParadeClient(discord.Client):
-    """A Discord client serving `/parade`. Needs no privileged intents: slash commands carry their text."""
+class ParadeClient(discord.AutoShardedClient):
+    """A Discord client serving `/parade`. Needs no privileged intents: slash commands carry their text.
+
+    Sharded (discord.py's AutoShardedClient): with no shard settings it runs as many shards as Discord
+    recommends; with `shard_ids` it runs only those of `shard_count`, so N processes can split them.
+    An interaction is answered by the shard that received it; posts need no shard (they are REST calls
+    to a channel id), so any process sends any post, once, through the shared ledger."""
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
                  timezone: str | None = None, admin_ids: frozenset[str] = frozenset(),
-                 open_subscriptions: bool = False) -> None:
-        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
+                 open_subscriptions: bool = False, shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None) -> None:
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS,
+                         shard_count=shard_count, shard_ids=list(shard_ids) if shard_ids is not None else None)
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
@@ -341,7 +348,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     settings = app.settings
     client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
                           timezone=app.timezone, admin_ids=settings.admins.discord,
-                          open_subscriptions=settings.subscriptions.who == "everyone")
+                          open_subscriptions=settings.subscriptions.who == "everyone",
+                          shard_count=settings.discord.shard_count, shard_ids=settings.discord.shard_ids)
 
     app.connected = lambda: client.is_ready() and not client.is_closed()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.loading import ContentLimits
 from bot.schedule import DEFAULT_OFFSETS, parse_offset
@@ -27,6 +27,20 @@ class DiscordSettings(BaseModel):
 
     # Sync commands to this guild only (instant, for development); null syncs globally.
     guild_id: int | None = None
+    # Sharding (README, "Running several processes"): the total number of shards, and the ones this
+    # process runs. Both null: one process runs the number Discord recommends.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: tuple[int, ...] | None = None
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("discord.shard_ids needs discord.shard_count (the total across all processes)")
+            outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if outside or not self.shard_ids or len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(f"discord.shard_ids must be distinct numbers from 0 to {self.shard_count - 1}")
+        return self
 
 
 class SlackSettings(BaseModel):

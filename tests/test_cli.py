@@ -92,3 +92,21 @@ def test_installed_script_runs_without_tracebacks(tmp_path):
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert missing.stderr.strip().endswith("none.yaml: cannot read the file (FileNotFoundError)")
+
+
+def test_shard_options_override_the_settings_and_bad_ones_are_one_line_errors(monkeypatch, capsys, tmp_path):
+    import adapters.discord_bot
+    from adapters.cli import main
+
+    monkeypatch.setenv("PARADE_DATABASE_URL", f"sqlite:///{tmp_path / 'shards.db'}")
+    seen = {}
+
+    def run(app, options):  # stands in for the gateway: what settings would the client get?
+        seen["discord"] = app.settings.discord
+        return 0
+
+    monkeypatch.setattr(adapters.discord_bot, "run", run)
+    assert main(["discord", "--shard-count", "4", "--shard-ids", "1,3"]) == 0
+    assert seen["discord"].shard_count == 4 and seen["discord"].shard_ids == (1, 3)
+    assert main(["discord", "--shard-count", "2", "--shard-ids", "2"]) == 2
+    assert "discord.shard_ids must be distinct numbers from 0 to 1" in capsys.readouterr().err

@@ -364,3 +364,73 @@ async def test_a_hung_post_gives_up_inside_the_nonce_window(client, fake_discord
     with pytest.raises(DeliveryError) as raised:
         await DiscordPoster(client).post("98765", Reply(title="x"), idempotency_key="k")
     assert raised.value.retry_safe  # the retry carries the same nonce, so Discord drops a repeat
+
+
+async def test_a_process_runs_only_its_shards(fake_discord, bot, monkeypatch):
+    """Shards 1 and 3 of 4 from the settings: the gateway (a fake on loopback) sees exactly those two
+    IDENTIFYs, each with [shard, count], and the client is ready once both are."""
+    import asyncio
+    import json
+
+    import yarl
+    from aiohttp import web
+    from discord.gateway import DiscordWebSocket
+
+    from bot.config import DiscordSettings
+
+    identified: list[list[int]] = []
+
+    async def gateway(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for message in ws:
+            payload = json.loads(message.data)
+            if payload["op"] == 2:  # IDENTIFY
+                assert payload["d"]["token"] == GOOD_TOKEN
+                identified.append(payload["d"]["shard"])
+                await ws.send_json({"op": 0, "s": 1, "t": "READY", "d": {
+                    "v": 10, "user": {**_user(BOT_ID, "parade-bot"), "bot": True}, "guilds": [],
+                    "session_id": f"session-{payload['d']['shard'][0]}", "resume_gateway_url": str(url),
+                    "shard": payload["d"]["shard"], "application": {"id": str(APP_ID), "flags": 0}}})
+        return ws
+
+    server = web.Application()
+    server.router.add_get("/", gateway)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = yarl.URL(f"ws://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/")
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", url)
+
+    async def no_identify_wait(self, shard_id: int | None, *, initial: bool = False) -> None:
+        pass  # Discord's 5 s between IDENTIFYs is discord.py's, not what this test is about
+
+    monkeypatch.setattr(ParadeClient, "before_identify_hook", no_identify_wait)
+    settings = DiscordSettings(shard_count=4, shard_ids=(1, 3))
+    client = ParadeClient(bot, shard_count=settings.shard_count, shard_ids=settings.shard_ids)
+    await client.login(GOOD_TOKEN)
+    connecting = asyncio.create_task(client.connect())
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), timeout=20)
+        assert sorted(identified) == [[1, 4], [3, 4]]
+        assert sorted(client.shards) == [1, 3] and client.shard_count == 4
+    finally:
+        await client.close()
+        connecting.cancel()
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(("shards", "message"), [
+    ({"shard_ids": (0,)}, "needs discord.shard_count"),
+    ({"shard_count": 2, "shard_ids": (2,)}, "from 0 to 1"),
+    ({"shard_count": 2, "shard_ids": (1, 1)}, "distinct"),
+])
+def test_shard_settings_that_cannot_work_are_refused(shards, message):
+    from pydantic import ValidationError
+
+    from bot.config import DiscordSettings
+
+    with pytest.raises(ValidationError, match=message):
+        DiscordSettings(**shards)
