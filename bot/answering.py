@@ -277,9 +277,28 @@ class Answerer:
             hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
+        if intent in ("count", "duration") and not set(terms) & self._time_terms:
+            # "the population of Port Veresti" is not answered by "Kamenograd has 18,000 residents":
+            # the number must be said of something the question asks about, in its own sentence.
+            hits = tuple(h for h in hits if self._states_value(h.key, set(salient), intent))
+            if not hits:
+                return decline(text, intent, _NO_KIND[intent])
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
         return PartAnswer(text, intent, tuple(self._statement(h.key) for h in chosen))
+
+    def _states_value(self, key: str, asked: set[str], intent: str) -> bool:
+        """Whether an entry's text gives the number or duration asked for ("did not say how long"
+        counts) in a sentence with a term the question asks about; where its text has none of those
+        terms (only its keywords do), its author says it answers."""
+        wanted = {"number", "duration"} if intent == "duration" else {"number"}
+        named = False
+        for sentence in _SENTENCE.split(self.store.entries[key].text):
+            if asked & set(self.lexicon.terms(sentence)):
+                named = True
+                if self.store.kinds_in(sentence) & wanted:
+                    return True
+        return not named
 
     def _counts(self, key: str, counted: str) -> bool:
         """Whether an entry's number counts what "how many <counted>" asks: where its text names that

@@ -124,12 +124,12 @@ class FactStore:
         event = self.event
         for f in event.facts:
             people = {"person"} if f.people else set()
-            yield Entry(f.id, "fact", f.text, f.sources, f.differs, self._kinds_in(f.text) | people | set(f.answers))
+            yield Entry(f.id, "fact", f.text, f.sources, f.differs, self.kinds_in(f.text) | people | set(f.answers))
         for q in event.quotes:
             speaker = self.people[q.speaker]
             text = f"{speaker.name}: {q.text}"
             yield Entry(f"quote:{q.id}", "quote", text, q.sources, q.differs,
-                        self._kinds_in(q.text) | {"quote", "statement", "person"})
+                        self.kinds_in(q.text) | {"quote", "statement", "person"})
         for p in event.people:
             text = f"{p.name}: {p.role}" + (f", {p.country}" if p.country else "")
             yield Entry(f"person:{p.id}", "person", text, p.sources, None,
@@ -137,14 +137,14 @@ class FactStore:
         outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" + (f". {s.note}" if s.note else "")
                             for s in event.sources)
         yield Entry("event:sources", "event", outlets, tuple(s.id for s in event.sources), None,
-                    self._kinds_in(outlets) | {"statement", "list"})
+                    self.kinds_in(outlets) | {"statement", "list"})
         absentees = event.attendance.absentees
         if absentees:  # "why is Serbia staying away?" is answered by the list of who stays away
             text = "\n".join(b.who + (f": {b.reason}" if b.reason else "") for b in absentees)
             yield Entry("event:absent", "event", text, tuple(dict.fromkeys(s for b in absentees for s in b.sources)),
-                        None, self._kinds_in(text) | {"list", "reason"})
+                        None, self.kinds_in(text) | {"list", "reason"})
 
-    def _kinds_in(self, text: str) -> frozenset[str]:
+    def kinds_in(self, text: str) -> frozenset[str]:
         """The kinds of answer a text gives, read off its words (bot/data/english.yaml `answer_cues`)."""
         lower = text.casefold()
         found = {kind for kind, cue in self._cues.items() if kind in ANSWER_TYPES and cue.search(lower)}

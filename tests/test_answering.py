@@ -56,6 +56,16 @@ def test_a_typed_question_needs_an_entry_of_that_type(seed_store):
     declined(seed_store, "how long will putin stay in beijing")
 
 
+def test_a_number_answers_only_what_its_own_sentence_is_about(seed_store, bridge):
+    """A how-long or how-many question needs the value in a sentence with what it asks about: the quote
+    "built to stand for 120 years. Every cable has been tested" gives no length for the tests."""
+    assert "don't say how long" in declined(bridge, "how long did the load test take")
+    assert "don't say how long" in declined(bridge, "how long did the cable tests last")
+    # A sentence that says the value is not known is the right answer, number or not.
+    assert top(seed_store, "how long is Kim staying in Beijing") == "kcna-no-details"
+    assert top(bridge, "how long is the bridge") == top(bridge, "what length is the bridge")
+
+
 @pytest.mark.parametrize("question", [
     "how long is the march",             # homonym: March 2025, when the bureau reopened
     "what should I bring to the parade",
