@@ -239,7 +239,7 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
         if state is None:
             return _fail(f"no feed {args.url!r} has been polled")
         state.disabled, state.failures, state.next_poll = False, 0, None
-        await asyncio.to_thread(db.save_feed_state, state)
+        await asyncio.to_thread(db.save_feed_states, [state])
         print(f"{args.url}: enabled; the next poll fetches it")
         return 0
     try:

@@ -111,7 +111,7 @@ class FeedPoller:
                 seen.append(SeenItem(story.key, item))
                 (new if is_new else joined).append(story)
         if self.db is not None and record:
-            await self._record(seen, now)
+            await self._record(seen, [self.states[f.url] for f in due], now)
         metrics.STORIES.inc(len(new))
         fresh = {s.key for s in new}
         later = {s.key: s for s in joined if s.key not in fresh}  # each once
@@ -167,13 +167,14 @@ class FeedPoller:
         else:
             log.warning("feed %s failed (%s); next try %s", feed.url, error, state.next_poll.isoformat())
 
-    async def _record(self, seen: list[SeenItem], now: dt.datetime) -> None:
+    async def _record(self, seen: list[SeenItem], states: list[FeedState], now: dt.datetime) -> None:
+        # Background work, not a command: the engine's lock and statement timeouts bound it (a first poll
+        # may record tens of thousands of items, far past a command's two seconds).
         assert self.db is not None
         try:
             if seen:
                 await asyncio.to_thread(self.db.record_feed_items, seen, now)
-            for state in self.states.values():
-                await asyncio.to_thread(self.db.save_feed_state, state)
+            await asyncio.to_thread(self.db.save_feed_states, states)
         except StorageUnavailable as exc:
             log.error("could not record what the feeds brought (%s): the ledger still posts each story once", exc)
 

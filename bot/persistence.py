@@ -549,12 +549,14 @@ class Database:
                                        row.disabled, row.last_status, row.last_fetch, row.items_seen)
                     for row in session.scalars(select(FeedStateRow))}
 
-    def save_feed_state(self, state: FeedState) -> None:
+    def save_feed_states(self, states: list[FeedState]) -> None:
+        """The feeds' states, in one transaction (a poll touches up to every feed)."""
         with Session(self.engine) as session, session.begin():
-            session.merge(FeedStateRow(url=state.url, etag=state.etag, last_modified=state.last_modified,
-                                       next_poll=state.next_poll, failures=state.failures, disabled=state.disabled,
-                                       last_status=state.last_status, last_fetch=state.last_fetch,
-                                       items_seen=state.items_seen))
+            for state in states:
+                session.merge(FeedStateRow(url=state.url, etag=state.etag, last_modified=state.last_modified,
+                                           next_poll=state.next_poll, failures=state.failures,
+                                           disabled=state.disabled, last_status=state.last_status,
+                                           last_fetch=state.last_fetch, items_seen=state.items_seen))
 
     def record_feed_items(self, items: list[SeenItem], now: dt.datetime) -> None:
         """Items with their story. One another process recorded first is left as it is."""
