@@ -33,7 +33,7 @@ from bot.timefmt import zone_named
 log = logging.getLogger("parade-bot")
 EXIT_USAGE = 2
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-                    "PARADE_DATABASE_URL")
+                    "SLACK_CLIENT_SECRET", "PARADE_DATABASE_URL")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
