@@ -259,8 +259,8 @@ async def end_workspace(installations: DatabaseInstallationStore, team_id: str |
         log.error("Slack workspace %s: %s, but the database did not answer (%s): its subscriptions and token "
                   "stay until it does", team_id, reason, exc)
         return
-    log.warning("Slack workspace %s: %s: %d subscriptions ended, %s", team_id, reason, ended,
-                "its bot token deleted" if deleted else "no stored token")
+    log.warning("Slack workspace %s: %s: %d subscription%s ended, %s", team_id, reason, ended,
+                "" if ended == 1 else "s", "its bot token deleted" if deleted else "no stored token")
 
 
 class WorkspacePoster(SlackPoster):

@@ -404,3 +404,14 @@ async def _install_page(url: str, bot: subprocess.Popen[str]) -> str:
                     return await resp.text()
             await asyncio.sleep(0.1)
     raise TimeoutError("the bot did not serve /slack/install within 30 s")
+
+
+@on_each_backend
+async def test_no_workspace_token_reaches_the_log_even_at_debug(oauth, caplog):
+    caplog.set_level(logging.DEBUG)
+    await oauth.install("code-T1")  # slack_sdk logs oauth.v2.access's answer, which holds the token
+    await oauth.command("T1", "subscribe UTC")
+    await oauth.event("T1", {"type": "app_uninstalled"})
+    await asyncio.sleep(0.2)
+    assert "oauth.v2.access" in caplog.text and "[redacted]" in caplog.text  # logged, without the token
+    assert TOKENS["T1"] not in caplog.text and CLIENT_SECRET not in caplog.text
