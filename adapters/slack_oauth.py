@@ -21,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
@@ -30,6 +31,7 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackClientError
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store import Installation as SlackInstallation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -37,6 +39,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack_app import SlackPoster, build_app, slack_client
+from bot.application import PlatformError
 from bot.commands import Dispatcher
 from bot.persistence import AsyncStorage, Installation, StorageUnavailable
 from bot.ports import ChannelNeedsFix, DeliveryError, TokenRejected
@@ -77,9 +80,12 @@ class DatabaseInstallationStore(AsyncInstallationStore):
     """slack_sdk's installation store on the project's database: one bot installation per workspace.
 
     Only bot tokens are kept (the app asks for no user scopes) and token rotation is off (the manifest's
-    `token_rotation_enabled: false`), so there are no refresh tokens. Tokens are looked up per command and
-    per post, so each workspace's is cached for `ttl` seconds; this process forgets one at once when it
-    saves or deletes it (another process sees the change within `ttl`)."""
+    `token_rotation_enabled: false`), so there are no refresh tokens. bolt, in bot-only mode, calls
+    `async_save` after an install and `async_find_bot` for each request; deleting is the uninstall
+    handler's (`end_workspace`), so the interface's other methods keep the base class's
+    NotImplementedError. Tokens are looked up per command and per post, so each workspace's is cached
+    for `ttl` seconds; this process forgets one at once when it saves or deletes it (another process
+    sees the change within `ttl`)."""
 
     def __init__(self, storage: Callable[[], AsyncStorage | None], *, ttl: float = TOKEN_CACHE_S,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -105,6 +111,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         self._cache.pop(team_id, None)
 
     async def delete(self, team_id: str) -> bool:
+        """Deletes the workspace's installation (an uninstall); forgotten here even if the database fails."""
         self.forget(team_id)
         return await database(self.storage).delete_installation(PLATFORM, team_id)
 
@@ -115,7 +122,6 @@ class DatabaseInstallationStore(AsyncInstallationStore):
             raise BoltError("org-wide installs are not supported: install the app in each workspace")
         if not installation.bot_token:
             raise BoltError("Slack gave no bot token: the install must include the bot scopes")
-        self.forget(installation.team_id)
         await database(self.storage).save_installation(Installation(
             PLATFORM, installation.team_id, installation.bot_token,
             dt.datetime.fromtimestamp(installation.installed_at, dt.UTC),
@@ -128,44 +134,21 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
-        """What bolt's authorize reads for every command (installation_store_bot_only)."""
-        found = await self._readable(team_id, is_enterprise_install)
+        """What bolt's authorize reads for every request (installation_store_bot_only). A database that
+        does not answer is logged and reads as "no installation": bolt then answers the asker with
+        NOT_INSTALLED_HERE instead of a 500 that Slack would retry."""
+        if not team_id or is_enterprise_install:
+            return None
+        try:
+            found = await self.installation(team_id)
+        except StorageUnavailable as exc:
+            log.warning("Slack workspace %s: its installation could not be read (%s)", team_id, exc)
+            return None
         if found is None:
             return None
         return Bot(app_id=found.app_id or None, enterprise_id=enterprise_id, team_id=found.workspace,
                    team_name=found.workspace_name, bot_token=found.bot_token, bot_id=found.bot_id,
                    bot_user_id=found.bot_user_id, bot_scopes=found.scopes, installed_at=found.installed_at.timestamp())
-
-    async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
-                                      user_id: str | None = None,
-                                      is_enterprise_install: bool | None = False) -> SlackInstallation | None:
-        found = await self._readable(team_id, is_enterprise_install)
-        if found is None or (user_id is not None and user_id != found.installer):
-            return None  # no user tokens are kept: only the installer's record exists
-        return SlackInstallation(app_id=found.app_id or None, enterprise_id=enterprise_id, team_id=found.workspace,
-                                 team_name=found.workspace_name, bot_token=found.bot_token, bot_id=found.bot_id,
-                                 bot_user_id=found.bot_user_id, bot_scopes=found.scopes, user_id=found.installer,
-                                 installed_at=found.installed_at.timestamp())
-
-    async def _readable(self, team_id: str | None, is_enterprise_install: bool | None) -> Installation | None:
-        """A database that does not answer is logged and reads as "no installation": bolt then answers the
-        asker with NOT_INSTALLED_HERE instead of a 500 that Slack would retry."""
-        if not team_id or is_enterprise_install:
-            return None
-        try:
-            return await self.installation(team_id)
-        except StorageUnavailable as exc:
-            log.warning("Slack workspace %s: its installation could not be read (%s)", team_id, exc)
-            return None
-
-    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        if team_id:
-            await self.delete(team_id)
-
-    async def async_delete_installation(self, *, enterprise_id: str | None, team_id: str | None,
-                                        user_id: str | None = None) -> None:
-        if team_id and user_id is None:  # a user's own token: none is kept
-            await self.delete(team_id)
 
 
 class DatabaseStateStore(AsyncOAuthStateStore):
@@ -225,6 +208,11 @@ def install_routes(server: web.Application, flow: AsyncOAuthFlow) -> None:
                 log.error("Slack install page %s: database unavailable (%s)", request.path, exc)
                 return web.Response(status=503, text="The bot's database is not answering: start the install "
                                                      "again in a minute.")
+            except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                # Slack's own refusals (a bad code) are bolt's failure page; this is Slack not answering.
+                log.error("Slack install page %s: oauth.v2.access did not answer (%s)", request.path,
+                          exc.__class__.__name__)
+                return web.Response(status=502, text="Slack did not answer: start the install again in a minute.")
         return serve
 
     server.router.add_get(flow.install_path, page(flow.handle_installation))
@@ -250,7 +238,6 @@ async def end_workspace(installations: DatabaseInstallationStore, team_id: str |
     if not team_id:
         log.warning("Slack: %s, but the event names no workspace: nothing ended", reason)
         return
-    installations.forget(team_id)
     try:
         deleted = await installations.delete(team_id)
         ended = await database(installations.storage).end_workspace(PLATFORM, team_id, reason)
@@ -307,8 +294,6 @@ def oauth_bot(dispatcher: Dispatcher, storage: Callable[[], AsyncStorage | None]
 
 def oauth_env(env: Mapping[str, str]) -> bool:
     """Whether the environment asks for OAuth mode; PlatformError if it is half set up."""
-    from bot.application import PlatformError
-
     client_id, client_secret = env.get("SLACK_CLIENT_ID", ""), env.get("SLACK_CLIENT_SECRET", "")
     if not client_id and not client_secret:
         return False

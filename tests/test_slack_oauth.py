@@ -415,3 +415,40 @@ async def test_no_workspace_token_reaches_the_log_even_at_debug(oauth, caplog):
     await asyncio.sleep(0.2)
     assert "oauth.v2.access" in caplog.text and "[redacted]" in caplog.text  # logged, without the token
     assert TOKENS["T1"] not in caplog.text and CLIENT_SECRET not in caplog.text
+
+
+@on_each_backend
+@pytest.mark.parametrize(("answer", "status"), [
+    (Response(body={"ok": False, "error": "invalid_code"}), 401),  # Slack refused the code: bolt's failure page
+    (Response(reset=True), 502),  # no answer
+    (Response(200, "<html>gateway</html>", {"Content-Type": "text/html"}), 401),  # not JSON
+])
+async def test_an_exchange_slack_refuses_or_drops_stores_nothing_and_says_so(oauth, answer, status, caplog):
+    oauth.fake.script("POST", "^/api/oauth.v2.access$", answer)
+    link, cookie = await oauth.install_link()
+    state = parse_qs(urlsplit(link).query)["state"][0]
+    got, page = await oauth.redirect("code-T1", state, cookie)
+    assert got == status and page
+    assert oauth.db.installation("slack", "T1") is None
+    assert "Traceback" not in caplog.text
+
+
+@on_each_backend
+async def test_slack_can_verify_the_event_url(oauth):
+    body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
+    ts = str(int(time.time()))
+    headers = {"X-Slack-Request-Timestamp": ts, "Content-Type": "application/json",
+               "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}
+    async with oauth.session.post(f"{oauth.url}/slack/events", data=body, headers=headers) as resp:
+        assert resp.status == 200 and (await resp.json())["challenge"] == "c-123"
+
+
+async def test_commands_while_the_database_is_away_are_answered_not_failed(seed_store, clock):
+    with FakeAPI(slack_api) as fake:
+        bolt, _ = oauth_bot(Dispatcher(seed_store, clock=clock), lambda: None, CLIENT_ID, CLIENT_SECRET,
+                            signing_secret=SECRET, api_url=f"{fake.url}/api/",
+                            authorize_url=f"{fake.url}/oauth/v2/authorize")
+        async with serving(web_app(bolt, signing_secret=SECRET)) as url, aiohttp.ClientSession() as session:
+            server = OAuthServer(url, fake, session, None, None, None)  # type: ignore[arg-type]
+            answer = await server.command("T1", "when")
+    assert answer["text"] == NOT_INSTALLED_HERE
