@@ -488,7 +488,7 @@ class Database:
                   "bot_user_id": installation.bot_user_id, "scopes": installation.scopes[:1000],
                   "installer": installation.installer, "installed_at": installation.installed_at}
         key = {"platform": installation.platform, "workspace": installation.workspace}
-        for _ in range(2):  # an insert that lost a race with another process's becomes an update
+        for attempt in range(2):  # an insert that lost a race with another process's becomes an update
             with Session(self._command_engine) as session, session.begin():
                 result = session.execute(update(InstallationRow).filter_by(**key).values(**values))
                 if result.rowcount:  # type: ignore[attr-defined]
@@ -498,7 +498,8 @@ class Database:
                     session.add(InstallationRow(**key, **values))
                 return
             except IntegrityError:
-                continue
+                if attempt:
+                    raise
 
     def installation(self, platform: str, workspace: str) -> Installation | None:
         with Session(self._command_engine) as session:

@@ -452,3 +452,16 @@ async def test_commands_while_the_database_is_away_are_answered_not_failed(seed_
             server = OAuthServer(url, fake, session, None, None, None)  # type: ignore[arg-type]
             answer = await server.command("T1", "when")
     assert answer["text"] == NOT_INSTALLED_HERE
+
+
+@on_each_backend
+def test_a_reinstall_replaces_the_workspace_token(tmp_path):
+    db = open_db(tmp_path / "reinstall.db")
+    first = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    db.save_installation(Installation("slack", "T1", "xoxb-old-token", first, installer="U1"))
+    db.save_installation(Installation("slack", "T1", "xoxb-new-token", first + dt.timedelta(days=1), installer="U2"))
+    found = db.installation("slack", "T1")
+    assert (found.bot_token, found.installer, found.installed_at) == ("xoxb-new-token", "U2",
+                                                                      first + dt.timedelta(days=1))
+    assert db.delete_installation("slack", "T1") and db.installation("slack", "T1") is None
+    assert not db.delete_installation("slack", "T1")
