@@ -239,12 +239,13 @@ async def end_workspace(installations: DatabaseInstallationStore, team_id: str |
         log.warning("Slack: %s, but the event names no workspace: nothing ended", reason)
         return
     try:
-        deleted = await installations.delete(team_id)
         ended = await database(installations.storage).end_workspace(PLATFORM, team_id, reason)
+        deleted = await installations.delete(team_id)
     except StorageUnavailable as exc:
-        # Its posts then fail with Slack's token errors and pause each subscription with TOKEN_REFUSED.
-        log.error("Slack workspace %s: %s, but the database did not answer (%s): its subscriptions and token "
-                  "stay until it does", team_id, reason, exc)
+        # What is left fails on Slack's token errors: each subscription is paused with TOKEN_REFUSED.
+        log.error("Slack workspace %s: %s, but the database did not answer (%s): its subscriptions or its token "
+                  "may remain; posts there pause on Slack's token errors", team_id, reason, exc)
+        installations.forget(team_id)
         return
     log.warning("Slack workspace %s: %s: %d subscription%s ended, %s", team_id, reason, ended,
                 "" if ended == 1 else "s", "its bot token deleted" if deleted else "no stored token")

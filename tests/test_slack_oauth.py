@@ -465,3 +465,12 @@ def test_a_reinstall_replaces_the_workspace_token(tmp_path):
                                                                       first + dt.timedelta(days=1))
     assert db.delete_installation("slack", "T1") and db.installation("slack", "T1") is None
     assert not db.delete_installation("slack", "T1")
+
+
+async def test_an_uninstall_while_the_database_is_away_is_logged_not_raised(caplog):
+    from adapters.slack_oauth import end_workspace
+
+    with caplog.at_level(logging.ERROR, logger="adapters.slack_oauth"):
+        await end_workspace(DatabaseInstallationStore(lambda: None), "T1", "the app was uninstalled")
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line.startswith("Slack workspace T1: the app was uninstalled, but the database did not answer")
