@@ -35,7 +35,7 @@ from bot.timefmt import zone_named
 log = logging.getLogger("parade-bot")
 EXIT_USAGE = 2
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-                    "PARADE_DATABASE_URL")
+                    "SLACK_CLIENT_SECRET", "PARADE_DATABASE_URL")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = _Parser(prog="parade-bot", parents=[common],
                      description="News-alert chatbot. With no command it runs on the platform whose token is "
-                                 "set (DISCORD_TOKEN, SLACK_BOT_TOKEN), else on the console.")
+                                 "set (DISCORD_TOKEN, SLACK_BOT_TOKEN or SLACK_CLIENT_ID), else on the console.")
     sub = parser.add_subparsers(dest="mode", parser_class=_Parser)
     console = sub.add_parser("console", parents=[common], help="interactive console (the default)")
     console.add_argument("--speed", type=float, default=None, metavar="N",
@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     discord.add_argument("--shard-ids", type=_shard_ids, default=None, metavar="I,J",
                          help="the shards this process runs, e.g. 0,1 (overrides discord.shard_ids)")
     sub.add_parser("slack", parents=[common],
-                   help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
+                   help="run on Slack (SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN or SLACK_SIGNING_SECRET; or, for "
+                        "many workspaces, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET)")
     sub.add_parser("status", parents=[common], help="the delivery report: subscriptions, outcomes, failures")
     feeds = sub.add_parser("feeds", parents=[common], help="poll the content's feeds once, or re-enable a feed")
     action = feeds.add_subparsers(dest="feeds_action", required=True, parser_class=_Parser)
@@ -219,7 +220,7 @@ def _platform_from_environment() -> str:
     """With no subcommand: the platform whose token is set, else the console."""
     if os.environ.get("DISCORD_TOKEN"):
         return "discord"
-    return "slack" if os.environ.get("SLACK_BOT_TOKEN") else "console"
+    return "slack" if os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID") else "console"
 
 
 async def feeds_command(args: argparse.Namespace, settings: Settings, store: FactStore) -> int:

@@ -38,7 +38,7 @@ class ConsolePoster:
     def __init__(self, stdout: TextIO | None = None) -> None:
         self.stdout = stdout or sys.stdout
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         self.stdout.write(f"\n[post in #{channel_id}]\n{render_text(reply)}\n\n")
         self.stdout.flush()
 

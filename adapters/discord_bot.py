@@ -271,7 +271,7 @@ class DiscordPoster:
         self.client = client
         self.pacer = pacer or GlobalPacer()
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         channel = self.client.get_partial_messageable(int(channel_id))
         await self.pacer.wait()
         try:

@@ -21,6 +21,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -59,6 +60,8 @@ TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_
 NOT_DONE_ERRORS = frozenset({"service_unavailable", "request_timeout"})
 RATE_LIMIT_REST = 60.0  # s: still rate limited after the client waited out Retry-After three times
 REPLAY_WINDOW_S = 300  # Slack's own timestamp tolerance
+NOT_INSTALLED_HERE = ("parade-bot is not installed in this workspace (or its database did not answer): try again "
+                      "in a moment, or ask an admin to install it from the bot's /slack/install page")
 
 
 def escape(text: str) -> str:
@@ -103,10 +106,12 @@ def fallback_text(reply: Reply) -> str:
     return clip(escape(f"{reply.title}: {reply.text}" if reply.text else reply.title), FALLBACK_TEXT_MAX)
 
 
-def slack_client(token: str, base_url: str = AsyncWebClient.BASE_URL) -> AsyncWebClient:
+def slack_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
+                 logger: logging.Logger | None = None) -> AsyncWebClient:
     """A Web API client that waits out 429s (honouring Retry-After) but does not retry connection
-    errors: a request that may have reached Slack is not re-sent, since that could post twice."""
-    return AsyncWebClient(token=token, base_url=base_url,
+    errors: a request that may have reached Slack is not re-sent, since that could post twice.
+    `token` None: each call names its own (OAuth mode, a token per workspace)."""
+    return AsyncWebClient(token=token, base_url=base_url, logger=logger,
                           retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
 
 
@@ -141,10 +146,13 @@ class ReplayGuard:
 
 def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret: str | None,
               in_channel: bool = True, timezone: str | None = None,
-              admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False) -> AsyncApp:
-    """The bolt app. `signing_secret` None means Socket Mode, where Slack does not sign requests."""
+              admin_ids: frozenset[str] = frozenset(), open_subscriptions: bool = False,
+              oauth: AsyncOAuthSettings | None = None) -> AsyncApp:
+    """The bolt app. `signing_secret` None means Socket Mode, where Slack does not sign requests.
+    With `oauth` (adapters/slack_oauth.py), each request is authorized with its workspace's token."""
     app = AsyncApp(client=client, signing_secret=signing_secret,
-                   request_verification_enabled=signing_secret is not None)
+                   request_verification_enabled=signing_secret is not None, oauth_settings=oauth,
+                   user_facing_authorize_error_message=NOT_INSTALLED_HERE if oauth else None)
     app.middleware(ReplayGuard())
 
     async def parade(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -158,7 +166,7 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                                           manages_channel=open_subscriptions,
                                           workspace=command.get("team_id", ""),
                                           channel=command.get("channel_id", ""),
-                                          posting_problem=functools.partial(not_a_member, client,
+                                          posting_problem=functools.partial(not_a_member, context.client,
                                                                             command.get("channel_id", ""),
                                                                             team, own_team)))
         visible = in_channel and not reply.ephemeral
@@ -257,6 +265,10 @@ def web_app(app: AsyncApp, *, signing_secret: str | None,
     server = web.Application(client_max_size=MAX_BODY)
     server.router.add_post("/slack/events", events)
     metrics.add_probes(server, readiness)
+    if app.oauth_flow is not None:  # OAuth mode: the install link and Slack's redirect back
+        from adapters.slack_oauth import install_routes
+
+        install_routes(server, app.oauth_flow)
     return server
 
 
@@ -282,11 +294,16 @@ class SlackPoster:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         # Slack has no idempotency key for chat.postMessage; the delivery ledger guards repeats.
+        await self.send(channel_id, reply)
+
+    async def send(self, channel_id: str, reply: Reply, *, token: str | None = None) -> None:
+        """chat.postMessage with the client's token, or `token` (a workspace's, in OAuth mode)."""
         try:
             await self.client.chat_postMessage(channel=channel_id, text=fallback_text(reply),
-                                               blocks=render_blocks(reply), unfurl_links=False, link_names=False)
+                                               blocks=render_blocks(reply), unfurl_links=False, link_names=False,
+                                               **({"token": token} if token else {}))
         except SlackApiError as exc:
             raise classify(exc, f"slack channel {channel_id}") from exc
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -314,11 +331,18 @@ def classify(exc: SlackApiError, where: str) -> DeliveryError:
 
 
 def run(app: Application, options: Mapping[str, object]) -> int:
-    """Serves `/parade` on Slack: Socket Mode with SLACK_APP_TOKEN, else HTTP with SLACK_SIGNING_SECRET."""
+    """Serves `/parade` on Slack. Many workspaces (OAuth mode, HTTP) with SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET; else one workspace's SLACK_BOT_TOKEN: Socket Mode with SLACK_APP_TOKEN, else HTTP
+    with SLACK_SIGNING_SECRET."""
+    from adapters.slack_oauth import oauth_bot, oauth_env  # here: slack_oauth builds on this module
+
     env = {name: os.environ.get(name, "").strip()
-           for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT")}
-    if not env["SLACK_BOT_TOKEN"]:
-        raise PlatformError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) from the Slack app's settings")
+           for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT", "SLACK_CLIENT_ID",
+                        "SLACK_CLIENT_SECRET")}
+    oauth = oauth_env(env)
+    if not oauth and not env["SLACK_BOT_TOKEN"]:
+        raise PlatformError("SLACK_BOT_TOKEN is not set: export the bot token (xoxb-...) from the Slack app's settings "
+                            "(or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to serve many workspaces)")
     socket_mode = bool(env["SLACK_APP_TOKEN"])
     if not socket_mode and not env["SLACK_SIGNING_SECRET"]:
         raise PlatformError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it (or set SLACK_APP_TOKEN for "
@@ -329,12 +353,23 @@ def run(app: Application, options: Mapping[str, object]) -> int:
 
     logging.getLogger().setLevel(logging.INFO)
     settings = app.settings
-    client = slack_client(env["SLACK_BOT_TOKEN"], base_url=settings.slack.api_url)
-    bolt = build_app(app.dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
-                     in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack,
-                     open_subscriptions=settings.subscriptions.who == "everyone")
+    behaviour: dict[str, Any] = {"in_channel": settings.slack.in_channel, "timezone": app.timezone,
+                                 "admin_ids": settings.admins.slack,
+                                 "open_subscriptions": settings.subscriptions.who == "everyone"}
+    if oauth:
+        if env["SLACK_BOT_TOKEN"]:
+            log.warning("Slack: OAuth mode; SLACK_BOT_TOKEN is not used (each workspace's own token is)")
+        bolt, poster = oauth_bot(app.dispatcher, lambda: app.dispatcher.storage, env["SLACK_CLIENT_ID"],
+                                 env["SLACK_CLIENT_SECRET"], signing_secret=env["SLACK_SIGNING_SECRET"],
+                                 api_url=settings.slack.api_url, authorize_url=settings.slack.authorize_url,
+                                 **behaviour)
+    else:
+        client = slack_client(env["SLACK_BOT_TOKEN"], base_url=settings.slack.api_url)
+        bolt = build_app(app.dispatcher, client=client,
+                         signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], **behaviour)
+        poster = SlackPoster(client)
     try:
-        asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
+        asyncio.run(_serve(app, bolt, poster, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
     except SlackApiError as exc:
         raise PlatformError(f"Slack refused the app: {exc.response.get('error', 'unknown error')}: check the tokens"
                             ) from None
@@ -343,10 +378,11 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     return 0
 
 
-async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_token: str | None, port: int,
+async def _serve(app: Application, bolt: AsyncApp, poster: SlackPoster, app_token: str | None, port: int,
                  signing_secret: str) -> None:
-    await client.auth_test()  # a rejected bot token fails here, before anything is served
-    async with app.running({"slack": SlackPoster(client)}):
+    if bolt.oauth_flow is None:
+        await poster.client.auth_test()  # a rejected bot token fails here, before anything is served
+    async with app.running({"slack": poster}):
         if app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -362,7 +398,8 @@ async def _serve(app: Application, bolt: AsyncApp, client: AsyncWebClient, app_t
         await runner.setup()
         try:
             await web.TCPSite(runner, app.settings.slack.host, port).start()
-            log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz, /readyz)", app.settings.slack.host, port)
+            log.info("Slack: HTTP mode on %s:%d (/slack/events, /healthz, /readyz%s)", app.settings.slack.host, port,
+                     ", /slack/install, /slack/oauth_redirect: OAuth mode" if bolt.oauth_flow else "")
             await app.serve(app.stopping.wait())
         finally:
             await runner.cleanup()  # stops taking requests; answers under way finish

@@ -52,6 +52,9 @@ class SlackSettings(BaseModel):
     host: str = "0.0.0.0"
     # The Web API base; Slack's government instance uses https://slack-gov.com/api/.
     api_url: str = "https://slack.com/api/"
+    # Where the install link (OAuth mode, /slack/install) sends the installer; GovSlack:
+    # https://slack-gov.com/oauth/v2/authorize.
+    authorize_url: str = "https://slack.com/oauth/v2/authorize"
 
 
 def _duration(value: object) -> str:

@@ -242,7 +242,8 @@ class DeliveryService:
         error: DeliveryError | None = None
         for _ in range(attempts):
             try:
-                await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}")
+                await poster.post(subscription.channel, reply, idempotency_key=f"{subscription.id}:{post_id}",
+                                  workspace=subscription.workspace)
             except DeliveryError as exc:
                 error = exc
                 if not exc.retry_now:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import (
@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     select,
@@ -154,6 +155,47 @@ class ReloadAuditRow(Base):
     hash_before: Mapped[str] = mapped_column(String(64))
     hash_after: Mapped[str | None] = mapped_column(String(64))  # None: refused, nothing changed
     summary: Mapped[str] = mapped_column(String(2000))
+
+
+class InstallationRow(Base):
+    """A workspace that installed the app through the OAuth flow (Slack distribution): its bot token is a
+    secret, so whoever can read this table can post as the bot there."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("platform", "workspace"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))  # Slack team id
+    workspace_name: Mapped[str] = mapped_column(String(200), default="")
+    app_id: Mapped[str] = mapped_column(String(64), default="")
+    bot_token: Mapped[str] = mapped_column(String(300))
+    bot_id: Mapped[str] = mapped_column(String(64), default="")
+    bot_user_id: Mapped[str] = mapped_column(String(64), default="")
+    scopes: Mapped[str] = mapped_column(String(1000), default="")
+    installer: Mapped[str] = mapped_column(String(64), default="")  # the user who installed it
+    installed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class OAuthStateRow(Base):
+    """An install link's `state`, valid once and until `expires_at`: a callback must bring one back."""
+
+    __tablename__ = "oauth_states"
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    platform: str
+    workspace: str
+    bot_token: str = field(repr=False)  # a secret: never in a repr, so never in a log line
+    installed_at: dt.datetime
+    workspace_name: str = ""
+    app_id: str = ""
+    bot_id: str = ""
+    bot_user_id: str = ""
+    scopes: str = ""
+    installer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +477,63 @@ class Database:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def end_workspace(self, platform: str, workspace: str, reason: str) -> int:
+        """Ends every active subscription of a workspace (the app was uninstalled there); how many."""
+        with Session(self._command_engine) as session, session.begin():
+            result = session.execute(
+                update(SubscriptionRow).filter_by(platform=platform, workspace=workspace, active=True)
+                .values(active=False, reason=reason[:256]))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # Installations (OAuth) ------------------------------------------------------------------------
+
+    def save_installation(self, installation: Installation) -> None:
+        """Stores a workspace's installation, replacing the one it had (a reinstall brings a new token)."""
+        values = {"workspace_name": installation.workspace_name[:200], "app_id": installation.app_id,
+                  "bot_token": installation.bot_token, "bot_id": installation.bot_id,
+                  "bot_user_id": installation.bot_user_id, "scopes": installation.scopes[:1000],
+                  "installer": installation.installer, "installed_at": installation.installed_at}
+        key = {"platform": installation.platform, "workspace": installation.workspace}
+        for attempt in range(2):  # an insert that lost a race with another process's becomes an update
+            with Session(self._command_engine) as session, session.begin():
+                result = session.execute(update(InstallationRow).filter_by(**key).values(**values))
+                if result.rowcount:  # type: ignore[attr-defined]
+                    return
+            try:
+                with Session(self._command_engine) as session, session.begin():
+                    session.add(InstallationRow(**key, **values))
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    def installation(self, platform: str, workspace: str) -> Installation | None:
+        with Session(self._command_engine) as session:
+            row = session.scalar(select(InstallationRow).filter_by(platform=platform, workspace=workspace))
+            if row is None:
+                return None
+            return Installation(row.platform, row.workspace, row.bot_token, row.installed_at, row.workspace_name,
+                                row.app_id, row.bot_id, row.bot_user_id, row.scopes, row.installer)
+
+    def delete_installation(self, platform: str, workspace: str) -> bool:
+        with Session(self._command_engine) as session, session.begin():
+            result = session.execute(delete(InstallationRow).filter_by(platform=platform, workspace=workspace))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def issue_oauth_state(self, state: str, expires_at: dt.datetime, now: dt.datetime) -> None:
+        """Records a new install link's state; states that expired unused are cleared on the way."""
+        with Session(self._command_engine) as session, session.begin():
+            session.execute(delete(OAuthStateRow).where(OAuthStateRow.expires_at <= now))
+            session.add(OAuthStateRow(state=state, expires_at=expires_at))
+
+    def consume_oauth_state(self, state: str, now: dt.datetime) -> bool:
+        """True once for a state issued here and not expired: the delete's row count says who had it, so
+        a state replayed (or raced by two callbacks) is accepted at most once."""
+        with Session(self._command_engine) as session, session.begin():
+            result = session.execute(delete(OAuthStateRow).where(OAuthStateRow.state == state,
+                                                                 OAuthStateRow.expires_at > now))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     # Ledger -------------------------------------------------------------------------------------
 
     def claim(self, subscription_id: int, reminder_id: str, owner: str, now: dt.datetime) -> bool:
@@ -693,3 +792,21 @@ class AsyncStorage:
 
     async def failures_since(self, since: dt.datetime) -> list[Failure]:
         return await call_storage(self.database.failures_since, since)
+
+    async def end_workspace(self, platform: str, workspace: str, reason: str) -> int:
+        return await call_storage(self.database.end_workspace, platform, workspace, reason)
+
+    async def save_installation(self, installation: Installation) -> None:
+        await call_storage(self.database.save_installation, installation)
+
+    async def installation(self, platform: str, workspace: str) -> Installation | None:
+        return await call_storage(self.database.installation, platform, workspace)
+
+    async def delete_installation(self, platform: str, workspace: str) -> bool:
+        return await call_storage(self.database.delete_installation, platform, workspace)
+
+    async def issue_oauth_state(self, state: str, expires_at: dt.datetime, now: dt.datetime) -> None:
+        await call_storage(self.database.issue_oauth_state, state, expires_at, now)
+
+    async def consume_oauth_state(self, state: str, now: dt.datetime) -> bool:
+        return await call_storage(self.database.consume_oauth_state, state, now)

@@ -64,7 +64,9 @@ class Poster(Protocol):
     # True where a repeat of the same idempotency key cannot post twice, so a retry is safe.
     idempotent: bool
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         """Post `reply` into a channel. `idempotency_key` identifies this delivery: a platform that
-        supports de-duplication (Discord's nonce) uses it so that a retry cannot post twice."""
+        supports de-duplication (Discord's nonce) uses it so that a retry cannot post twice.
+        `workspace` is the subscription's (a Slack team): a bot installed in many workspaces posts in
+        each with that workspace's token."""
         ...

@@ -31,7 +31,7 @@ class ListPoster:
     def __init__(self) -> None:
         self.posts: list[str] = []
 
-    async def post(self, channel_id: str, reply: object, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: object, *, idempotency_key: str, workspace: str = "") -> None:
         self.posts.append(channel_id)
 
 

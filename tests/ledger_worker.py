@@ -28,7 +28,7 @@ class FilePoster:
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         await asyncio.sleep(0.002)  # a platform round trip, so the other process gets to race
         os.write(self.fd, f"{channel_id} {idempotency_key}\n".encode())
 

@@ -44,7 +44,7 @@ class RecordingPoster:
         self.failures: dict[str, list[BaseException]] = {}
         self.last_reply: dict[str, Reply] = {}  # by channel
 
-    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
+    async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         self.attempts.append(idempotency_key)
         await asyncio.sleep(0)  # a real post yields to the loop
         queued = self.failures.get(channel_id)
@@ -411,7 +411,7 @@ async def test_the_delivery_report_shows_states_outcomes_and_recent_failures(see
 
 async def test_a_stop_waits_for_posts_under_way_and_says_what_it_left(seed_store, db_path, caplog):
     class SlowPoster(RecordingPoster):
-        async def post(self, channel_id, reply, *, idempotency_key):
+        async def post(self, channel_id, reply, *, idempotency_key, workspace=""):
             await asyncio.sleep(0.5)
             await super().post(channel_id, reply, idempotency_key=idempotency_key)
 
