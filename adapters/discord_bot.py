@@ -20,11 +20,12 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.text import clip, sources_line
+from adapters.discord_ui import ActionButton, PickMenu, render_view, timestamp
+from adapters.text import clip, localize, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
-from bot.reply import Reply
+from bot.reply import Reply, error_reply
 from bot.timefmt import zone_names
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def render_embed(reply: Reply) -> discord.Embed:
     whatever is cut is marked with '…'."""
     title = clip(reply.title, TITLE_MAX)
     footer = clip(sources_line(reply.citations), FOOTER_MAX) if reply.citations else ""
-    description = clip(reply.text, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - FIELD_RESERVE))
+    description = clip(localize(reply.text, reply.moments, timestamp),
+                       min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - FIELD_RESERVE))
     embed = discord.Embed(title=title, description=description or None,
                           colour=ERROR_COLOUR if reply.is_error else ANSWER_COLOUR)
     if footer:
@@ -62,7 +64,8 @@ def render_embed(reply: Reply) -> discord.Embed:
     budget = EMBED_TOTAL_MAX - len(title) - len(description) - len(footer)
     fields = list(reply.fields)
     for i, field in enumerate(fields[:FIELDS_MAX]):
-        name, value = clip(field.name, FIELD_NAME_MAX), clip(field.value, FIELD_VALUE_MAX)
+        name = clip(field.name, FIELD_NAME_MAX)
+        value = clip(localize(field.value, reply.moments, timestamp), FIELD_VALUE_MAX)
         last_slot = i == FIELDS_MAX - 1 and len(fields) > FIELDS_MAX
         if len(name) + len(value) > budget - FIELD_RESERVE or last_slot:
             embed.add_field(name="More", value=f"…and {len(fields) - i} more not shown.", inline=False)
@@ -103,7 +106,12 @@ class ParadeCommands(app_commands.Group):
         """Members with Manage Server, or user ids listed in the settings."""
         return interaction.permissions.manage_guild or str(interaction.user.id) in self.admin_ids
 
-    async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None) -> None:
+    async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None,
+                     page: int = 0) -> None:
+        """Runs a core command for a slash command, a pressed button or a picked option."""
+        if name not in COMMANDS:  # a button from a version of the bot that had this command
+            await respond(interaction, render_embed(error_reply(f"`/parade {name}` no longer exists.")), ephemeral=True)
+            return
         command = Command(
             text="",
             name=name,
@@ -117,13 +125,14 @@ class ParadeCommands(app_commands.Group):
             channel=str(interaction.channel_id or ""),
             posting_problem=functools.partial(missing_permissions, interaction.app_permissions),
             admin_prefix=f"/{ADMIN_GROUP}",
+            page=page,
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
             # answers in a follow-up (visible to the asker only for admin commands).
             await interaction.response.defer(ephemeral=COMMANDS[name].admin_only, thinking=True)
         reply = await self.dispatcher.handle(command)
-        await respond(interaction, render_embed(reply), ephemeral=reply.ephemeral)
+        await respond(interaction, render_embed(reply), ephemeral=reply.ephemeral, view=render_view(reply))
 
     def _subcommand(self, spec: CommandSpec) -> app_commands.Command[ParadeCommands, ..., None]:
         """A subcommand whose option discord.py reads off the callback's signature, as for any
@@ -195,10 +204,21 @@ class ParadeClient(discord.Client):
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
-        for admin in (False, True):
-            self.tree.add_command(ParadeCommands(dispatcher, admin=admin, timezone=timezone, admin_ids=admin_ids,
-                                                 open_subscriptions=open_subscriptions))
+        self.commands = ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids,
+                                       open_subscriptions=open_subscriptions)
+        self.tree.add_command(self.commands)
+        self.tree.add_command(ParadeCommands(dispatcher, admin=True, timezone=timezone, admin_ids=admin_ids,
+                                             open_subscriptions=open_subscriptions))
         self.tree.on_error = self._on_command_error
+        # Buttons and menus on any message this bot ever sent, whatever ran before this process.
+        self.add_dynamic_items(ActionButton, PickMenu)
+
+    async def run_action(self, interaction: discord.Interaction, command: str, argument: str, page: int) -> None:
+        """A pressed button or a picked option: the command it names, as if typed by the presser."""
+        try:
+            await self.commands.answer(interaction, command, argument or None, page)
+        except discord.HTTPException as exc:  # too late to answer (past 3 s), or Discord refused it
+            log.warning("component %s could not be answered: %s", command, exc)
 
     async def setup_hook(self) -> None:
         if self.sync_on_start:
@@ -312,7 +332,8 @@ async def missing_permissions(granted: discord.Permissions) -> str | None:
     return f"the bot lacks {', '.join(missing)} here; give its role these permissions in this channel"
 
 
-async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool) -> None:
+async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool,
+                  view: discord.ui.View | None = None) -> None:
     """The answer: the interaction's one initial response, or a follow-up once it was deferred.
 
     A deferral's first follow-up takes the deferral's visibility, whatever it asks for: so an answer
@@ -322,9 +343,11 @@ async def respond(interaction: discord.Interaction, embed: discord.Embed, *, eph
         if ephemeral:
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
-        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                        **({"view": view} if view is not None else {}))
     else:
-        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                                **({"view": view} if view is not None else {}))
 
 
 def delivery_nonce(idempotency_key: str) -> str:

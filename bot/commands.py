@@ -31,10 +31,19 @@ from bot.persistence import (
     StorageUnavailable,
 )
 from bot.reload import ContentReloader, LiveContent
-from bot.reply import Reply, ReplyField, error_reply
+from bot.reply import Action, Menu, Moment, Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
-from bot.timefmt import countdown, describe_start, format_moment, span, zone_named
+from bot.timefmt import (
+    countdown,
+    describe_start,
+    format_moment,
+    moment,
+    relative_moment,
+    span,
+    start_moments,
+    zone_named,
+)
 
 if TYPE_CHECKING:
     from bot.newsfeed import FeedPoller  # only a type: commands do not need feedparser loaded
@@ -71,6 +80,7 @@ class Command:
     # How the platform invokes admin commands: Discord keeps them under their own top-level command,
     # which only members with Manage Server see.
     admin_prefix: str = "/parade"
+    page: int = 0  # of a long list: set by a "More" button (the core's Action), counted from 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,10 @@ class Context:
     reminder_offsets: tuple[str, ...]
     reloader: ContentReloader | None
     news: FeedPoller | None = None
+
+    @property
+    def page(self) -> int:
+        return self.command.page
 
 
 class UsageError(Exception):
@@ -196,7 +210,9 @@ class Dispatcher:
                               storage=self.storage, reminder_offsets=self.reminder_offsets,
                               reloader=self.reloader, news=self.news)
             reply = spec.handler(context)
-            return await reply if inspect.isawaitable(reply) else reply
+            reply = await reply if inspect.isawaitable(reply) else reply
+            # A further page is for whoever pressed "More", not a second copy of the list for the channel.
+            return dataclasses.replace(reply, ephemeral=True) if command.page else reply
         except UsageError as exc:
             return error_reply(str(exc))
         # Database trouble is logged once per outage by the database itself (persistence.OutageLog).
@@ -303,13 +319,29 @@ def _echo(text: str, limit: int = 80) -> str:
 # Helpers shared by handlers -----------------------------------------------------------------
 
 
-def _capped(items: Sequence[T], render: Callable[[int, T], ReplyField], what: str, hint: str
-            ) -> tuple[ReplyField, ...]:
-    """Fields for at most MAX_ITEMS items, the last saying how many more; only shown items are rendered."""
-    if len(items) <= MAX_ITEMS:
-        return tuple(render(i, item) for i, item in enumerate(items, 1))
-    shown = tuple(render(i, item) for i, item in enumerate(items[: MAX_ITEMS - 1], 1))
-    return (*shown, ReplyField("More", f"…and {len(items) - len(shown)} more {what}. {hint}"))
+def _capped(ctx: Context, command: str, items: Sequence[T], render: Callable[[int, T], ReplyField], what: str,
+            hint: str, argument: str = "") -> tuple[tuple[ReplyField, ...], tuple[Action, ...]]:
+    """Fields for the context's page of `items`: at most MAX_ITEMS, the last saying how many more, with
+    a "More" action running `command` for the next page (`argument` is what it needs to list the same
+    items again: an id, not the user's words). Only shown items are rendered."""
+    first = ctx.page * (MAX_ITEMS - 1)
+    if first and first >= len(items):
+        raise UsageError(f"There are no more {what}: the list has {len(items)}.")
+    rest = items[first:]
+    if len(rest) <= MAX_ITEMS:
+        return tuple(render(i, item) for i, item in enumerate(rest, first + 1)), ()
+    shown = tuple(render(i, item) for i, item in enumerate(rest[: MAX_ITEMS - 1], first + 1))
+    more = ReplyField("More", f"…and {len(rest) - len(shown)} more {what}. {hint}".strip())
+    return (*shown, more), (Action("More", command, argument, ctx.page + 1),)
+
+
+def _channel_actions() -> tuple[Action, ...]:
+    """Subscribe / Unsubscribe under the time answers: the channel's managers press instead of typing."""
+    return (Action("Subscribe", "subscribe", style="primary"), Action("Unsubscribe", "unsubscribe"))
+
+
+def _topic_menu(ctx: Context) -> Menu:
+    return Menu("Facts on a topic…", "facts", tuple((t.title, t.id) for t in ctx.store.topics.values()))
 
 
 def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
@@ -349,6 +381,8 @@ def cmd_when(ctx: Context) -> Reply:
         fields=tuple(fields),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
+        moments=(*start_moments(event.start, ctx.zone, known=event.time_known), relative_moment(event.start, ctx.now)),
+        actions=_channel_actions(),
     )
 
 
@@ -361,6 +395,8 @@ def cmd_countdown(ctx: Context) -> Reply:
         fields=(ReplyField("Starts", describe_start(event.start, ctx.zone, known=event.time_known)),),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
+        moments=(*start_moments(event.start, ctx.zone, known=event.time_known), relative_moment(event.start, ctx.now)),
+        actions=_channel_actions(),
     )
 
 
@@ -433,10 +469,12 @@ def _person(ctx: Context) -> Reply:
         return ReplyField(name, _tagged(item.text, item.sources, item.differs))
 
     role = f"{person.role}" + (f", {person.country}" if person.country else "")
+    fields, more = _capped(ctx, "who", items, render, "items", f"Try `/parade ask {person.name}`.", person.id)
     return Reply(
         title=person.name,
         text=role,
-        fields=_capped(items, render, "items", f"Try `/parade ask {person.name}`."),
+        fields=fields,
+        actions=more,
         citations=store.citations([*person.sources, *(s for f in facts for s in f.sources),
                                     *(s for q in quotes for s in q.sources)]),
         fact_ids=tuple(f.id for f in facts),
@@ -448,18 +486,23 @@ def _person(ctx: Context) -> Reply:
 def cmd_facts(ctx: Context) -> Reply:
     store = ctx.store
     if not ctx.argument:
-        fields = _capped(tuple(store.topics.values()), lambda _, t: ReplyField(
+        fields, more = _capped(ctx, "facts", tuple(store.topics.values()), lambda _, t: ReplyField(
             t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)"), "topics", "")
-        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True)
+        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True, actions=more,
+                     menu=_topic_menu(ctx))
     topic = store.find_topic(ctx.argument)
     if topic is None:
         known = ", ".join(store.topics)
         raise UsageError(f"No topic like '{_echo(ctx.argument)}'. Topics: {known}.")
     facts = store.facts_on(topic.id)
+    fields, more = _capped(ctx, "facts", facts,
+                           lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
+                           "facts", "Try `/parade ask` with a question.", topic.id)
     return Reply(
         title=f"Facts: {topic.title}",
-        fields=_capped(facts, lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
-                       "facts", "Try `/parade ask` with a question."),
+        fields=fields,
+        actions=more,
+        menu=_topic_menu(ctx),
         citations=store.citations(s for f in facts for s in f.sources),
         fact_ids=tuple(f.id for f in facts),
     )
@@ -474,18 +517,21 @@ def cmd_quote(ctx: Context) -> Reply:
         if person is None or not store.quotes_by(person.id):
             speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
             raise UsageError(f"No quotes from '{_echo(ctx.argument)}'. Quoted: {speakers}.")
-        quotes = store.quotes_by(person.id)
+        quotes, speaker_id = store.quotes_by(person.id), person.id
     else:
-        quotes = tuple(store.quotes.values())
+        quotes, speaker_id = tuple(store.quotes.values()), ""
 
     def render(_: int, q: Quote) -> ReplyField:
         speaker = store.people[q.speaker]
         heading = f"{speaker.name}, {speaker.role}" + (f" ({q.context})" if q.context else "")
         return ReplyField(heading, _tagged(q.text, q.sources, q.differs))
 
+    fields, more = _capped(ctx, "quote", quotes, render, "quotes", "Name a speaker: `/parade quote Easley`.",
+                           speaker_id)
     return Reply(
         title="Quotes",
-        fields=_capped(quotes, render, "quotes", "Name a speaker: `/parade quote Easley`."),
+        fields=fields,
+        actions=more,
         citations=store.citations(s for q in quotes for s in q.sources),
         fact_ids=tuple(f"quote:{q.id}" for q in quotes),
     )
@@ -495,9 +541,12 @@ def cmd_quote(ctx: Context) -> Reply:
 def cmd_timeline(ctx: Context) -> Reply:
     store = ctx.store
     entries = sorted(store.event.timeline, key=lambda t: t.date)
+    fields, more = _capped(ctx, "timeline", entries, lambda _, t: ReplyField(t.date, _tagged(t.text, t.sources)),
+                           "entries", "")
     return Reply(
         title=f"Timeline: {store.event.name}",
-        fields=_capped(entries, lambda _, t: ReplyField(t.date, _tagged(t.text, t.sources)), "entries", ""),
+        fields=fields,
+        actions=more,
         citations=store.citations(s for t in entries for s in t.sources),
         fact_ids=tuple(f"timeline:{t.id}" for t in entries),
     )
@@ -576,12 +625,15 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     zone = ZoneInfo(subscription.timezone)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
+    moments: tuple[Moment, ...]
     if not upcoming:
         note = f"{countdown(ctx.store.event, ctx.now)} No countdown posts are left; news updates will still come."
+        moments = (relative_moment(ctx.store.event.start, ctx.now),)
     else:
         note = f"{len(upcoming)} countdown posts to come; the first {format_moment(upcoming[0].due, zone)}."
+        moments = (moment(upcoming[0].due, zone),)
     return Reply(title="Subscribed", text=f"This channel gets countdown posts and news updates, times in {zone}. "
-                 + note + " See `/parade schedule`.")
+                 + note + " See `/parade schedule`.", moments=moments)
 
 
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True, managers_only=True)
@@ -627,10 +679,12 @@ async def cmd_schedule(ctx: Context) -> Reply:
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and not {r.id, r.legacy_id} & done]
     if not upcoming:
-        return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
+        return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.",
+                     moments=(relative_moment(ctx.store.event.start, ctx.now),))
     fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
               for r in upcoming]
-    return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields))
+    return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields),
+                 moments=tuple(moment(r.due, zone) for r in upcoming))
 
 
 @command("news", "The latest stories: from the event's feeds and its own news updates, newest first.",
@@ -647,8 +701,9 @@ def cmd_news(ctx: Context) -> Reply:
     if not entries:
         follows = "its feeds have brought no story yet" if event.feeds else "it follows no feeds"
         return Reply(title="News", text=f"No news about {event.name} yet: {follows}.", ephemeral=True)
-    return Reply(title=f"News: {event.name}", text="Newest first.",
-                 fields=tuple(field for _, field in entries[:MAX_ITEMS]))
+    shown = entries[:MAX_ITEMS]
+    return Reply(title=f"News: {event.name}", text="Newest first.", fields=tuple(field for _, field in shown),
+                 moments=tuple(moment(published, ctx.zone) for published, _ in shown))
 
 
 @command("feeds", "Admins: each feed's last fetch, status, items seen, next poll and failures.",
@@ -713,9 +768,9 @@ async def cmd_status(ctx: Context) -> Reply:
     if disabled:  # a feed that stopped after failures is a delivery problem too: say so where admins look
         fields.append(ReplyField(f"Feeds disabled ({len(disabled)})", "\n".join(disabled[:MAX_ITEMS])
                                  + "\n`parade-bot feeds enable URL` after fixing; `/parade feeds` for details"))
-    fields += _capped(channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
-                      "`parade-bot status` on the server lists every channel.")
-    return Reply(title="Delivery report", text=summary, fields=tuple(fields), ephemeral=True)
+    listed, more = _capped(ctx, "status", channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
+                           "`parade-bot status` on the server lists every channel.")
+    return Reply(title="Delivery report", text=summary, fields=(*fields, *listed), ephemeral=True, actions=more)
 
 
 def _channel_state(channel: ChannelStatus) -> str:

@@ -1,0 +1,178 @@
+"""Discord's own features through discord.py's real code: buttons and a select menu that run core
+commands (also after a restart), within Discord's component limits. Requests go to the fake on 127.0.0.1."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import pytest
+from test_discord_adapter import (
+    APP_ID,
+    BOT_ID,
+    CHANNEL_ID,
+    GOOD_TOKEN,
+    GUILD_ID,
+    MANAGER,
+    _user,
+    interaction,
+    run_interaction,
+)
+from test_native import ENTRIES, long_content
+
+from adapters.discord_bot import ParadeClient
+from adapters.discord_ui import CUSTOM_ID_MAX, ROW_BUTTONS_MAX, ROWS_MAX, SELECT_OPTIONS_MAX, render_view
+from bot.commands import Dispatcher
+from bot.persistence import Database
+from bot.reply import Action, Menu, Reply
+
+_ids = itertools.count(700_000)
+
+
+def check_limits(data: dict) -> None:
+    """Discord's documented component limits, on a payload as sent."""
+    rows = data.get("components", [])
+    assert len(rows) <= ROWS_MAX
+    for row in rows:
+        assert row["type"] == 1
+        assert len(row["components"]) <= ROW_BUTTONS_MAX
+        for component in row["components"]:
+            assert len(component["custom_id"]) <= CUSTOM_ID_MAX
+            if component["type"] == 3:
+                assert len(row["components"]) == 1 and len(component["options"]) <= SELECT_OPTIONS_MAX
+            else:
+                assert len(component["label"]) <= 80
+
+
+def components(data: dict) -> dict[str, dict]:
+    return {c["custom_id"]: c for row in data.get("components", []) for c in row["components"]}
+
+
+def press(data: dict, custom_id: str, *, permissions: str = "0", values: list[str] | None = None) -> dict:
+    """The INTERACTION_CREATE for pressing `custom_id` on the message the bot sent as `data`."""
+    payload = interaction("when", permissions=permissions)
+    component = components(data)[custom_id]
+    message = {"id": str(next(_ids)), "channel_id": str(CHANNEL_ID), "author": {**_user(BOT_ID, "bot"), "bot": True},
+               "content": "", "timestamp": "2025-09-01T00:00:00+00:00", "edited_timestamp": None, "tts": False,
+               "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
+               "embeds": data["embeds"], "pinned": False, "type": 0, "flags": data.get("flags", 0),
+               "components": data["components"], "application_id": str(APP_ID)}
+    payload.update(type=3, message=message, data={"custom_id": custom_id, "component_type": component["type"],
+                                                  **({"values": values} if values is not None else {})})
+    return payload
+
+
+@pytest.fixture
+async def parade(fake_discord, bot):
+    client = ParadeClient(bot)
+    await client.login(GOOD_TOKEN)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def database(tmp_path) -> Database:
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    return db
+
+
+async def test_when_has_subscribe_buttons_that_work_after_a_restart(fake_discord, seed_store, clock, database):
+    dispatcher = Dispatcher(seed_store, clock=clock, subscriptions=database)
+    first = ParadeClient(dispatcher)
+    await first.login(GOOD_TOKEN)
+    try:
+        data = (await run_interaction(first, fake_discord, interaction("when")))["data"]
+    finally:
+        await first.close()
+    check_limits(data)
+    buttons = components(data)
+    assert [b["label"] for b in buttons.values()] == ["Subscribe", "Unsubscribe"]
+    assert set(buttons) == {"parade:run:subscribe:0:", "parade:run:unsubscribe:0:"}
+
+    restarted = ParadeClient(dispatcher)  # a new process: nothing of the first client is left
+    await restarted.login(GOOD_TOKEN)
+    try:
+        refused = await run_interaction(restarted, fake_discord, press(data, "parade:run:subscribe:0:"))
+        assert refused["data"]["embeds"][0]["title"] == "Not allowed" and refused["data"]["flags"] & 64
+        assert database.subscription("discord", str(GUILD_ID), str(CHANNEL_ID)) is None
+        done = await run_interaction(restarted, fake_discord, press(data, "parade:run:subscribe:0:",
+                                                                    permissions=MANAGER))
+        assert done["deferred"] == 0 and done["data"]["embeds"][0]["title"] == "Subscribed"
+        assert database.subscription("discord", str(GUILD_ID), str(CHANNEL_ID)).active
+        gone = await run_interaction(restarted, fake_discord, press(data, "parade:run:unsubscribe:0:",
+                                                                    permissions=MANAGER))
+        assert gone["data"]["embeds"][0]["title"] == "Unsubscribed"
+    finally:
+        await restarted.close()
+    assert not database.subscription("discord", str(GUILD_ID), str(CHANNEL_ID)).active
+
+
+async def test_the_subscribe_button_checks_the_bots_permissions_as_the_command_does(fake_discord, seed_store, clock,
+                                                                                    database):
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database))
+    await client.login(GOOD_TOKEN)
+    try:
+        data = (await run_interaction(client, fake_discord, interaction("countdown")))["data"]
+        pressed = press(data, "parade:run:subscribe:0:", permissions=MANAGER)
+        pressed["app_permissions"] = "1024"  # View Channel only
+        answer = await run_interaction(client, fake_discord, pressed)
+    finally:
+        await client.close()
+    assert "Send Messages, Embed Links" in answer["data"]["embeds"][0]["description"]
+    assert database.subscription("discord", str(GUILD_ID), str(CHANNEL_ID)) is None
+
+
+async def test_the_topic_menu_runs_facts_for_the_picked_topic(parade, fake_discord, seed_store):
+    client = parade
+    data = (await run_interaction(client, fake_discord, interaction("facts")))["data"]
+    check_limits(data)
+    [menu] = components(data).values()
+    assert menu["custom_id"] == "parade:pick:facts" and menu["type"] == 3
+    assert [o["value"] for o in menu["options"]] == list(seed_store.topics)
+    picked = await run_interaction(client, fake_discord, press(data, "parade:pick:facts", values=["russia"]))
+    assert picked["data"]["embeds"][0]["title"] == "Facts: North Korea and Russia"
+    check_limits(picked["data"])  # the answer has the menu again, to pick another
+
+
+async def test_more_pages_a_long_list_for_the_presser_only(fake_discord, clock):
+    client = ParadeClient(Dispatcher(long_content(), clock=clock))
+    await client.login(GOOD_TOKEN)
+    try:
+        data = (await run_interaction(client, fake_discord, interaction("timeline")))["data"]
+        check_limits(data)
+        assert list(components(data)) == ["parade:run:timeline:1:"]
+        page = (await run_interaction(client, fake_discord, press(data, "parade:run:timeline:1:")))["data"]
+        assert page["flags"] & 64  # ephemeral
+        assert page["embeds"][0]["fields"][0]["value"].startswith("Entry ")
+        assert list(components(page)) == ["parade:run:timeline:2:"]
+        last = (await run_interaction(client, fake_discord, press(page, "parade:run:timeline:2:")))["data"]
+        assert "components" not in last or not last["components"]
+        assert len(last["embeds"][0]["fields"]) == ENTRIES - 28
+    finally:
+        await client.close()
+
+
+async def test_render_view_keeps_within_discords_limits_and_says_what_it_left_off(caplog):
+    caplog.set_level(logging.WARNING)
+    too_long = Action("More", "who", "x" * CUSTOM_ID_MAX, 1)
+    spaced = Action("More", "who", "two words", 1)
+    many = tuple(Action(f"B{i}", "timeline", "", i) for i in range(30))
+    view = render_view(Reply(title="t", actions=(too_long, spaced, *many),
+                             menu=Menu("pick", "facts", tuple((f"Topic {i}", f"t{i}") for i in range(40)))))
+    payload = {"components": view.to_components()}
+    check_limits(payload)
+    ids = components(payload)
+    assert not any("x" * 10 in i or "two" in i for i in ids)
+    assert len(ids) == ROW_BUTTONS_MAX * (ROWS_MAX - 1) + 1  # four rows of buttons, one for the menu
+    assert len(ids["parade:pick:facts"]["options"]) == SELECT_OPTIONS_MAX
+    assert "too long or not valid" in caplog.text and "left off 10 buttons" in caplog.text
+    assert render_view(Reply(title="plain")) is None
+
+
+async def test_a_button_for_a_command_that_no_longer_exists_gets_a_short_answer(parade, fake_discord):
+    client = parade
+    data = (await run_interaction(client, fake_discord, interaction("when")))["data"]
+    data["components"][0]["components"][0]["custom_id"] = "parade:run:retired:0:"
+    answer = await run_interaction(client, fake_discord, press(data, "parade:run:retired:0:"))
+    assert answer["data"]["flags"] & 64 and "no longer exists" in answer["data"]["embeds"][0]["description"]
