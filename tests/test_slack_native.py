@@ -1,0 +1,144 @@
+"""Slack's own features through slack-bolt's real code: local-time markup, and buttons and a menu
+(block actions, acknowledged at once) that run core commands, within Block Kit's limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from urllib.parse import urlencode
+
+import pytest
+from test_native import ENTRIES, long_content
+from test_slack_adapter import SlackServer, slack_server
+
+from adapters.slack_app import (
+    ACTION_ELEMENTS_MAX,
+    ACTION_ID_MAX,
+    BLOCKS_MAX,
+    BUTTON_TEXT_MAX,
+    OPTION_TEXT_MAX,
+    OPTIONS_MAX,
+    render_blocks,
+)
+from bot.commands import Dispatcher
+from bot.persistence import Database
+from bot.reply import Action, Menu, Moment, Reply, ReplyField
+
+_n = itertools.count(1)
+
+
+def check_limits(blocks: list[dict]) -> None:
+    """Block Kit's documented limits, on blocks as sent."""
+    assert len(blocks) <= BLOCKS_MAX
+    for block in blocks:
+        if block["type"] != "actions":
+            continue
+        assert len(block["elements"]) <= ACTION_ELEMENTS_MAX
+        ids = [e["action_id"] for e in block["elements"]]
+        assert len(set(ids)) == len(ids) and all(len(i) <= ACTION_ID_MAX for i in ids)
+        for element in block["elements"]:
+            if element["type"] == "button":
+                assert len(element["text"]["text"]) <= BUTTON_TEXT_MAX
+            else:
+                assert len(element["options"]) <= OPTIONS_MAX
+                assert all(len(o["text"]["text"]) <= OPTION_TEXT_MAX for o in element["options"])
+
+
+def elements(message: dict) -> dict[str, dict]:
+    return {e["action_id"]: e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]}
+
+
+async def press(server: SlackServer, message: dict, action_id: str, *, user: str = "U1",
+                value: str | None = None) -> dict:
+    """Press a button (or pick `value` in a menu) on `message` as Slack sends it; returns the answer."""
+    element = elements(message)[action_id]
+    response_url = f"{server.fake.url}/response/action-{next(_n)}"
+    action = {"action_id": action_id, "block_id": "parade-actions", "type": element["type"], "action_ts": "1.2"}
+    if value is not None:
+        action["selected_option"] = {"text": {"type": "plain_text", "text": value}, "value": value}
+    else:
+        action["value"] = element["value"]
+    payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1", "username": "reader"},
+               "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2.3", "team": {"id": "T1", "domain": "t"},
+               "container": {"type": "message", "message_ts": "1.2", "channel_id": "C1", "is_ephemeral": False},
+               "channel": {"id": "C1", "name": "news"}, "response_url": response_url, "actions": [action]}
+    status, body, _ = await server.command("", body=urlencode({"payload": json.dumps(payload)}))
+    assert (status, body) == (200, "")  # the ack: empty, at once
+    [answer] = await server.fake.wait_for("POST", "^" + response_url.removeprefix(server.fake.url) + "$")
+    return answer.json
+
+
+@pytest.fixture
+def database(tmp_path) -> Database:
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    return db
+
+
+async def test_subscribe_buttons_run_subscribe_with_the_same_checks(fake_slack, seed_store, clock, database):
+    bot = Dispatcher(seed_store, clock=clock, subscriptions=database)
+    async with slack_server(bot, fake_slack) as member:  # U1 is no admin here
+        countdown = await member.answer("countdown")
+        check_limits(countdown["blocks"])
+        refused = await press(member, countdown, "parade:run:subscribe:0:")
+        assert refused["blocks"][0]["text"]["text"] == "Not allowed" and refused["response_type"] == "ephemeral"
+    assert database.subscription("slack", "T1", "C1") is None
+    async with slack_server(bot, fake_slack, admin_ids=frozenset({"U1"})) as admin:
+        done = await press(admin, countdown, "parade:run:subscribe:0:")
+        assert done["blocks"][0]["text"]["text"] == "Subscribed" and done["response_type"] == "in_channel"
+        # conversations.info was asked, as for the typed command
+        assert [r for r in admin.fake.requests if r.path == "/api/conversations.info"]
+        assert database.subscription("slack", "T1", "C1").active
+        gone = await press(admin, countdown, "parade:run:unsubscribe:0:")
+        assert gone["blocks"][0]["text"]["text"] == "Unsubscribed"
+    assert not database.subscription("slack", "T1", "C1").active
+
+
+async def test_the_topic_menu_answers_the_picked_topic(fake_slack, bot, seed_store):
+    async with slack_server(bot, fake_slack) as server:
+        await _menu_round_trip(server, seed_store)
+
+
+async def _menu_round_trip(slack: SlackServer, seed_store) -> None:
+    topics = await slack.answer("facts")
+    check_limits(topics["blocks"])
+    menu = elements(topics)["parade:pick:facts"]
+    assert [o["value"] for o in menu["options"]] == list(seed_store.topics)
+    picked = await press(slack, topics, "parade:pick:facts", value="russia")
+    assert picked["blocks"][0]["text"]["text"] == "Facts: North Korea and Russia"
+
+
+async def test_more_pages_a_long_list_for_the_presser(fake_slack, clock):
+    async with slack_server(Dispatcher(long_content(), clock=clock), fake_slack) as server:
+        first = await server.answer("timeline")
+        assert list(elements(first)) == ["parade:run:timeline:1:"]
+        second = await press(server, first, "parade:run:timeline:1:")
+        assert second["response_type"] == "ephemeral"
+        third = await press(server, second, "parade:run:timeline:2:")
+        assert not elements(third)
+    shown = [f["text"] for m in (first, second, third) for b in m["blocks"] if b["type"] == "section"
+             for f in b.get("fields", []) if not f["text"].startswith("*More*")]
+    assert len(shown) == ENTRIES
+
+
+def test_blocks_stay_within_slacks_limits_with_many_fields_buttons_and_options(caplog):
+    caplog.set_level(logging.WARNING)
+    reply = Reply(title="t", text="x", fields=tuple(ReplyField(f"f{i}", "v") for i in range(600)),
+                  citations=(), actions=(Action("B" * 100, "who", "y" * 300, 1),
+                                         *(Action(f"B{i}", "timeline", "", i) for i in range(30))),
+                  menu=Menu("pick", "facts", tuple(("T" * 90, f"t{i}") for i in range(120))))
+    blocks = render_blocks(reply)
+    check_limits(blocks)
+    assert blocks[-1]["type"] == "actions"
+    assert "too long or not valid" in caplog.text and "left off 6 buttons" in caplog.text
+
+
+def test_times_become_date_markup_with_the_written_fallback():
+    at = long_content().event.start
+    written = "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)"
+    moment = Moment(at, written, "full", "09:00 CST (Asia/Shanghai)")
+    reply = Reply(title="t", text=f"Starts {written} <!channel>", moments=(moment,))
+    text = render_blocks(reply)[1]["text"]["text"]
+    assert text == (f"Starts <!date^{int(at.timestamp())}^{{date_long_pretty}} {{time}}|{written}> (your time) · "
+                    "09:00 CST (Asia/Shanghai) &lt;!channel&gt;")
