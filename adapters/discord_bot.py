@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -20,10 +21,11 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.discord_ui import ActionButton, PickMenu, render_view, timestamp
+from adapters.discord_ui import ActionButton, DiscordEvents, PickMenu, render_view, timestamp
 from adapters.text import clip, localize, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
+from bot.listing import EventPublisher, follow_reloads
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply, error_reply
 from bot.timefmt import zone_names
@@ -98,6 +100,7 @@ class ParadeCommands(app_commands.Group):
         self.timezone = timezone
         self.admin_ids = admin_ids
         self.open_subscriptions = open_subscriptions  # settings subscriptions.who: everyone
+        self.event_publisher: EventPublisher | None = None  # the client's Scheduled Events
         for spec in COMMANDS.values():
             if spec.admin_only == admin:
                 self.add_command(self._subcommand(spec))
@@ -126,6 +129,7 @@ class ParadeCommands(app_commands.Group):
             posting_problem=functools.partial(missing_permissions, interaction.app_permissions),
             admin_prefix=f"/{ADMIN_GROUP}",
             page=page,
+            event_publisher=self.event_publisher,
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
@@ -199,16 +203,19 @@ class ParadeClient(discord.Client):
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
                  timezone: str | None = None, admin_ids: frozenset[str] = frozenset(),
-                 open_subscriptions: bool = False) -> None:
+                 open_subscriptions: bool = False, event_duration: dt.timedelta = dt.timedelta(hours=2)) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
         self.commands = ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids,
                                        open_subscriptions=open_subscriptions)
+        admin = ParadeCommands(dispatcher, admin=True, timezone=timezone, admin_ids=admin_ids,
+                               open_subscriptions=open_subscriptions)
+        self.events = DiscordEvents(self, event_duration)
+        self.commands.event_publisher = admin.event_publisher = self.events
         self.tree.add_command(self.commands)
-        self.tree.add_command(ParadeCommands(dispatcher, admin=True, timezone=timezone, admin_ids=admin_ids,
-                                             open_subscriptions=open_subscriptions))
+        self.tree.add_command(admin)
         self.tree.on_error = self._on_command_error
         # Buttons and menus on any message this bot ever sent, whatever ran before this process.
         self.add_dynamic_items(ActionButton, PickMenu)
@@ -364,12 +371,15 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     settings = app.settings
     client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
                           timezone=app.timezone, admin_ids=settings.admins.discord,
-                          open_subscriptions=settings.subscriptions.who == "everyone")
+                          open_subscriptions=settings.subscriptions.who == "everyone",
+                          event_duration=settings.discord.event_period)
 
     async def serve() -> None:
         async with client:
             await client.login(token)
             async with app.running({"discord": DiscordPoster(client)}):
+                if app.dispatcher.reloader is not None and app.dispatcher.storage is not None:
+                    follow_reloads(app.dispatcher.reloader, app.dispatcher.storage, client.events)
                 await app.serve(client.connect())
 
     try:

@@ -8,13 +8,17 @@ permission checks as typing it.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import re
 from typing import Any, Protocol, runtime_checkable
 
+import aiohttp
 import discord
 
 from adapters.text import ACTION_ID, MENU_ID, action_id, clip, menu_id
+from bot.listing import EventDetails, ListingRefused
 from bot.reply import Action, Menu, Moment, Reply
 
 log = logging.getLogger(__name__)
@@ -115,3 +119,57 @@ def render_view(reply: Reply) -> discord.ui.View | None:
     if reply.menu is not None and usable_menu:
         view.add_item(PickMenu(reply.menu))
     return view
+
+
+# https://discord.com/developers/docs/resources/guild-scheduled-event
+EVENT_NAME_MAX, EVENT_DESCRIPTION_MAX, EVENT_LOCATION_MAX = 100, 1000, 100
+EXTERNAL_EVENT, GUILD_ONLY = 3, 2
+UNKNOWN_SCHEDULED_EVENT = 10070  # deleted in Discord since it was listed: list it anew
+MISSING_PERMISSIONS = 50013
+EVENT_TIMEOUT = 15.0  # s: an admin is waiting on the answer
+
+
+class DiscordEvents:
+    """The event as an external Scheduled Event in a server (bot/listing.py EventPublisher)."""
+
+    platform = "discord"
+    where = "this server's Events"
+
+    def __init__(self, client: discord.Client, duration: dt.timedelta) -> None:
+        self.client = client
+        self.duration = duration
+
+    async def publish(self, workspace: str, details: EventDetails, existing_id: str | None) -> str:
+        payload = {"name": clip(details.name, EVENT_NAME_MAX), "description": clip(details.description,
+                                                                                    EVENT_DESCRIPTION_MAX),
+                   "entity_type": EXTERNAL_EVENT, "privacy_level": GUILD_ONLY,
+                   "entity_metadata": {"location": clip(details.location, EVENT_LOCATION_MAX)},
+                   "scheduled_start_time": details.start.isoformat(),
+                   "scheduled_end_time": (details.start + self.duration).isoformat()}
+        http = self.client.http
+        try:
+            if existing_id is not None:
+                try:
+                    edited = await asyncio.wait_for(http.edit_scheduled_event(workspace, existing_id, **payload),
+                                                    EVENT_TIMEOUT)
+                    return str(edited["id"])
+                except discord.NotFound as exc:
+                    if exc.code != UNKNOWN_SCHEDULED_EVENT:
+                        raise
+                    log.info("scheduled event %s in guild %s was deleted: listing it anew", existing_id, workspace)
+            created = await asyncio.wait_for(http.create_guild_scheduled_event(workspace, **payload), EVENT_TIMEOUT)
+            return str(created["id"])
+        except discord.HTTPException as exc:
+            raise ListingRefused(_event_refusal(exc)) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            log.warning("scheduled event in guild %s: no answer from Discord (%s)", workspace,
+                        exc.__class__.__name__)
+            raise ListingRefused("Discord did not answer; try again in a minute") from exc
+
+
+def _event_refusal(exc: discord.HTTPException) -> str:
+    log.warning("Discord refused the scheduled event: HTTP %d (%s) %s", exc.status, exc.code, exc.text[:200])
+    if exc.status == 403 or exc.code == MISSING_PERMISSIONS:
+        return "the bot lacks the Create Events permission (Manage Events) in this server; give its role that " \
+               "permission and run it again"
+    return f"Discord refused it (HTTP {exc.status}{f', code {exc.code}' if exc.code else ''}: {exc.text[:120]})"

@@ -22,6 +22,7 @@ from bot import metrics
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
+from bot.listing import EventPublisher, ListingRefused, publish_listing
 from bot.persistence import (
     STORAGE_TIMEOUT,
     AsyncStorage,
@@ -81,6 +82,8 @@ class Command:
     # which only members with Manage Server see.
     admin_prefix: str = "/parade"
     page: int = 0  # of a long list: set by a "More" button (the core's Action), counted from 0
+    # Lists the event in the workspace (Discord's Scheduled Events), where the platform has listings.
+    event_publisher: EventPublisher | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -725,6 +728,34 @@ def cmd_feeds(ctx: Context) -> Reply:
         fields.append(ReplyField(feed.url, f"{when}; {state.last_status or 'no status'}; {state.items_seen} items "
                                  f"seen; {state.failures} failures in a row; {upcoming}"))
     return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True)
+
+
+@command("event", "Admins: list the event in this server's Events (Discord), or bring the listing up to date.",
+         "/parade event", admin_only=True, slow=True)
+async def cmd_event(ctx: Context) -> Reply:
+    c = ctx.command
+    publisher = c.event_publisher
+    if publisher is None:
+        raise UsageError("Event listings are Discord's Scheduled Events: run this in a Discord server.")
+    if ctx.storage is None:
+        raise UsageError("Listing the event needs the running bot with its database.")
+    if not c.workspace:
+        raise UsageError("Run this in a server, not in a direct message.")
+    event = ctx.store.event
+    if event.start <= ctx.now:
+        raise UsageError("The event has started: only events still to come can be listed.")
+    try:
+        listing, created = await publish_listing(ctx.storage, publisher, c.workspace, ctx.store, ctx.now)
+    except ListingRefused as exc:
+        log.info("event listing refused in %s:%s: %s", c.platform, c.workspace, exc)
+        raise UsageError(f"The event could not be listed: {exc}.") from None
+    log.info("event listing %s in %s:%s (%s)", "created" if created else "updated", c.platform, c.workspace,
+             listing.external_id)
+    when = moment(event.start, ctx.zone)
+    return Reply(title="Event listed" if created else "Event listing updated",
+                 text=f"{event.name} is in {publisher.where}, starting {when.text}. Members can mark "
+                 "themselves interested and are reminded when it starts; a reload that moves the start "
+                 "moves the listing too.", moments=(when,), ephemeral=True)
 
 
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",

@@ -22,13 +22,6 @@ class ConfigError(Exception):
     pass
 
 
-class DiscordSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # Sync commands to this guild only (instant, for development); null syncs globally.
-    guild_id: int | None = None
-
-
 class SlackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +41,28 @@ def _duration(value: object) -> str:
 
 # "7d", "1h", "30m" or "0"; numbers are accepted as text so that YAML's bare 0 works.
 Duration = Annotated[str, BeforeValidator(_duration)]
+
+
+class DiscordSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Sync commands to this guild only (instant, for development); null syncs globally.
+    guild_id: int | None = None
+    # How long the server's Scheduled Event for the parade lasts (Discord needs an end time).
+    event_duration: Duration = "2h"
+    # Publish posts in announcement channels, so servers following the channel get them too.
+    crosspost: bool = False
+
+    @field_validator("event_duration")
+    @classmethod
+    def _positive(cls, value: str) -> str:
+        if not parse_offset(value):
+            raise ValueError("event_duration must be longer than 0, e.g. 2h")
+        return value
+
+    @property
+    def event_period(self) -> dt.timedelta:
+        return parse_offset(self.event_duration)
 
 
 class ReminderSettings(BaseModel):

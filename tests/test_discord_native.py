@@ -3,10 +3,14 @@ commands (also after a restart), within Discord's component limits. Requests go 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 
+import discord
 import pytest
+from conftest import PARADE_START_UTC
+from fakeapi import Response
 from test_discord_adapter import (
     APP_ID,
     BOT_ID,
@@ -176,3 +180,88 @@ async def test_a_button_for_a_command_that_no_longer_exists_gets_a_short_answer(
     data["components"][0]["components"][0]["custom_id"] = "parade:run:retired:0:"
     answer = await run_interaction(client, fake_discord, press(data, "parade:run:retired:0:"))
     assert answer["data"]["flags"] & 64 and "no longer exists" in answer["data"]["embeds"][0]["description"]
+
+
+ADMIN = str(discord.Permissions(manage_guild=True).value)
+EVENTS = rf"/guilds/{GUILD_ID}/scheduled-events"
+
+
+def scheduled(event_id: str) -> Response:
+    """Discord's answer to a create or edit (the fields the bot reads, and a few more)."""
+    return Response(body={"id": event_id, "guild_id": str(GUILD_ID), "name": "parade", "status": 1,
+                          "entity_type": 3, "privacy_level": 2})
+
+
+async def test_event_lists_the_parade_once_per_server_and_updates_it(fake_discord, seed_store, clock, database):
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database),
+                          event_duration=dt.timedelta(hours=3))
+    await client.login(GOOD_TOKEN)
+    try:
+        fake_discord.script("POST", EVENTS + "$", scheduled("8001"))
+        first = await run_interaction(client, fake_discord, interaction("event", permissions=ADMIN))
+        fake_discord.script("PATCH", EVENTS + "/8001$", scheduled("8001"))
+        again = await run_interaction(client, fake_discord, interaction("event", permissions=ADMIN))
+        member = await run_interaction(client, fake_discord, interaction("event", permissions=MANAGER))
+    finally:
+        await client.close()
+    assert first["data"]["embeds"][0]["title"] == "Event listed" and first["data"]["flags"] & 64
+    assert "<t:1756861200:F>" in first["data"]["embeds"][0]["description"]
+    assert again["data"]["embeds"][0]["title"] == "Event listing updated"
+    assert member["data"]["embeds"][0]["title"] == "Not allowed"
+    [created] = fake_discord.received("POST", EVENTS + "$")  # one listing: the second run edited it
+    [edited] = fake_discord.received("PATCH", EVENTS + "/8001$")
+    for sent in (created.json, edited.json):
+        assert sent["name"].startswith("Beijing military parade") and len(sent["name"]) <= 100
+        assert sent["entity_type"] == 3 and sent["privacy_level"] == 2
+        assert sent["entity_metadata"] == {"location": "Beijing, China"}
+        assert sent["scheduled_start_time"] == "2025-09-03T01:00:00+00:00"
+        assert sent["scheduled_end_time"] == "2025-09-03T04:00:00+00:00"
+        assert "Sources: Associated Press" in sent["description"] and len(sent["description"]) <= 1000
+        assert "no time of day" in sent["description"]  # the seed's start is assumed
+    listing = database.event_listing("discord", str(GUILD_ID), seed_store.event.id)
+    assert listing.external_id == "8001" and listing.start == PARADE_START_UTC
+
+
+async def test_event_without_the_permission_says_which_one(fake_discord, seed_store, clock, database, caplog):
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database))
+    await client.login(GOOD_TOKEN)
+    try:
+        fake_discord.script("POST", EVENTS + "$", Response(403, {"message": "Missing Permissions", "code": 50013},
+                                                          {"Via": "1.1 google"}))
+        refused = await run_interaction(client, fake_discord, interaction("event", permissions=ADMIN))
+    finally:
+        await client.close()
+    embed = refused["data"]["embeds"][0]
+    assert embed["title"] == "Sorry" and "Create Events permission (Manage Events)" in embed["description"]
+    assert database.event_listing("discord", str(GUILD_ID), seed_store.event.id) is None
+    assert "Missing Permissions" in caplog.text
+
+
+async def test_a_listing_deleted_in_discord_is_listed_anew_and_a_moved_start_moves_it(fake_discord, seed_store,
+                                                                                       clock, database):
+    from bot.listing import refresh_listings
+    from bot.persistence import AsyncStorage, EventListing
+
+    storage = AsyncStorage(database)
+    database.save_event_listing(EventListing("discord", str(GUILD_ID), seed_store.event.id, "7000",
+                                             PARADE_START_UTC - dt.timedelta(days=1)), clock())
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database))
+    await client.login(GOOD_TOKEN)
+    try:
+        fake_discord.script("PATCH", EVENTS + "/7000$", Response(
+            404, {"message": "Unknown Guild Scheduled Event", "code": 10070}, {"Via": "1.1 google"}))
+        fake_discord.script("POST", EVENTS + "$", scheduled("7001"))
+        assert await refresh_listings(storage, client.events, seed_store, clock()) == 1  # the start moved
+        assert database.event_listing("discord", str(GUILD_ID), seed_store.event.id).external_id == "7001"
+        fake_discord.script("PATCH", EVENTS + "/7001$", scheduled("7001"))
+        database.save_event_listing(EventListing("discord", str(GUILD_ID), seed_store.event.id, "7001",
+                                                 PARADE_START_UTC - dt.timedelta(hours=5)), clock())
+        assert await refresh_listings(storage, client.events, seed_store, clock()) == 1
+        assert await refresh_listings(storage, client.events, seed_store, clock()) == 0  # nothing moved since
+    finally:
+        await client.close()
+    # 7000 was gone from Discord: it was created anew.
+    assert fake_discord.received("PATCH", EVENTS + "/7000$") and fake_discord.received("POST", EVENTS + "$")
+    [moved] = fake_discord.received("PATCH", EVENTS + "/7001$")
+    assert moved.json["scheduled_start_time"] == "2025-09-03T01:00:00+00:00"
+    assert database.event_listing("discord", str(GUILD_ID), seed_store.event.id).start == PARADE_START_UTC

@@ -113,3 +113,44 @@ def test_more_carries_an_id_not_the_words_typed(long_store):
 def test_a_button_press_meets_the_same_permission_checks_as_typing(bot):
     refused = run(bot, "subscribe", platform="discord", workspace="g", channel="c", user_id="u")
     assert refused.title == "Not allowed" and refused.ephemeral
+
+
+class RecordingPublisher:
+    """A platform's listings, kept in memory: what the core asked it to publish."""
+
+    platform = "test"
+    where = "the test's events"
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, dt.datetime, str | None]] = []
+
+    async def publish(self, workspace: str, details, existing_id: str | None) -> str:
+        self.published.append((workspace, details.start, existing_id))
+        return existing_id or f"listing-{len(self.published)}"
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_reload_that_moves_the_start_moves_every_listing(tmp_path, clock):
+    from backends import open_test_db
+
+    from bot.listing import follow_reloads, publish_listing
+    from bot.persistence import AsyncStorage
+    from bot.reload import ContentReloader, LiveContent
+
+    path = tmp_path / "event.yaml"
+    path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    db = open_test_db(tmp_path / "p.db")
+    storage, publisher = AsyncStorage(db), RecordingPublisher()
+    content = LiveContent(FactStore(parse_event(path.read_text(encoding="utf-8"))))
+    reloader = ContentReloader(content, path, db, clock=clock)
+    follow_reloads(reloader, storage, publisher)
+    for guild in ("g1", "g2"):
+        await publish_listing(storage, publisher, guild, content.store, clock())
+    path.write_text(path.read_text(encoding="utf-8").replace("starts_at: 2025-09-03T09:00:00",
+                                                            "starts_at: 2025-09-03T10:00:00"), encoding="utf-8")
+    assert (await reloader.reload("test")).ok
+    moved = PARADE_START_UTC + dt.timedelta(hours=1)
+    assert publisher.published[2:] == [("g1", moved, "listing-1"), ("g2", moved, "listing-2")]
+    assert [listing.start for listing in db.event_listings("test", content.store.event.id)] == [moved, moved]
+    assert (await reloader.reload("test")).ok  # the same start again: nothing to update
+    assert len(publisher.published) == 4
