@@ -42,6 +42,7 @@ ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
 POSTING_PERMISSIONS = (("View Channel", "view_channel"), ("Send Messages", "send_messages"),
                        ("Embed Links", "embed_links"))
 POST_TIMEOUT = 30.0  # seconds: well inside the few minutes Discord remembers a nonce
+PUBLISH_TIMEOUT = 10.0  # s: past Discord's publish limit (10 an hour per channel) discord.py would wait long
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
 GLOBAL_RATE = 47
 # Discord's JSON error codes that say what to do with a channel:
@@ -287,9 +288,10 @@ class DiscordPoster:
 
     idempotent = True  # nonce + enforce_nonce: Discord drops a repeat
 
-    def __init__(self, client: discord.Client, pacer: GlobalPacer | None = None) -> None:
+    def __init__(self, client: discord.Client, pacer: GlobalPacer | None = None, *, crosspost: bool = False) -> None:
         self.client = client
         self.pacer = pacer or GlobalPacer()
+        self.crosspost = crosspost  # settings discord.crosspost: publish posts in announcement channels
 
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str) -> None:
         channel = self.client.get_partial_messageable(int(channel_id))
@@ -298,14 +300,32 @@ class DiscordPoster:
             # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes. So a
             # post must give up well inside that window (discord.py would wait 300 s), or its retry could
             # arrive after Discord has forgotten the nonce and post twice.
-            await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
-                                                nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
+            message = await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
+                                                          nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
         except discord.HTTPException as exc:
             raise classify(exc, f"discord channel {channel_id}") from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             # The request may or may not have arrived; the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}",
                                 retry_safe=True, retry_now=True) from exc
+        if self.crosspost:
+            await publish_in_announcements(self.client, message)
+
+
+async def publish_in_announcements(client: discord.Client, message: discord.Message) -> None:
+    """Publishes a post made in an announcement channel, so every server following the channel gets it.
+    The post itself is delivered whatever happens here: a refusal (Discord allows 10 publishes an hour
+    per channel; publishing needs Send Messages there) or a slow answer is logged, never retried."""
+    channel = client.get_channel(message.channel.id)  # from the gateway's guild data: no request per post
+    if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+        return
+    try:
+        await asyncio.wait_for(message.publish(), timeout=PUBLISH_TIMEOUT)
+    except discord.HTTPException as exc:
+        log.warning("post in announcement channel %s not published: HTTP %d (%s)", channel.id, exc.status,
+                    exc.code or exc.text[:80])
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        log.warning("post in announcement channel %s not published: %s", channel.id, exc.__class__.__name__)
 
 
 def classify(exc: discord.HTTPException, where: str) -> DeliveryError:
@@ -377,7 +397,7 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     async def serve() -> None:
         async with client:
             await client.login(token)
-            async with app.running({"discord": DiscordPoster(client)}):
+            async with app.running({"discord": DiscordPoster(client, crosspost=settings.discord.crosspost)}):
                 if app.dispatcher.reloader is not None and app.dispatcher.storage is not None:
                     follow_reloads(app.dispatcher.reloader, app.dispatcher.storage, client.events)
                 await app.serve(client.connect())

@@ -265,3 +265,43 @@ async def test_a_listing_deleted_in_discord_is_listed_anew_and_a_moved_start_mov
     [moved] = fake_discord.received("PATCH", EVENTS + "/7001$")
     assert moved.json["scheduled_start_time"] == "2025-09-03T01:00:00+00:00"
     assert database.event_listing("discord", str(GUILD_ID), seed_store.event.id).start == PARADE_START_UTC
+
+
+NEWS_ID, TEXT_ID = 6001, 6002
+
+
+def with_channels(client: ParadeClient) -> None:
+    """The server as the gateway's GUILD_CREATE gives it (what the guilds intent caches): one
+    announcement channel (type 5) and one text channel."""
+    channel = {"guild_id": str(GUILD_ID), "position": 0, "permission_overwrites": [], "nsfw": False,
+               "parent_id": None}
+    client._connection._add_guild_from_data({
+        "id": str(GUILD_ID), "name": "fans", "owner_id": "1", "roles": [], "emojis": [], "stickers": [],
+        "features": ["NEWS"], "member_count": 2, "members": [], "voice_states": [], "presences": [],
+        "threads": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+        "channels": [{**channel, "id": str(NEWS_ID), "type": 5, "name": "announcements"},
+                     {**channel, "id": str(TEXT_ID), "type": 0, "name": "chat"}]})
+
+
+@pytest.mark.parametrize("crosspost", [True, False])
+async def test_posts_in_an_announcement_channel_are_published_when_set(fake_discord, bot, crosspost, caplog):
+    from adapters.discord_bot import DiscordPoster
+
+    client = ParadeClient(bot)
+    await client.login(GOOD_TOKEN)
+    try:
+        with_channels(client)
+        poster = DiscordPoster(client, crosspost=crosspost)
+        fake_discord.script("POST", rf"/channels/{NEWS_ID}/messages/\d+/crosspost$", Response(body={}))
+        for channel in (NEWS_ID, TEXT_ID):
+            await poster.post(str(channel), Reply(title="One day to go"), idempotency_key=f"k{channel}")
+        # Publishing failing (Discord's 10 an hour) costs the publish only: the post is delivered.
+        fake_discord.script("POST", rf"/channels/{NEWS_ID}/messages/\d+/crosspost$", Response(
+            400, {"message": "This message has already been crossposted.", "code": 40033}, {"Via": "1.1 google"}))
+        await poster.post(str(NEWS_ID), Reply(title="Starting now"), idempotency_key="k-start")
+    finally:
+        await client.close()
+    published = fake_discord.received("POST", r"/crosspost$")
+    assert [r.path.split("/")[4] for r in published] == ([str(NEWS_ID)] * 2 if crosspost else [])
+    assert len(fake_discord.received("POST", r"/channels/\d+/messages$")) == 3
+    assert ("not published: HTTP 400 (40033)" in caplog.text) is crosspost
