@@ -25,7 +25,7 @@ from adapters.discord_ui import ActionButton, DiscordEvents, PickMenu, render_vi
 from adapters.text import clip, localize, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
-from bot.listing import EventPublisher, follow_reloads
+from bot.listing import EventPublisher, listings_follow_reloads
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply, error_reply
 from bot.timefmt import zone_names
@@ -393,13 +393,14 @@ def run(app: Application, options: Mapping[str, object]) -> int:
                           timezone=app.timezone, admin_ids=settings.admins.discord,
                           open_subscriptions=settings.subscriptions.who == "everyone",
                           event_duration=settings.discord.event_period)
+    dispatcher = app.dispatcher
+    app.after_reload.append(listings_follow_reloads(client.events, lambda: dispatcher.storage,
+                                                    lambda: dispatcher.store, dispatcher.clock))
 
     async def serve() -> None:
         async with client:
             await client.login(token)
             async with app.running({"discord": DiscordPoster(client, crosspost=settings.discord.crosspost)}):
-                if app.dispatcher.reloader is not None and app.dispatcher.storage is not None:
-                    follow_reloads(app.dispatcher.reloader, app.dispatcher.storage, client.events)
                 await app.serve(client.connect())
 
     try:

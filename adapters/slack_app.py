@@ -420,6 +420,11 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     bolt = build_app(app.dispatcher, client=client, signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"],
                      in_channel=settings.slack.in_channel, timezone=app.timezone, admin_ids=settings.admins.slack,
                      open_subscriptions=settings.subscriptions.who == "everyone")
+    from adapters.slack_home import AppHome  # it renders with this module's blocks
+
+    home = AppHome(app.dispatcher, client, timezone=app.timezone, admin_ids=settings.admins.slack)
+    home.register(bolt)
+    app.after_reload.append(home.content_reloaded)
     try:
         asyncio.run(_serve(app, bolt, client, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
     except SlackApiError as exc:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.clock import Clock
 from bot.persistence import AsyncStorage, EventListing, StorageUnavailable
 from bot.store import FactStore
 
 if TYPE_CHECKING:
-    from bot.reload import ContentDiff, ContentReloader
+    from bot.reload import ContentDiff, OnReloaded
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +80,14 @@ async def refresh_listings(storage: AsyncStorage, publisher: EventPublisher, sto
     return updated
 
 
-def follow_reloads(reloader: ContentReloader, storage: AsyncStorage, publisher: EventPublisher) -> None:
-    """After each reload that moves the start, the platform's listings move with it."""
+def listings_follow_reloads(publisher: EventPublisher, storage: Callable[[], AsyncStorage | None],
+                            store: Callable[[], FactStore], clock: Clock) -> OnReloaded:
+    """The after-reload step that moves the platform's listings with the start. The storage and the
+    store are read when it runs: a database that answered only after start counts."""
     async def moved(diff: ContentDiff) -> None:
-        if diff.time_changed:
-            count = await refresh_listings(storage, publisher, reloader.content.store, reloader.clock())
+        found = storage()
+        if diff.time_changed and found is not None:
+            count = await refresh_listings(found, publisher, store(), clock())
             log.info("reload moved the start: %d %s listings updated", count, publisher.platform)
 
-    reloader.on_reloaded.append(moved)
+    return moved

@@ -133,7 +133,7 @@ class RecordingPublisher:
 async def test_a_reload_that_moves_the_start_moves_every_listing(tmp_path, clock):
     from backends import open_test_db
 
-    from bot.listing import follow_reloads, publish_listing
+    from bot.listing import listings_follow_reloads, publish_listing
     from bot.persistence import AsyncStorage
     from bot.reload import ContentReloader, LiveContent
 
@@ -143,7 +143,7 @@ async def test_a_reload_that_moves_the_start_moves_every_listing(tmp_path, clock
     storage, publisher = AsyncStorage(db), RecordingPublisher()
     content = LiveContent(FactStore(parse_event(path.read_text(encoding="utf-8"))))
     reloader = ContentReloader(content, path, db, clock=clock)
-    follow_reloads(reloader, storage, publisher)
+    reloader.on_reloaded.append(listings_follow_reloads(publisher, lambda: storage, lambda: content.store, clock))
     for guild in ("g1", "g2"):
         await publish_listing(storage, publisher, guild, content.store, clock())
     path.write_text(path.read_text(encoding="utf-8").replace("starts_at: 2025-09-03T09:00:00",

@@ -37,6 +37,8 @@ def slack_api(req: Recorded) -> Response:
         if channel == "CGONE":
             return Response(body={"ok": False, "error": "channel_not_found"})
         return Response(body={"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
+    if req.path == "/api/views.publish":
+        return Response(body={"ok": True, "view": {"id": "V1", **req.json["view"]}})
     if req.path.startswith("/response/"):
         return Response(body={"ok": True})
     if req.path == "/api/conversations.info":

@@ -9,6 +9,7 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
+from conftest import SEED
 from test_native import ENTRIES, long_content
 from test_slack_adapter import SlackServer, slack_server
 
@@ -22,8 +23,10 @@ from adapters.slack_app import (
     render_blocks,
 )
 from bot.commands import Dispatcher
+from bot.loading import parse_event
 from bot.persistence import Database
 from bot.reply import Action, Menu, Moment, Reply, ReplyField
+from bot.store import FactStore
 
 _n = itertools.count(1)
 
@@ -142,3 +145,63 @@ def test_times_become_date_markup_with_the_written_fallback():
     text = render_blocks(reply)[1]["text"]["text"]
     assert text == (f"Starts <!date^{int(at.timestamp())}^{{date_long_pretty}} {{time}}|{written}> (your time) · "
                     "09:00 CST (Asia/Shanghai) &lt;!channel&gt;")
+
+
+async def open_home(server: SlackServer, user: str = "U1") -> None:
+    body = json.dumps({"token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+                       "event_id": f"Ev{next(_n)}", "event_time": 1,
+                       "event": {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home",
+                                 "event_ts": "1.2"}})
+    status, _, _ = await server.command("", body=body, headers={"Content-Type": "application/json"})
+    assert status == 200
+
+
+async def test_app_home_shows_the_countdown_news_and_commands_and_follows_reloads(fake_slack, seed_store, clock):
+    import aiohttp
+    from fakeapi import serving
+    from test_slack_adapter import BOT_TOKEN, SECRET
+
+    from adapters.slack_app import build_app, slack_client, web_app
+    from adapters.slack_home import HOME_BLOCKS_MAX, AppHome
+    from bot.reload import LiveContent
+
+    content = LiveContent(seed_store)
+    dispatcher = Dispatcher(content, clock=clock)
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    bolt = build_app(dispatcher, client=client, signing_secret=SECRET)
+    home = AppHome(dispatcher, client)
+    home.register(bolt)
+    async with serving(web_app(bolt, signing_secret=SECRET)) as url, aiohttp.ClientSession() as session:
+        server = SlackServer(url, fake_slack, session)
+        await open_home(server)
+        [published] = await fake_slack.wait_for("POST", "^/api/views.publish$")
+        view = published.json["view"]
+        assert published.json["user_id"] == "U1" and view["type"] == "home"
+        headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+        assert [h.split(":")[0] for h in headers] == ["Countdown", "News", "parade-bot"]
+        assert len(view["blocks"]) <= HOME_BLOCKS_MAX and not any(b["type"] == "actions" for b in view["blocks"])
+        assert "<!date^1756861200^" in json.dumps(view)  # the start in the reader's own zone
+        # A reload: everyone who opened the tab gets the new content without opening it again.
+        moved = SEED.read_text(encoding="utf-8").replace("starts_at: 2025-09-03T09:00:00",
+                                                         "starts_at: 2025-09-03T10:00:00")
+        content.store = FactStore(parse_event(moved))
+        await home.content_reloaded(None)
+        await home._refreshing
+        _, again = fake_slack.received("POST", "^/api/views.publish$")
+        assert again.json["user_id"] == "U1" and "<!date^1756864800^" in json.dumps(again.json["view"])
+
+
+async def test_a_home_view_stays_within_100_blocks_and_a_refused_publish_is_logged(fake_slack, clock, caplog):
+    from fakeapi import Response
+    from test_slack_adapter import BOT_TOKEN
+
+    from adapters.slack_app import slack_client
+    from adapters.slack_home import HOME_BLOCKS_MAX, AppHome
+
+    client = slack_client(BOT_TOKEN, base_url=f"{fake_slack.url}/api/")
+    home = AppHome(Dispatcher(long_content(), clock=clock), client, admin_ids=frozenset({"U1"}))
+    view = await home.view("U1", "T1")
+    assert len(view["blocks"]) <= HOME_BLOCKS_MAX
+    fake_slack.script("POST", "^/api/views.publish$", Response(body={"ok": False, "error": "not_enabled"}))
+    assert await home.publish("U1", "T1") is False
+    assert "App Home for U1 not published: not_enabled" in caplog.text
