@@ -102,6 +102,7 @@ class ParadeCommands(app_commands.Group):
         self.admin_ids = admin_ids
         self.open_subscriptions = open_subscriptions  # settings subscriptions.who: everyone
         self.event_publisher: EventPublisher | None = None  # the client's Scheduled Events
+        self.list_on_subscribe = False  # settings discord.scheduled_event: auto
         for spec in COMMANDS.values():
             if spec.admin_only == admin:
                 self.add_command(self._subcommand(spec))
@@ -131,6 +132,7 @@ class ParadeCommands(app_commands.Group):
             admin_prefix=f"/{ADMIN_GROUP}",
             page=page,
             event_publisher=self.event_publisher,
+            list_on_subscribe=self.list_on_subscribe,
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
@@ -204,7 +206,8 @@ class ParadeClient(discord.Client):
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
                  timezone: str | None = None, admin_ids: frozenset[str] = frozenset(),
-                 open_subscriptions: bool = False, event_duration: dt.timedelta = dt.timedelta(hours=2)) -> None:
+                 open_subscriptions: bool = False, event_duration: dt.timedelta = dt.timedelta(hours=2),
+                 list_on_subscribe: bool = False) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS)
         self.guild_id = guild_id
         self.sync_on_start = sync
@@ -215,6 +218,7 @@ class ParadeClient(discord.Client):
                                open_subscriptions=open_subscriptions)
         self.events = DiscordEvents(self, event_duration)
         self.commands.event_publisher = admin.event_publisher = self.events
+        self.commands.list_on_subscribe = list_on_subscribe
         self.tree.add_command(self.commands)
         self.tree.add_command(admin)
         self.tree.on_error = self._on_command_error
@@ -392,7 +396,8 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
                           timezone=app.timezone, admin_ids=settings.admins.discord,
                           open_subscriptions=settings.subscriptions.who == "everyone",
-                          event_duration=settings.discord.event_period)
+                          event_duration=settings.discord.event_period,
+                          list_on_subscribe=settings.discord.scheduled_event == "auto")
     dispatcher = app.dispatcher
     app.after_reload.append(listings_follow_reloads(client.events, lambda: dispatcher.storage,
                                                     lambda: dispatcher.store, dispatcher.clock))

@@ -82,8 +82,10 @@ class Command:
     # which only members with Manage Server see.
     admin_prefix: str = "/parade"
     page: int = 0  # of a long list: set by a "More" button (the core's Action), counted from 0
-    # Lists the event in the workspace (Discord's Scheduled Events), where the platform has listings.
+    # Lists the event in the workspace (Discord's Scheduled Events), where the platform has listings;
+    # with `list_on_subscribe`, a subscribe lists it too if the workspace has no listing yet.
     event_publisher: EventPublisher | None = None
+    list_on_subscribe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,8 +637,25 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     else:
         note = f"{len(upcoming)} countdown posts to come; the first {format_moment(upcoming[0].due, zone)}."
         moments = (moment(upcoming[0].due, zone),)
+    listed = await _list_on_subscribe(ctx, db)
     return Reply(title="Subscribed", text=f"This channel gets countdown posts and news updates, times in {zone}. "
-                 + note + " See `/parade schedule`.", moments=moments)
+                 + note + " See `/parade schedule`." + listed, moments=moments)
+
+
+async def _list_on_subscribe(ctx: Context, db: AsyncStorage) -> str:
+    """Lists the event where the settings ask for it on subscribe and the workspace has no listing yet:
+    what to add to the answer. The subscription stands whatever the platform says."""
+    c, event = ctx.command, ctx.store.event
+    if not c.list_on_subscribe or c.event_publisher is None or not c.workspace or event.start <= ctx.now:
+        return ""
+    if await db.event_listing(c.event_publisher.platform, c.workspace, event.id) is not None:
+        return ""
+    try:
+        await publish_listing(db, c.event_publisher, c.workspace, ctx.store, ctx.now)
+    except ListingRefused as exc:
+        log.info("event listing on subscribe refused in %s:%s: %s", c.platform, c.workspace, exc)
+        return f" The event could not be listed in {c.event_publisher.where}: {exc}."
+    return f" The event is now listed in {c.event_publisher.where}."
 
 
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True, managers_only=True)

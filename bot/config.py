@@ -52,6 +52,9 @@ class DiscordSettings(BaseModel):
     event_duration: Duration = "2h"
     # Publish posts in announcement channels, so servers following the channel get them too.
     crosspost: bool = False
+    # auto: the first /parade subscribe in a server also lists the event in its Events (as
+    # /parade-admin event does); manual: only /parade-admin event lists it.
+    scheduled_event: Literal["manual", "auto"] = "manual"
 
     @field_validator("event_duration")
     @classmethod

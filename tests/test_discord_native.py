@@ -305,3 +305,27 @@ async def test_posts_in_an_announcement_channel_are_published_when_set(fake_disc
     assert [r.path.split("/")[4] for r in published] == ([str(NEWS_ID)] * 2 if crosspost else [])
     assert len(fake_discord.received("POST", r"/channels/\d+/messages$")) == 3
     assert ("not published: HTTP 400 (40033)" in caplog.text) is crosspost
+
+
+async def test_scheduled_event_auto_lists_the_event_on_the_first_subscribe_only(fake_discord, seed_store, clock,
+                                                                                database):
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database), list_on_subscribe=True)
+    await client.login(GOOD_TOKEN)
+    try:
+        fake_discord.script("POST", EVENTS + "$", scheduled("9001"))
+        first = await run_interaction(client, fake_discord, interaction("subscribe", permissions=MANAGER))
+        again = await run_interaction(client, fake_discord, interaction("subscribe", permissions=MANAGER))
+        fake_discord.script("POST", r"/guilds/3334/scheduled-events$", Response(
+            403, {"message": "Missing Permissions", "code": 50013}, {"Via": "1.1 google"}))
+        other_guild = interaction("subscribe", permissions=MANAGER)
+        other_guild["guild_id"] = other_guild["channel"]["guild_id"] = "3334"
+        refused = await run_interaction(client, fake_discord, other_guild)
+    finally:
+        await client.close()
+    assert "now listed in this server's Events" in first["data"]["embeds"][0]["description"]
+    assert "listed" not in again["data"]["embeds"][0]["description"]  # already listed: not touched
+    # The listing was refused, the subscription stands, and the answer says what to fix.
+    assert refused["data"]["embeds"][0]["title"] == "Subscribed"
+    assert "Create Events permission" in refused["data"]["embeds"][0]["description"]
+    assert len(fake_discord.received("POST", r"/guilds/\d+/scheduled-events$")) == 2
+    assert database.subscription("discord", "3334", str(CHANNEL_ID)).active
