@@ -29,7 +29,7 @@ SELECT_OPTIONS_MAX, SELECT_LABEL_MAX, SELECT_VALUE_MAX, SELECT_PLACEHOLDER_MAX =
 BUTTON_STYLES = {"default": discord.ButtonStyle.secondary, "primary": discord.ButtonStyle.primary,
                  "danger": discord.ButtonStyle.danger}
 # https://discord.com/developers/docs/reference#message-formatting-timestamp-styles
-TIMESTAMP_STYLES = {"full": "F", "time": "f", "relative": "R"}
+TIMESTAMP_STYLES = {"full": "F", "short": "f", "relative": "R"}
 
 
 def timestamp(moment: Moment) -> str:

@@ -47,7 +47,7 @@ CONTEXT_ELEMENTS_MAX = 10
 ACTION_ELEMENTS_MAX, ACTION_ID_MAX, BUTTON_TEXT_MAX = 25, 255, 75
 OPTIONS_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, PLACEHOLDER_MAX = 100, 75, 150, 150
 # https://api.slack.com/reference/surfaces/formatting#date-formatting: each reader's own zone
-DATE_TOKENS = {"full": "{date_long_pretty} {time}", "time": "{date_short_pretty} {time}"}
+DATE_TOKENS = {"full": "{date_long_pretty} {time}", "short": "{date_short_pretty} {time}"}
 FALLBACK_TEXT_MAX = 3000
 # Slack's errors as the core's failure classes (the README's table): https://api.slack.com/methods/chat.postMessage
 GONE_ERRORS = frozenset({"channel_not_found", "is_archived", "channel_is_archived"})

@@ -43,6 +43,7 @@ from bot.timefmt import (
     relative_moment,
     span,
     start_moments,
+    utc_moment,
     zone_named,
 )
 
@@ -588,12 +589,15 @@ def cmd_ask(ctx: Context) -> Reply:
     if answer.corrections:
         fields.append(ReplyField("Read as", ", ".join(f"{typed} → {meant}" for typed, meant in answer.corrections)))
     cited = ctx.store.citations(s for p in answer.parts for st in p.statements for s in st.sources)
+    # A part about the start says it as `when` does: the same moments (only words present are marked).
+    event = ctx.store.event
+    moments = start_moments(event.start, ctx.zone, known=event.time_known)
     if not answer.confident:
         hint = "Try `/parade facts` for topics, `/parade who` for attendees or `/parade timeline`."
         return Reply(title="I don't know", text=f"{text}\n\n{hint}".strip(), fields=tuple(fields),
-                     citations=cited, confident=False, intent=answer.intent, reason=answer.reason)
+                     citations=cited, confident=False, intent=answer.intent, reason=answer.reason, moments=moments)
     return Reply(title="Answer", text=text, fields=tuple(fields), citations=cited, fact_ids=keys,
-                 intent=answer.intent)
+                 intent=answer.intent, moments=moments)
 
 
 def _part_text(part: PartAnswer) -> str:
@@ -736,17 +740,21 @@ def cmd_feeds(ctx: Context) -> Reply:
         return Reply(title="Feeds", text="The content lists no feeds (`feeds:` in the content file).", ephemeral=True)
     states = ctx.news.states if ctx.news is not None else {}
     fields = []
+    moments = []
     for feed in feeds[:MAX_ITEMS]:
         state = states.get(feed.url)
         if state is None:
             fields.append(ReplyField(feed.url, "not polled yet"))
             continue
-        when = f"last fetch {state.last_fetch:%Y-%m-%d %H:%M} UTC" if state.last_fetch else "never fetched"
+        times = [utc_moment(at) for at in (state.last_fetch, state.next_poll) if at is not None]
+        moments += times
+        when = f"last fetch {times[0].text}" if state.last_fetch else "never fetched"
         upcoming = "disabled: `parade-bot feeds enable URL`" if state.disabled else (
-            f"next poll {state.next_poll:%H:%M} UTC" if state.next_poll else "next poll soon")
+            f"next poll {times[-1].text}" if state.next_poll else "next poll soon")
         fields.append(ReplyField(feed.url, f"{when}; {state.last_status or 'no status'}; {state.items_seen} items "
                                  f"seen; {state.failures} failures in a row; {upcoming}"))
-    return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True)
+    return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True,
+                 moments=tuple(moments))
 
 
 @command("event", "Admins: list the event in this server's Events (Discord), or bring the listing up to date.",
@@ -811,8 +819,9 @@ async def cmd_status(ctx: Context) -> Reply:
         platform[state] = platform.get(state, 0) + 1
     summary = "; ".join(f"{platform}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
                         for platform, states in sorted(counts.items())) or "No channel is subscribed."
-    lines = [f"{f.at:%Y-%m-%d %H:%M} UTC {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
-             for f in failures[:MAX_ITEMS]]
+    shown_failures = failures[:MAX_ITEMS]
+    lines = [f"{utc_moment(f.at).text} {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
+             for f in shown_failures]
     fields = [ReplyField("Failures in the last 24 hours", "\n".join(lines) or "None.")]
     disabled = [url for url, state in (ctx.news.states if ctx.news is not None else {}).items() if state.disabled]
     if disabled:  # a feed that stopped after failures is a delivery problem too: say so where admins look
@@ -820,7 +829,8 @@ async def cmd_status(ctx: Context) -> Reply:
                                  + "\n`parade-bot feeds enable URL` after fixing; `/parade feeds` for details"))
     listed, more = _capped(ctx, "status", channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
                            "`parade-bot status` on the server lists every channel.")
-    return Reply(title="Delivery report", text=summary, fields=(*fields, *listed), ephemeral=True, actions=more)
+    return Reply(title="Delivery report", text=summary, fields=(*fields, *listed), ephemeral=True, actions=more,
+                 moments=tuple(utc_moment(f.at) for f in shown_failures))
 
 
 def _channel_state(channel: ChannelStatus) -> str:

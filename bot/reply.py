@@ -34,9 +34,10 @@ class Moment:
 
     at: dt.datetime  # the instant, timezone-aware
     text: str
-    # "full": date and time; "time": a time of day on a date the text already gives; "relative": a
-    # distance from now ("in 2 days, 3 hours", "5 minutes ago"), which a platform may count live
-    style: Literal["full", "time", "relative"] = "full"
+    # "full": a long date and time; "short": a short one (an assumed time of day beside the venue's
+    # date, a line in an admin report); "relative": a distance from now ("in 2 days, 3 hours",
+    # "5 minutes ago"), which a platform may count live
+    style: Literal["full", "short", "relative"] = "full"
     zone_note: str = ""  # "09:00 CST (Asia/Shanghai)": empty for relative moments
 
 

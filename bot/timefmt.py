@@ -105,7 +105,13 @@ def start_moments(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) ->
     if known or local.date() != start.date():
         return (moment(start, zone),)
     note = _time(local, zone)
-    return (Moment(start, note, "time", note),)
+    return (Moment(start, note, "short", note),)
+
+
+def utc_moment(at: dt.datetime) -> Moment:
+    """'2025-09-01 10:00 UTC', the form admin reports use, as a moment."""
+    text = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return Moment(at, text, "short", text)
 
 
 def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> str:

@@ -40,7 +40,7 @@ def run(dispatcher: Dispatcher, name: str, argument: str = "", page: int = 0, **
 def test_when_names_its_times_as_moments_and_its_plain_text_is_unchanged(chat):
     reply = chat.say("/parade when")
     assumed, distance = reply.moments
-    assert assumed == Moment(PARADE_START_UTC, "09:00 CST (Asia/Shanghai)", "time", "09:00 CST (Asia/Shanghai)")
+    assert assumed == Moment(PARADE_START_UTC, "09:00 CST (Asia/Shanghai)", "short", "09:00 CST (Asia/Shanghai)")
     assert assumed.text in reply.text
     assert distance.style == "relative" and distance.text == "in 2 days, 3 hours"
     assert distance.text in next(f.value for f in reply.fields if f.name == "Countdown")
@@ -67,11 +67,11 @@ def test_after_the_start_the_distance_is_in_the_past(bot, clock):
 def test_localize_replaces_each_moment_once_longest_first():
     at = PARADE_START_UTC
     full = Moment(at, "Wednesday 3 September 2025, 09:00 CST (Asia/Shanghai)", "full", "09:00 CST (Asia/Shanghai)")
-    time_only = Moment(at, "09:00 CST (Asia/Shanghai)", "time", "09:00 CST (Asia/Shanghai)")
+    time_only = Moment(at, "09:00 CST (Asia/Shanghai)", "short", "09:00 CST (Asia/Shanghai)")
     text = f"At {full.text}; again {time_only.text}."
     out = localize(text, (time_only, full), lambda m: f"[{m.style}:{m.zone_note}]")
     # The full moment is one replacement, and the zone note put in is not replaced again.
-    assert out == "At [full:09:00 CST (Asia/Shanghai)]; again [time:09:00 CST (Asia/Shanghai)]."
+    assert out == "At [full:09:00 CST (Asia/Shanghai)]; again [short:09:00 CST (Asia/Shanghai)]."
     assert localize("no times", (), str) == "no times"
 
 
@@ -154,3 +154,21 @@ async def test_a_reload_that_moves_the_start_moves_every_listing(tmp_path, clock
     assert [listing.start for listing in db.event_listings("test", content.store.event.id)] == [moved, moved]
     assert (await reloader.reload("test")).ok  # the same start again: nothing to update
     assert len(publisher.published) == 4
+
+
+def test_multi_part_answers_and_the_delivery_report_mark_their_times(bot, seed_store, clock, tmp_path):
+    from bot.persistence import Database
+    from bot.timefmt import utc_moment
+
+    reply = Chat(bot).say("/parade ask when does it start and where is it?")
+    start = next(m for m in reply.moments if m.at == PARADE_START_UTC)
+    assert start.text in " ".join([reply.text, *(f.value for f in reply.fields)])
+
+    db = Database(f"sqlite:///{tmp_path / 'p.db'}")
+    db.create_schema()
+    sub = db.subscribe("discord", "g", "c", "UTC", clock()).id
+    db.claim(sub, "countdown:T-1d", "test", clock())
+    db.finish(sub, "countdown:T-1d", "failed", clock(), "HTTP 500")
+    report = run(Dispatcher(seed_store, clock=clock, subscriptions=db), "status", is_admin=True)
+    [failed] = report.moments
+    assert failed == utc_moment(clock()) and failed.text in report.fields[0].value
