@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -20,11 +21,13 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from adapters.text import clip, sources_line
+from adapters.discord_ui import ActionButton, DiscordEvents, PickMenu, render_view, timestamp
+from adapters.text import clip, localize, sources_line
 from bot.application import Application, PlatformError
 from bot.commands import COMMANDS, Command, CommandSpec, Dispatcher
+from bot.listing import EventPublisher, listings_follow_reloads
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
-from bot.reply import Reply
+from bot.reply import Reply, error_reply
 from bot.timefmt import zone_names
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ ERROR_COLOUR, ANSWER_COLOUR = discord.Colour.red(), discord.Colour.blurple()
 POSTING_PERMISSIONS = (("View Channel", "view_channel"), ("Send Messages", "send_messages"),
                        ("Embed Links", "embed_links"))
 POST_TIMEOUT = 30.0  # seconds: well inside the few minutes Discord remembers a nonce
+PUBLISH_TIMEOUT = 10.0  # s: past Discord's publish limit (10 an hour per channel) discord.py would wait long
 # Discord's global limit is 50 requests/s per bot; a little under it leaves room for command answers.
 GLOBAL_RATE = 47
 # Discord's JSON error codes that say what to do with a channel:
@@ -54,7 +58,8 @@ def render_embed(reply: Reply) -> discord.Embed:
     whatever is cut is marked with '…'."""
     title = clip(reply.title, TITLE_MAX)
     footer = clip(sources_line(reply.citations), FOOTER_MAX) if reply.citations else ""
-    description = clip(reply.text, min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - FIELD_RESERVE))
+    description = clip(localize(reply.text, reply.moments, timestamp),
+                       min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer) - FIELD_RESERVE))
     embed = discord.Embed(title=title, description=description or None,
                           colour=ERROR_COLOUR if reply.is_error else ANSWER_COLOUR)
     if footer:
@@ -62,7 +67,8 @@ def render_embed(reply: Reply) -> discord.Embed:
     budget = EMBED_TOTAL_MAX - len(title) - len(description) - len(footer)
     fields = list(reply.fields)
     for i, field in enumerate(fields[:FIELDS_MAX]):
-        name, value = clip(field.name, FIELD_NAME_MAX), clip(field.value, FIELD_VALUE_MAX)
+        name = clip(field.name, FIELD_NAME_MAX)
+        value = clip(localize(field.value, reply.moments, timestamp), FIELD_VALUE_MAX)
         last_slot = i == FIELDS_MAX - 1 and len(fields) > FIELDS_MAX
         if len(name) + len(value) > budget - FIELD_RESERVE or last_slot:
             embed.add_field(name="More", value=f"…and {len(fields) - i} more not shown.", inline=False)
@@ -95,6 +101,8 @@ class ParadeCommands(app_commands.Group):
         self.timezone = timezone
         self.admin_ids = admin_ids
         self.open_subscriptions = open_subscriptions  # settings subscriptions.who: everyone
+        self.event_publisher: EventPublisher | None = None  # the client's Scheduled Events
+        self.list_on_subscribe = False  # settings discord.scheduled_event: auto
         for spec in COMMANDS.values():
             if spec.admin_only == admin:
                 self.add_command(self._subcommand(spec))
@@ -103,7 +111,12 @@ class ParadeCommands(app_commands.Group):
         """Members with Manage Server, or user ids listed in the settings."""
         return interaction.permissions.manage_guild or str(interaction.user.id) in self.admin_ids
 
-    async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None) -> None:
+    async def answer(self, interaction: discord.Interaction, name: str, argument: str | None = None,
+                     page: int = 0) -> None:
+        """Runs a core command for a slash command, a pressed button or a picked option."""
+        if name not in COMMANDS:  # a button from a version of the bot that had this command
+            await respond(interaction, render_embed(error_reply(f"`/parade {name}` no longer exists.")), ephemeral=True)
+            return
         command = Command(
             text="",
             name=name,
@@ -117,13 +130,16 @@ class ParadeCommands(app_commands.Group):
             channel=str(interaction.channel_id or ""),
             posting_problem=functools.partial(missing_permissions, interaction.app_permissions),
             admin_prefix=f"/{ADMIN_GROUP}",
+            page=page,
+            event_publisher=self.event_publisher,
+            list_on_subscribe=self.list_on_subscribe,
         )
         if COMMANDS[name].slow:
             # Discord wants a first response within 3 s: a slow command says "thinking" at once and
             # answers in a follow-up (visible to the asker only for admin commands).
             await interaction.response.defer(ephemeral=COMMANDS[name].admin_only, thinking=True)
         reply = await self.dispatcher.handle(command)
-        await respond(interaction, render_embed(reply), ephemeral=reply.ephemeral)
+        await respond(interaction, render_embed(reply), ephemeral=reply.ephemeral, view=render_view(reply))
 
     def _subcommand(self, spec: CommandSpec) -> app_commands.Command[ParadeCommands, ..., None]:
         """A subcommand whose option discord.py reads off the callback's signature, as for any
@@ -195,17 +211,33 @@ class ParadeClient(discord.AutoShardedClient):
 
     def __init__(self, dispatcher: Dispatcher, *, guild_id: int | None = None, sync: bool = False,
                  timezone: str | None = None, admin_ids: frozenset[str] = frozenset(),
-                 open_subscriptions: bool = False, shard_count: int | None = None,
+                 open_subscriptions: bool = False, event_duration: dt.timedelta = dt.timedelta(hours=2),
+                 list_on_subscribe: bool = False, shard_count: int | None = None,
                  shard_ids: Sequence[int] | None = None) -> None:
         super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_MENTIONS,
                          shard_count=shard_count, shard_ids=list(shard_ids) if shard_ids is not None else None)
         self.guild_id = guild_id
         self.sync_on_start = sync
         self.tree = app_commands.CommandTree(self)
-        for admin in (False, True):
-            self.tree.add_command(ParadeCommands(dispatcher, admin=admin, timezone=timezone, admin_ids=admin_ids,
-                                                 open_subscriptions=open_subscriptions))
+        self.commands = ParadeCommands(dispatcher, timezone=timezone, admin_ids=admin_ids,
+                                       open_subscriptions=open_subscriptions)
+        admin = ParadeCommands(dispatcher, admin=True, timezone=timezone, admin_ids=admin_ids,
+                               open_subscriptions=open_subscriptions)
+        self.events = DiscordEvents(self, event_duration)
+        self.commands.event_publisher = admin.event_publisher = self.events
+        self.commands.list_on_subscribe = list_on_subscribe
+        self.tree.add_command(self.commands)
+        self.tree.add_command(admin)
         self.tree.on_error = self._on_command_error
+        # Buttons and menus on any message this bot ever sent, whatever ran before this process.
+        self.add_dynamic_items(ActionButton, PickMenu)
+
+    async def run_action(self, interaction: discord.Interaction, command: str, argument: str, page: int) -> None:
+        """A pressed button or a picked option: the command it names, as if typed by the presser."""
+        try:
+            await self.commands.answer(interaction, command, argument or None, page)
+        except discord.HTTPException as exc:  # too late to answer (past 3 s), or Discord refused it
+            log.warning("component %s could not be answered: %s", command, exc)
 
     async def setup_hook(self) -> None:
         if self.sync_on_start:
@@ -267,9 +299,10 @@ class DiscordPoster:
 
     idempotent = True  # nonce + enforce_nonce: Discord drops a repeat
 
-    def __init__(self, client: discord.Client, pacer: GlobalPacer | None = None) -> None:
+    def __init__(self, client: discord.Client, pacer: GlobalPacer | None = None, *, crosspost: bool = False) -> None:
         self.client = client
         self.pacer = pacer or GlobalPacer()
+        self.crosspost = crosspost  # settings discord.crosspost: publish posts in announcement channels
 
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         channel = self.client.get_partial_messageable(int(channel_id))
@@ -278,14 +311,32 @@ class DiscordPoster:
             # With a nonce discord.py sets enforce_nonce: Discord drops a repeat sent within minutes. So a
             # post must give up well inside that window (discord.py would wait 300 s), or its retry could
             # arrive after Discord has forgotten the nonce and post twice.
-            await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
-                                                nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
+            message = await asyncio.wait_for(channel.send(embed=render_embed(reply), allowed_mentions=NO_MENTIONS,
+                                                          nonce=delivery_nonce(idempotency_key)), timeout=POST_TIMEOUT)
         except discord.HTTPException as exc:
             raise classify(exc, f"discord channel {channel_id}") from exc
         except (TimeoutError, aiohttp.ClientError) as exc:
             # The request may or may not have arrived; the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}",
                                 retry_safe=True, retry_now=True) from exc
+        if self.crosspost:
+            await publish_in_announcements(self.client, message)
+
+
+async def publish_in_announcements(client: discord.Client, message: discord.Message) -> None:
+    """Publishes a post made in an announcement channel, so every server following the channel gets it.
+    The post itself is delivered whatever happens here: a refusal (Discord allows 10 publishes an hour
+    per channel; publishing needs Send Messages there) or a slow answer is logged, never retried."""
+    channel = client.get_channel(message.channel.id)  # from the gateway's guild data: no request per post
+    if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+        return
+    try:
+        await asyncio.wait_for(message.publish(), timeout=PUBLISH_TIMEOUT)
+    except discord.HTTPException as exc:
+        log.warning("post in announcement channel %s not published: HTTP %d (%s)", channel.id, exc.status,
+                    exc.code or exc.text[:80])
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        log.warning("post in announcement channel %s not published: %s", channel.id, exc.__class__.__name__)
 
 
 def classify(exc: discord.HTTPException, where: str) -> DeliveryError:
@@ -319,7 +370,8 @@ async def missing_permissions(granted: discord.Permissions) -> str | None:
     return f"the bot lacks {', '.join(missing)} here; give its role these permissions in this channel"
 
 
-async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool) -> None:
+async def respond(interaction: discord.Interaction, embed: discord.Embed, *, ephemeral: bool,
+                  view: discord.ui.View | None = None) -> None:
     """The answer: the interaction's one initial response, or a follow-up once it was deferred.
 
     A deferral's first follow-up takes the deferral's visibility, whatever it asks for: so an answer
@@ -329,9 +381,11 @@ async def respond(interaction: discord.Interaction, embed: discord.Embed, *, eph
         if ephemeral:
             with contextlib.suppress(discord.HTTPException):
                 await interaction.delete_original_response()
-        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                        **({"view": view} if view is not None else {}))
     else:
-        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                                **({"view": view} if view is not None else {}))
 
 
 def delivery_nonce(idempotency_key: str) -> str:
@@ -349,14 +403,18 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     client = ParadeClient(app.dispatcher, guild_id=settings.discord.guild_id, sync=bool(options.get("sync")),
                           timezone=app.timezone, admin_ids=settings.admins.discord,
                           open_subscriptions=settings.subscriptions.who == "everyone",
+                          event_duration=settings.discord.event_period,
+                          list_on_subscribe=settings.discord.scheduled_event == "auto",
                           shard_count=settings.discord.shard_count, shard_ids=settings.discord.shard_ids)
-
     app.connected = lambda: client.is_ready() and not client.is_closed()
+    dispatcher = app.dispatcher
+    app.after_reload.append(listings_follow_reloads(client.events, lambda: dispatcher.storage,
+                                                    lambda: dispatcher.store, dispatcher.clock))
 
     async def serve() -> None:
         async with client:
             await client.login(token)
-            async with app.running({"discord": DiscordPoster(client)}):
+            async with app.running({"discord": DiscordPoster(client, crosspost=settings.discord.crosspost)}):
                 await app.serve(client.connect())
 
     try:

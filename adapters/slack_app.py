@@ -10,6 +10,7 @@ import asyncio
 import functools
 import logging
 import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,12 +31,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.text import clip, sources_line
+from adapters.text import ACTION_ID, MENU_ID, action_id, clip, localize, menu_id, sources_line
 from bot import metrics
 from bot.application import Application, PlatformError
 from bot.commands import Command, Dispatcher
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
-from bot.reply import Reply
+from bot.reply import Action, Menu, Moment, Reply
 
 log = logging.getLogger(__name__)
 # A slash command or interaction is a few KB; anything far larger is refused before it is read.
@@ -44,6 +45,11 @@ MAX_BODY = 256 * 1024
 # https://api.slack.com/reference/block-kit/blocks
 HEADER_MAX, SECTION_TEXT_MAX, FIELD_TEXT_MAX, FIELDS_PER_SECTION, BLOCKS_MAX = 150, 3000, 2000, 10, 50
 CONTEXT_ELEMENTS_MAX = 10
+# https://api.slack.com/reference/block-kit/block-elements
+ACTION_ELEMENTS_MAX, ACTION_ID_MAX, BUTTON_TEXT_MAX = 25, 255, 75
+OPTIONS_MAX, OPTION_TEXT_MAX, OPTION_VALUE_MAX, PLACEHOLDER_MAX = 100, 75, 150, 150
+# https://api.slack.com/reference/surfaces/formatting#date-formatting: each reader's own zone
+DATE_TOKENS = {"full": "{date_long_pretty} {time}", "short": "{date_short_pretty} {time}"}
 FALLBACK_TEXT_MAX = 3000
 # Slack's errors as the core's failure classes (the README's table): https://api.slack.com/methods/chat.postMessage
 GONE_ERRORS = frozenset({"channel_not_found", "is_archived", "channel_is_archived"})
@@ -75,9 +81,10 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
         {"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, HEADER_MAX), "emoji": False}}
     ]
     if reply.text:
-        blocks.append(_mrkdwn_section(escape(reply.text)))
-    fields = [f"*{escape(f.name)}*\n{escape(f.value)}" for f in reply.fields]
-    room = BLOCKS_MAX - len(blocks) - (1 if reply.citations else 0)
+        blocks.append(_mrkdwn_section(_localized(reply.text, reply.moments)))
+    fields = [f"*{escape(f.name)}*\n{_localized(f.value, reply.moments)}" for f in reply.fields]
+    controls = actions_block(reply)
+    room = BLOCKS_MAX - len(blocks) - (1 if reply.citations else 0) - (1 if controls else 0)
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         if room == 1 and start + FIELDS_PER_SECTION < len(fields):
             blocks.append(_mrkdwn_section(f"…and {len(fields) - start} more not shown."))
@@ -85,10 +92,62 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
         chunk = fields[start:start + FIELDS_PER_SECTION]
         blocks.append({"type": "section", "fields": [_mrkdwn(clip(t, FIELD_TEXT_MAX)) for t in chunk]})
         room -= 1
+    if controls:
+        blocks.append(controls)
     if reply.citations:
         blocks.append({"type": "context", "elements": [
             _mrkdwn(clip(escape(sources_line(reply.citations)), SECTION_TEXT_MAX))]})
     return blocks
+
+
+def _localized(text: str, moments: tuple[Moment, ...]) -> str:
+    """Escaped text whose times are Slack date markup: each reader sees their own zone, and the
+    channel's zone stays beside it. The fallback is the text as written, for clients that cannot
+    render dates. Countdowns stay as written: Slack has no live relative time."""
+    return localize(escape(text), moments, _date_markup, escape)
+
+
+def _date_markup(moment: Moment) -> str:
+    written = escape(moment.text)
+    if moment.style == "relative":
+        return written
+    markup = f"<!date^{int(moment.at.timestamp())}^{DATE_TOKENS[moment.style]}|{written.replace('|', '/')}>"
+    return f"{markup} (your time) · {escape(moment.zone_note)}"
+
+
+def actions_block(reply: Reply) -> dict[str, Any] | None:
+    """The reply's buttons and menu as one actions block, within Slack's limits: an action whose id
+    would be too long or is not one of ours is left off, and logged."""
+    elements: list[dict[str, Any]] = []
+    for action in reply.actions:
+        custom_id = action_id(action)
+        if len(custom_id) > ACTION_ID_MAX or not ACTION_ID.fullmatch(custom_id):
+            log.warning("left off a %r button: its action id %r is too long or not valid", action.label,
+                        custom_id[:ACTION_ID_MAX])
+            continue
+        elements.append(_button(action, custom_id))
+    menu = reply.menu
+    options = [(label, value) for label, value in menu.options if len(value) <= OPTION_VALUE_MAX] if menu else []
+    room = ACTION_ELEMENTS_MAX - (1 if options else 0)
+    if len(elements) > room:
+        log.warning("left off %d buttons past Slack's %d", len(elements) - room, room)
+        elements = elements[:room]
+    if menu is not None and options:
+        elements.append(_select(menu, options))
+    return {"type": "actions", "block_id": "parade-actions", "elements": elements} if elements else None
+
+
+def _button(action: Action, custom_id: str) -> dict[str, Any]:
+    button = {"type": "button", "action_id": custom_id, "value": action.argument or action.command,
+              "text": {"type": "plain_text", "text": clip(action.label, BUTTON_TEXT_MAX), "emoji": False}}
+    return {**button, "style": action.style} if action.style != "default" else button
+
+
+def _select(menu: Menu, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"type": "static_select", "action_id": menu_id(menu),
+            "placeholder": {"type": "plain_text", "text": clip(menu.placeholder, PLACEHOLDER_MAX)},
+            "options": [{"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT_MAX)}, "value": value}
+                        for label, value in options[:OPTIONS_MAX]]}
 
 
 def _mrkdwn_section(text: str) -> dict[str, Any]:
@@ -177,7 +236,40 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                                "response_type": "in_channel" if visible else "ephemeral"})
 
     app.command("/parade")(parade)
+    add_action_listeners(app, dispatcher, timezone=timezone, admin_ids=admin_ids,
+                         open_subscriptions=open_subscriptions)
     return app
+
+
+def add_action_listeners(app: AsyncApp, dispatcher: Dispatcher, *, timezone: str | None,
+                         admin_ids: frozenset[str], open_subscriptions: bool) -> None:
+    """Buttons and menus under the bot's messages run the core command they name, as if the presser had
+    typed it: the same permission checks, the same answer (through the action's response_url)."""
+
+    async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                      context: AsyncBoltContext) -> None:
+        await ack()  # within Slack's 3 s deadline, before any other work
+        found = ACTION_ID.fullmatch(action.get("action_id", "")) or MENU_ID.fullmatch(action.get("action_id", ""))
+        if found is None:
+            return
+        named = found.groupdict()  # a button names its argument; a menu's is the option picked
+        argument = named.get("argument", (action.get("selected_option") or {}).get("value", ""))
+        page = int(named.get("page") or 0)
+        user = (body.get("user") or {}).get("id", "")
+        team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+        channel = (body.get("channel") or {}).get("id", "") or (body.get("container") or {}).get("channel_id", "")
+        own_team = context.authorize_result.team_id if context.authorize_result else None
+        reply = await dispatcher.handle(Command(
+            text="", name=found["command"], argument=argument or None, page=page, timezone=timezone,
+            user_id=user, platform="slack", is_admin=user in admin_ids, manages_channel=open_subscriptions,
+            workspace=team, channel=channel,
+            posting_problem=functools.partial(not_a_member, client, channel, team, own_team)))
+        where = {"text": found["command"], "team_id": team, "channel_id": channel,
+                 "response_url": body.get("response_url", "")}
+        await answer(where, {"text": fallback_text(reply), "blocks": render_blocks(reply), "replace_original": False,
+                             "response_type": "ephemeral" if reply.ephemeral else "in_channel"})
+
+    app.action(re.compile(r"^parade:(run|pick):"))(pressed)
 
 
 def with_asker(blocks: list[dict[str, Any]], user_name: str, text: str) -> list[dict[str, Any]]:
@@ -356,6 +448,7 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     behaviour: dict[str, Any] = {"in_channel": settings.slack.in_channel, "timezone": app.timezone,
                                  "admin_ids": settings.admins.slack,
                                  "open_subscriptions": settings.subscriptions.who == "everyone"}
+    tokens = None  # single-token mode: the client's own token serves the one workspace
     if oauth:
         if env["SLACK_BOT_TOKEN"]:
             log.warning("Slack: OAuth mode; SLACK_BOT_TOKEN is not used (each workspace's own token is)")
@@ -363,11 +456,18 @@ def run(app: Application, options: Mapping[str, object]) -> int:
                                  env["SLACK_CLIENT_SECRET"], signing_secret=env["SLACK_SIGNING_SECRET"],
                                  api_url=settings.slack.api_url, authorize_url=settings.slack.authorize_url,
                                  **behaviour)
+        tokens = poster.token_for
     else:
         client = slack_client(env["SLACK_BOT_TOKEN"], base_url=settings.slack.api_url)
         bolt = build_app(app.dispatcher, client=client,
                          signing_secret=None if socket_mode else env["SLACK_SIGNING_SECRET"], **behaviour)
         poster = SlackPoster(client)
+    from adapters.slack_home import AppHome  # it renders with this module's blocks
+
+    home = AppHome(app.dispatcher, poster.client, tokens=tokens, timezone=app.timezone,
+                   admin_ids=settings.admins.slack)
+    home.register(bolt)
+    app.after_reload.append(home.content_reloaded)
     try:
         asyncio.run(_serve(app, bolt, poster, env["SLACK_APP_TOKEN"] or None, int(port), env["SLACK_SIGNING_SECRET"]))
     except SlackApiError as exc:

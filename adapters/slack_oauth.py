@@ -264,6 +264,11 @@ class WorkspacePoster(SlackPoster):
         super().__init__(client)
         self.installations = installations
 
+    async def token_for(self, workspace: str) -> str | None:
+        """The workspace's bot token, None if it is not installed; StorageUnavailable if unreadable."""
+        found = await self.installations.installation(workspace)
+        return found.bot_token if found is not None else None
+
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         where = f"slack workspace {workspace} channel {channel_id}"
         try:

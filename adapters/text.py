@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
-from bot.reply import Citation
+from bot.reply import Action, Citation, Menu, Moment
 
 MARKER = "…"
+# A button's id says what it runs, so it works after a restart with no state kept: the platform sends
+# it back when pressed. Both platforms get the same ids.
+ACTION_ID = re.compile(r"parade:run:(?P<command>[a-z][a-z-]{0,31}):(?P<page>\d{1,4}):(?P<argument>[^\s]*)")
+MENU_ID = re.compile(r"parade:pick:(?P<command>[a-z][a-z-]{0,31})")
 _OPEN_ENTITY = re.compile(r"&[#a-zA-Z0-9]{0,8}$")  # an entity begun at the very end, not yet closed by ";"
 
 
@@ -22,3 +27,26 @@ def clip(text: str, limit: int) -> str:
 
 def sources_line(citations: tuple[Citation, ...]) -> str:
     return "Sources: " + "; ".join(f"[{c.source_id}] {c}" for c in citations)
+
+
+def localize(text: str, moments: Iterable[Moment], render: Callable[[Moment], str],
+             escape: Callable[[str], str] = str) -> str:
+    """`text` with each moment's words (as `escape` writes them) replaced by the platform's markup for
+    it, in one pass: markup already put in is never searched again. Longer words win, so a full date
+    and time is one moment, not a time of day inside it."""
+    anchors: dict[str, Moment] = {}
+    for moment in moments:
+        anchors.setdefault(escape(moment.text), moment)
+    if not anchors:
+        return text
+    pattern = re.compile("|".join(re.escape(a) for a in sorted(anchors, key=len, reverse=True)))
+    return pattern.sub(lambda found: render(anchors[found.group()]), text)
+
+
+def action_id(action: Action) -> str:
+    """The id a button carries: `parade:run:COMMAND:PAGE:ARGUMENT` (the argument is an id, no spaces)."""
+    return f"parade:run:{action.command}:{action.page}:{action.argument}"
+
+
+def menu_id(menu: Menu) -> str:
+    return f"parade:pick:{menu.command}"

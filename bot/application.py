@@ -30,7 +30,7 @@ from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database, StorageUnavailable, call_storage
 from bot.ports import Poster
 from bot.posts import ContentNewsItems, CountdownReminders
-from bot.reload import ContentReloader, LiveContent, reload_on_sighup, watch_and_reload
+from bot.reload import ContentReloader, LiveContent, OnReloaded, reload_on_sighup, watch_and_reload
 from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
 
@@ -61,6 +61,9 @@ class Application:
         self.stopping = asyncio.Event()  # set by SIGTERM or SIGINT while running
         self.database_url = database_url
         self.delivery: DeliveryService | None = None  # while running with a database
+        # Steps a platform adds after each successful reload (its listings, its Home tab), registered
+        # before `running` starts.
+        self.after_reload: list[OnReloaded] = []
         self._scheduler: ReminderScheduler | None = None
         self._following: asyncio.Task[None] | None = None  # the feed poll loop
         self._http: aiohttp.ClientSession | None = None  # for feeds
@@ -116,6 +119,7 @@ class Application:
         reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock,
                                    limits=self.settings.content_limits)
         self.dispatcher.reloader = reloader
+        reloader.on_reloaded.extend(self.after_reload)
         self._on_stop_signals()
         probes = await self._serve_metrics()
         reconnecting = None

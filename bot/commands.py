@@ -22,6 +22,7 @@ from bot import metrics
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
+from bot.listing import EventPublisher, ListingRefused, publish_listing
 from bot.persistence import (
     STORAGE_TIMEOUT,
     AsyncStorage,
@@ -31,10 +32,20 @@ from bot.persistence import (
     StorageUnavailable,
 )
 from bot.reload import ContentReloader, LiveContent
-from bot.reply import Reply, ReplyField, error_reply
+from bot.reply import Action, Menu, Moment, Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
 from bot.store import FactStore
-from bot.timefmt import countdown, describe_start, format_moment, span, zone_named
+from bot.timefmt import (
+    countdown,
+    describe_start,
+    format_moment,
+    moment,
+    relative_moment,
+    span,
+    start_moments,
+    utc_moment,
+    zone_named,
+)
 
 if TYPE_CHECKING:
     from bot.newsfeed import FeedPoller  # only a type: commands do not need feedparser loaded
@@ -71,6 +82,11 @@ class Command:
     # How the platform invokes admin commands: Discord keeps them under their own top-level command,
     # which only members with Manage Server see.
     admin_prefix: str = "/parade"
+    page: int = 0  # of a long list: set by a "More" button (the core's Action), counted from 0
+    # Lists the event in the workspace (Discord's Scheduled Events), where the platform has listings;
+    # with `list_on_subscribe`, a subscribe lists it too if the workspace has no listing yet.
+    event_publisher: EventPublisher | None = None
+    list_on_subscribe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +100,10 @@ class Context:
     reminder_offsets: tuple[str, ...]
     reloader: ContentReloader | None
     news: FeedPoller | None = None
+
+    @property
+    def page(self) -> int:
+        return self.command.page
 
 
 class UsageError(Exception):
@@ -199,7 +219,9 @@ class Dispatcher:
                               storage=self.storage, reminder_offsets=self.reminder_offsets,
                               reloader=self.reloader, news=self.news)
             reply = spec.handler(context)
-            return await reply if inspect.isawaitable(reply) else reply
+            reply = await reply if inspect.isawaitable(reply) else reply
+            # A further page is for whoever pressed "More", not a second copy of the list for the channel.
+            return dataclasses.replace(reply, ephemeral=True) if command.page else reply
         except UsageError as exc:
             return error_reply(str(exc))
         # Database trouble is logged once per outage by the database itself (persistence.OutageLog).
@@ -306,13 +328,29 @@ def _echo(text: str, limit: int = 80) -> str:
 # Helpers shared by handlers -----------------------------------------------------------------
 
 
-def _capped(items: Sequence[T], render: Callable[[int, T], ReplyField], what: str, hint: str
-            ) -> tuple[ReplyField, ...]:
-    """Fields for at most MAX_ITEMS items, the last saying how many more; only shown items are rendered."""
-    if len(items) <= MAX_ITEMS:
-        return tuple(render(i, item) for i, item in enumerate(items, 1))
-    shown = tuple(render(i, item) for i, item in enumerate(items[: MAX_ITEMS - 1], 1))
-    return (*shown, ReplyField("More", f"…and {len(items) - len(shown)} more {what}. {hint}"))
+def _capped(ctx: Context, command: str, items: Sequence[T], render: Callable[[int, T], ReplyField], what: str,
+            hint: str, argument: str = "") -> tuple[tuple[ReplyField, ...], tuple[Action, ...]]:
+    """Fields for the context's page of `items`: at most MAX_ITEMS, the last saying how many more, with
+    a "More" action running `command` for the next page (`argument` is what it needs to list the same
+    items again: an id, not the user's words). Only shown items are rendered."""
+    first = ctx.page * (MAX_ITEMS - 1)
+    if first and first >= len(items):
+        raise UsageError(f"There are no more {what}: the list has {len(items)}.")
+    rest = items[first:]
+    if len(rest) <= MAX_ITEMS:
+        return tuple(render(i, item) for i, item in enumerate(rest, first + 1)), ()
+    shown = tuple(render(i, item) for i, item in enumerate(rest[: MAX_ITEMS - 1], first + 1))
+    more = ReplyField("More", f"…and {len(rest) - len(shown)} more {what}. {hint}".strip())
+    return (*shown, more), (Action("More", command, argument, ctx.page + 1),)
+
+
+def _channel_actions() -> tuple[Action, ...]:
+    """Subscribe / Unsubscribe under the time answers: the channel's managers press instead of typing."""
+    return (Action("Subscribe", "subscribe", style="primary"), Action("Unsubscribe", "unsubscribe"))
+
+
+def _topic_menu(ctx: Context) -> Menu:
+    return Menu("Facts on a topic…", "facts", tuple((t.title, t.id) for t in ctx.store.topics.values()))
 
 
 def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
@@ -352,6 +390,8 @@ def cmd_when(ctx: Context) -> Reply:
         fields=tuple(fields),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
+        moments=(*start_moments(event.start, ctx.zone, known=event.time_known), relative_moment(event.start, ctx.now)),
+        actions=_channel_actions(),
     )
 
 
@@ -364,6 +404,8 @@ def cmd_countdown(ctx: Context) -> Reply:
         fields=(ReplyField("Starts", describe_start(event.start, ctx.zone, known=event.time_known)),),
         citations=ctx.store.citations(ctx.store.sources),
         fact_ids=("event:when",),
+        moments=(*start_moments(event.start, ctx.zone, known=event.time_known), relative_moment(event.start, ctx.now)),
+        actions=_channel_actions(),
     )
 
 
@@ -436,10 +478,12 @@ def _person(ctx: Context) -> Reply:
         return ReplyField(name, _tagged(item.text, item.sources, item.differs))
 
     role = f"{person.role}" + (f", {person.country}" if person.country else "")
+    fields, more = _capped(ctx, "who", items, render, "items", f"Try `/parade ask {person.name}`.", person.id)
     return Reply(
         title=person.name,
         text=role,
-        fields=_capped(items, render, "items", f"Try `/parade ask {person.name}`."),
+        fields=fields,
+        actions=more,
         citations=store.citations([*person.sources, *(s for f in facts for s in f.sources),
                                     *(s for q in quotes for s in q.sources)]),
         fact_ids=tuple(f.id for f in facts),
@@ -451,18 +495,23 @@ def _person(ctx: Context) -> Reply:
 def cmd_facts(ctx: Context) -> Reply:
     store = ctx.store
     if not ctx.argument:
-        fields = _capped(tuple(store.topics.values()), lambda _, t: ReplyField(
+        fields, more = _capped(ctx, "facts", tuple(store.topics.values()), lambda _, t: ReplyField(
             t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)"), "topics", "")
-        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True)
+        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True, actions=more,
+                     menu=_topic_menu(ctx))
     topic = store.find_topic(ctx.argument)
     if topic is None:
         known = ", ".join(store.topics)
         raise UsageError(f"No topic like '{_echo(ctx.argument)}'. Topics: {known}.")
     facts = store.facts_on(topic.id)
+    fields, more = _capped(ctx, "facts", facts,
+                           lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
+                           "facts", "Try `/parade ask` with a question.", topic.id)
     return Reply(
         title=f"Facts: {topic.title}",
-        fields=_capped(facts, lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
-                       "facts", "Try `/parade ask` with a question."),
+        fields=fields,
+        actions=more,
+        menu=_topic_menu(ctx),
         citations=store.citations(s for f in facts for s in f.sources),
         fact_ids=tuple(f.id for f in facts),
     )
@@ -477,18 +526,21 @@ def cmd_quote(ctx: Context) -> Reply:
         if person is None or not store.quotes_by(person.id):
             speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
             raise UsageError(f"No quotes from '{_echo(ctx.argument)}'. Quoted: {speakers}.")
-        quotes = store.quotes_by(person.id)
+        quotes, speaker_id = store.quotes_by(person.id), person.id
     else:
-        quotes = tuple(store.quotes.values())
+        quotes, speaker_id = tuple(store.quotes.values()), ""
 
     def render(_: int, q: Quote) -> ReplyField:
         speaker = store.people[q.speaker]
         heading = f"{speaker.name}, {speaker.role}" + (f" ({q.context})" if q.context else "")
         return ReplyField(heading, _tagged(q.text, q.sources, q.differs))
 
+    fields, more = _capped(ctx, "quote", quotes, render, "quotes", "Name a speaker: `/parade quote Easley`.",
+                           speaker_id)
     return Reply(
         title="Quotes",
-        fields=_capped(quotes, render, "quotes", "Name a speaker: `/parade quote Easley`."),
+        fields=fields,
+        actions=more,
         citations=store.citations(s for q in quotes for s in q.sources),
         fact_ids=tuple(f"quote:{q.id}" for q in quotes),
     )
@@ -498,9 +550,12 @@ def cmd_quote(ctx: Context) -> Reply:
 def cmd_timeline(ctx: Context) -> Reply:
     store = ctx.store
     entries = sorted(store.event.timeline, key=lambda t: t.date)
+    fields, more = _capped(ctx, "timeline", entries, lambda _, t: ReplyField(t.date, _tagged(t.text, t.sources)),
+                           "entries", "")
     return Reply(
         title=f"Timeline: {store.event.name}",
-        fields=_capped(entries, lambda _, t: ReplyField(t.date, _tagged(t.text, t.sources)), "entries", ""),
+        fields=fields,
+        actions=more,
         citations=store.citations(s for t in entries for s in t.sources),
         fact_ids=tuple(f"timeline:{t.id}" for t in entries),
     )
@@ -537,12 +592,15 @@ def cmd_ask(ctx: Context) -> Reply:
     if answer.corrections:
         fields.append(ReplyField("Read as", ", ".join(f"{typed} → {meant}" for typed, meant in answer.corrections)))
     cited = ctx.store.citations(s for p in answer.parts for st in p.statements for s in st.sources)
+    # A part about the start says it as `when` does: the same moments (only words present are marked).
+    event = ctx.store.event
+    moments = start_moments(event.start, ctx.zone, known=event.time_known)
     if not answer.confident:
         hint = "Try `/parade facts` for topics, `/parade who` for attendees or `/parade timeline`."
         return Reply(title="I don't know", text=f"{text}\n\n{hint}".strip(), fields=tuple(fields),
-                     citations=cited, confident=False, intent=answer.intent, reason=answer.reason)
+                     citations=cited, confident=False, intent=answer.intent, reason=answer.reason, moments=moments)
     return Reply(title="Answer", text=text, fields=tuple(fields), citations=cited, fact_ids=keys,
-                 intent=answer.intent)
+                 intent=answer.intent, moments=moments)
 
 
 def _part_text(part: PartAnswer) -> str:
@@ -579,12 +637,32 @@ async def cmd_subscribe(ctx: Context) -> Reply:
     zone = ZoneInfo(subscription.timezone)
     log.info("subscribed %s (%s)", subscription.key, zone)
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets) if r.due > ctx.now]
+    moments: tuple[Moment, ...]
     if not upcoming:
         note = f"{countdown(ctx.store.event, ctx.now)} No countdown posts are left; news updates will still come."
+        moments = (relative_moment(ctx.store.event.start, ctx.now),)
     else:
         note = f"{len(upcoming)} countdown posts to come; the first {format_moment(upcoming[0].due, zone)}."
+        moments = (moment(upcoming[0].due, zone),)
+    listed = await _list_on_subscribe(ctx, db)
     return Reply(title="Subscribed", text=f"This channel gets countdown posts and news updates, times in {zone}. "
-                 + note + " See `/parade schedule`.")
+                 + note + " See `/parade schedule`." + listed, moments=moments)
+
+
+async def _list_on_subscribe(ctx: Context, db: AsyncStorage) -> str:
+    """Lists the event where the settings ask for it on subscribe and the workspace has no listing yet:
+    what to add to the answer. The subscription stands whatever the platform says."""
+    c, event = ctx.command, ctx.store.event
+    if not c.list_on_subscribe or c.event_publisher is None or not c.workspace or event.start <= ctx.now:
+        return ""
+    if await db.event_listing(c.event_publisher.platform, c.workspace, event.id) is not None:
+        return ""
+    try:
+        await publish_listing(db, c.event_publisher, c.workspace, ctx.store, ctx.now)
+    except ListingRefused as exc:
+        log.info("event listing on subscribe refused in %s:%s: %s", c.platform, c.workspace, exc)
+        return f" The event could not be listed in {c.event_publisher.where}: {exc}."
+    return f" The event is now listed in {c.event_publisher.where}."
 
 
 @command("unsubscribe", "Stop posts in this channel.", "/parade unsubscribe", slow=True, managers_only=True)
@@ -630,10 +708,12 @@ async def cmd_schedule(ctx: Context) -> Reply:
     upcoming = [r for r in reminder_plan(ctx.store.event, ctx.reminder_offsets)
                 if r.due > ctx.now and not {r.id, r.legacy_id} & done]
     if not upcoming:
-        return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.")
+        return Reply(title="Schedule", text=f"{paused}{countdown(ctx.store.event, ctx.now)} Nothing more is scheduled.",
+                     moments=(relative_moment(ctx.store.event.start, ctx.now),))
     fields = [ReplyField("Starting now" if r.is_start else f"{span(r.offset)} before", format_moment(r.due, zone))
               for r in upcoming]
-    return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields))
+    return Reply(title="Schedule", text=f"{paused}Next posts in this channel (times in {zone}):", fields=tuple(fields),
+                 moments=tuple(moment(r.due, zone) for r in upcoming))
 
 
 @command("news", "The latest stories: from the event's feeds and its own news updates, newest first.",
@@ -650,8 +730,9 @@ def cmd_news(ctx: Context) -> Reply:
     if not entries:
         follows = "its feeds have brought no story yet" if event.feeds else "it follows no feeds"
         return Reply(title="News", text=f"No news about {event.name} yet: {follows}.", ephemeral=True)
-    return Reply(title=f"News: {event.name}", text="Newest first.",
-                 fields=tuple(field for _, field in entries[:MAX_ITEMS]))
+    shown = entries[:MAX_ITEMS]
+    return Reply(title=f"News: {event.name}", text="Newest first.", fields=tuple(field for _, field in shown),
+                 moments=tuple(moment(published, ctx.zone) for published, _ in shown))
 
 
 @command("feeds", "Admins: each feed's last fetch, status, items seen, next poll and failures.",
@@ -662,17 +743,49 @@ def cmd_feeds(ctx: Context) -> Reply:
         return Reply(title="Feeds", text="The content lists no feeds (`feeds:` in the content file).", ephemeral=True)
     states = ctx.news.states if ctx.news is not None else {}
     fields = []
+    moments = []
     for feed in feeds[:MAX_ITEMS]:
         state = states.get(feed.url)
         if state is None:
             fields.append(ReplyField(feed.url, "not polled yet"))
             continue
-        when = f"last fetch {state.last_fetch:%Y-%m-%d %H:%M} UTC" if state.last_fetch else "never fetched"
+        times = [utc_moment(at) for at in (state.last_fetch, state.next_poll) if at is not None]
+        moments += times
+        when = f"last fetch {times[0].text}" if state.last_fetch else "never fetched"
         upcoming = "disabled: `parade-bot feeds enable URL`" if state.disabled else (
-            f"next poll {state.next_poll:%H:%M} UTC" if state.next_poll else "next poll soon")
+            f"next poll {times[-1].text}" if state.next_poll else "next poll soon")
         fields.append(ReplyField(feed.url, f"{when}; {state.last_status or 'no status'}; {state.items_seen} items "
                                  f"seen; {state.failures} failures in a row; {upcoming}"))
-    return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True)
+    return Reply(title="Feeds", text=f"{len(feeds)} feeds.", fields=tuple(fields), ephemeral=True,
+                 moments=tuple(moments))
+
+
+@command("event", "Admins: list the event in this server's Events (Discord), or bring the listing up to date.",
+         "/parade event", admin_only=True, slow=True)
+async def cmd_event(ctx: Context) -> Reply:
+    c = ctx.command
+    publisher = c.event_publisher
+    if publisher is None:
+        raise UsageError("Event listings are Discord's Scheduled Events: run this in a Discord server.")
+    if ctx.storage is None:
+        raise UsageError("Listing the event needs the running bot with its database.")
+    if not c.workspace:
+        raise UsageError("Run this in a server, not in a direct message.")
+    event = ctx.store.event
+    if event.start <= ctx.now:
+        raise UsageError("The event has started: only events still to come can be listed.")
+    try:
+        listing, created = await publish_listing(ctx.storage, publisher, c.workspace, ctx.store, ctx.now)
+    except ListingRefused as exc:
+        log.info("event listing refused in %s:%s: %s", c.platform, c.workspace, exc)
+        raise UsageError(f"The event could not be listed: {exc}.") from None
+    log.info("event listing %s in %s:%s (%s)", "created" if created else "updated", c.platform, c.workspace,
+             listing.external_id)
+    when = moment(event.start, ctx.zone)
+    return Reply(title="Event listed" if created else "Event listing updated",
+                 text=f"{event.name} is in {publisher.where}, starting {when.text}. Members can mark "
+                 "themselves interested and are reminded when it starts; a reload that moves the start "
+                 "moves the listing too.", moments=(when,), ephemeral=True)
 
 
 @command("reload", "Admins: reload the content file, with a summary of changes.", "/parade reload",
@@ -709,16 +822,18 @@ async def cmd_status(ctx: Context) -> Reply:
         platform[state] = platform.get(state, 0) + 1
     summary = "; ".join(f"{platform}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
                         for platform, states in sorted(counts.items())) or "No channel is subscribed."
-    lines = [f"{f.at:%Y-%m-%d %H:%M} UTC {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
-             for f in failures[:MAX_ITEMS]]
+    shown_failures = failures[:MAX_ITEMS]
+    lines = [f"{utc_moment(f.at).text} {f.key} {f.post}: {f.status}" + (f" ({f.detail[:80]})" if f.detail else "")
+             for f in shown_failures]
     fields = [ReplyField("Failures in the last 24 hours", "\n".join(lines) or "None.")]
     disabled = [url for url, state in (ctx.news.states if ctx.news is not None else {}).items() if state.disabled]
     if disabled:  # a feed that stopped after failures is a delivery problem too: say so where admins look
         fields.append(ReplyField(f"Feeds disabled ({len(disabled)})", "\n".join(disabled[:MAX_ITEMS])
                                  + "\n`parade-bot feeds enable URL` after fixing; `/parade feeds` for details"))
-    fields += _capped(channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
-                      "`parade-bot status` on the server lists every channel.")
-    return Reply(title="Delivery report", text=summary, fields=tuple(fields), ephemeral=True)
+    listed, more = _capped(ctx, "status", channels, lambda _, c: ReplyField(c.key, _channel_outcome(c)), "channels",
+                           "`parade-bot status` on the server lists every channel.")
+    return Reply(title="Delivery report", text=summary, fields=(*fields, *listed), ephemeral=True, actions=more,
+                 moments=tuple(utc_moment(f.at) for f in shown_failures))
 
 
 def _channel_state(channel: ChannelStatus) -> str:

@@ -22,27 +22,6 @@ class ConfigError(Exception):
     pass
 
 
-class DiscordSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # Sync commands to this guild only (instant, for development); null syncs globally.
-    guild_id: int | None = None
-    # Sharding (README, "Running several processes"): the total number of shards, and the ones this
-    # process runs. Both null: one process runs the number Discord recommends.
-    shard_count: int | None = Field(default=None, ge=1)
-    shard_ids: tuple[int, ...] | None = None
-
-    @model_validator(mode="after")
-    def _shards_fit(self) -> DiscordSettings:
-        if self.shard_ids is not None:
-            if self.shard_count is None:
-                raise ValueError("discord.shard_ids needs discord.shard_count (the total across all processes)")
-            outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
-            if outside or not self.shard_ids or len(set(self.shard_ids)) != len(self.shard_ids):
-                raise ValueError(f"discord.shard_ids must be distinct numbers from 0 to {self.shard_count - 1}")
-        return self
-
-
 class SlackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -65,6 +44,45 @@ def _duration(value: object) -> str:
 
 # "7d", "1h", "30m" or "0"; numbers are accepted as text so that YAML's bare 0 works.
 Duration = Annotated[str, BeforeValidator(_duration)]
+
+
+class DiscordSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Sync commands to this guild only (instant, for development); null syncs globally.
+    guild_id: int | None = None
+    # How long the server's Scheduled Event for the parade lasts (Discord needs an end time).
+    event_duration: Duration = "2h"
+    # Publish posts in announcement channels, so servers following the channel get them too.
+    crosspost: bool = False
+    # auto: the first /parade subscribe in a server also lists the event in its Events (as
+    # /parade-admin event does); manual: only /parade-admin event lists it.
+    scheduled_event: Literal["manual", "auto"] = "manual"
+    # Sharding (README, "Running several processes"): the total number of shards, and the ones this
+    # process runs. Both null: one process runs the number Discord recommends.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: tuple[int, ...] | None = None
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("discord.shard_ids needs discord.shard_count (the total across all processes)")
+            outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if outside or not self.shard_ids or len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(f"discord.shard_ids must be distinct numbers from 0 to {self.shard_count - 1}")
+        return self
+
+    @field_validator("event_duration")
+    @classmethod
+    def _positive(cls, value: str) -> str:
+        if not parse_offset(value):
+            raise ValueError("event_duration must be longer than 0, e.g. 2h")
+        return value
+
+    @property
+    def event_period(self) -> dt.timedelta:
+        return parse_offset(self.event_duration)
 
 
 class ReminderSettings(BaseModel):

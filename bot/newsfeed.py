@@ -29,7 +29,7 @@ from bot.reply import Reply, ReplyField
 from bot.schedule import parse_offset
 from bot.store import FactStore
 from bot.stories import Story, StoryBook
-from bot.timefmt import format_moment
+from bot.timefmt import format_moment, moment
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -197,4 +197,5 @@ def render_story(story: Story, zone: ZoneInfo) -> Reply:
     reported = [ReplyField(item.outlet, f"{item.title}\n{item.link}" if item.link else item.title)
                 for item in {i.outlet: i for i in reversed(story.items)}.values()]
     return Reply(title=f"News: {story.title}", text=story.summary or story.title,
-                 fields=(ReplyField("Published", format_moment(story.published, zone)), *reported))
+                 fields=(ReplyField("Published", format_moment(story.published, zone)), *reported),
+                 moments=(moment(story.published, zone),))

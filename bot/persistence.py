@@ -140,6 +140,21 @@ class FeedItemRow(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class EventListingRow(Base):
+    """The event as a platform lists it in one workspace (a Discord server's Scheduled Event): the
+    platform's id for it, so a second `/parade-admin event` or a reload updates it, never adds another."""
+
+    __tablename__ = "event_listings"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "event_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(128))  # the content's event id
+    external_id: Mapped[str] = mapped_column(String(64))  # the platform's id for the listing
+    start: Mapped[dt.datetime] = mapped_column(UtcDateTime)  # the start it was last published with
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class FeedOptOutRow(Base):
     """A subscribed channel that takes no feed stories (it keeps the countdown and the content's news)."""
 
@@ -208,6 +223,15 @@ class ChannelStatus:
     last_post: str | None
     last_status: str | None
     last_detail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventListing:
+    platform: str
+    workspace: str
+    event_id: str
+    external_id: str
+    start: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +381,10 @@ def _translating(cls: type[T]) -> type[T]:
         if callable(member) and not name.startswith("_"):
             setattr(cls, name, _translated(member))
     return cls
+
+
+def _listing(row: EventListingRow) -> EventListing:
+    return EventListing(row.platform, row.workspace, row.event_id, row.external_id, row.start)
 
 
 def _subscription(row: SubscriptionRow) -> Subscription:
@@ -705,6 +733,32 @@ class Database:
             rows = session.scalars(select(ReloadAuditRow).order_by(ReloadAuditRow.id))
             return [ReloadAudit(r.actor, r.at, r.hash_before, r.hash_after, r.summary) for r in rows]
 
+    # Event listings (platform scheduled events) ------------------------------------------------
+
+    def event_listing(self, platform: str, workspace: str, event_id: str) -> EventListing | None:
+        with Session(self._command_engine) as session:
+            row = session.scalar(select(EventListingRow).filter_by(platform=platform, workspace=workspace,
+                                                                   event_id=event_id))
+            return _listing(row) if row else None
+
+    def event_listings(self, platform: str, event_id: str) -> list[EventListing]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(EventListingRow).filter_by(platform=platform, event_id=event_id)
+                                   .order_by(EventListingRow.id))
+            return [_listing(r) for r in rows]
+
+    def save_event_listing(self, listing: EventListing, now: dt.datetime) -> None:
+        """Record (or replace) the platform's id and start for the event in a workspace."""
+        with Session(self._command_engine) as session, session.begin():
+            row = session.scalar(select(EventListingRow).filter_by(
+                platform=listing.platform, workspace=listing.workspace, event_id=listing.event_id))
+            if row is None:
+                session.add(EventListingRow(platform=listing.platform, workspace=listing.workspace,
+                                            event_id=listing.event_id, external_id=listing.external_id,
+                                            start=listing.start, updated_at=now))
+            else:
+                row.external_id, row.start, row.updated_at = listing.external_id, listing.start, now
+
     def close(self) -> None:
         for engine in self.engines:
             engine.dispose()
@@ -810,3 +864,12 @@ class AsyncStorage:
 
     async def consume_oauth_state(self, state: str, now: dt.datetime) -> bool:
         return await call_storage(self.database.consume_oauth_state, state, now)
+
+    async def event_listing(self, platform: str, workspace: str, event_id: str) -> EventListing | None:
+        return await call_storage(self.database.event_listing, platform, workspace, event_id)
+
+    async def event_listings(self, platform: str, event_id: str) -> list[EventListing]:
+        return await call_storage(self.database.event_listings, platform, event_id)
+
+    async def save_event_listing(self, listing: EventListing, now: dt.datetime) -> None:
+        await call_storage(self.database.save_event_listing, listing, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,44 @@ class ReplyField:
 
 
 @dataclass(frozen=True, slots=True)
+class Moment:
+    """A time shown in a reply. `text` is exactly how it reads in the reply's text or a field value,
+    written for the channel's zone: what a plain-text platform shows as is. A platform that can show
+    each reader their own local time puts its markup in place of `text`, keeping `zone_note` (the time
+    in the channel's zone) beside it for context."""
+
+    at: dt.datetime  # the instant, timezone-aware
+    text: str
+    # "full": a long date and time; "short": a short one (an assumed time of day beside the venue's
+    # date, a line in an admin report); "relative": a distance from now ("in 2 days, 3 hours",
+    # "5 minutes ago"), which a platform may count live
+    style: Literal["full", "short", "relative"] = "full"
+    zone_note: str = ""  # "09:00 CST (Asia/Shanghai)": empty for relative moments
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button under a reply that runs a command, as if typed: `/parade {command} {argument}`, at
+    `page` of a long list. Adapters show it where their platform has buttons; the core checks the
+    presser's permissions as for the typed command."""
+
+    label: str
+    command: str
+    argument: str = ""
+    page: int = 0
+    style: Literal["default", "primary", "danger"] = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """A choice under a reply: picking an option runs `/parade {command} {value}`."""
+
+    placeholder: str
+    command: str
+    options: tuple[tuple[str, str], ...]  # (label, value)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     title: str
     text: str = ""
@@ -38,6 +77,9 @@ class Reply:
     fact_ids: tuple[str, ...] = ()
     intent: str = ""  # what `ask` understood the question to want: when, count, attending, ...
     reason: str | None = None  # why `ask` declined, in the user's terms
+    moments: tuple[Moment, ...] = ()  # the times the text and fields show, for local-time markup
+    actions: tuple[Action, ...] = ()
+    menu: Menu | None = None
 
 
 def error_reply(message: str) -> Reply:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.content import Event, NewsUpdate
 from bot.reply import Reply, ReplyField
 from bot.store import FactStore
-from bot.timefmt import countdown, describe_start, format_moment, span
+from bot.timefmt import countdown, describe_start, format_moment, moment, relative_moment, span, start_moments
 
 DEFAULT_OFFSETS = ("7d", "3d", "1d", "1h", "0")
 _OFFSET = re.compile(r"^(?:0|(\d+)([dhm]))$")
@@ -63,8 +63,8 @@ def render_reminder(store: FactStore, reminder: Reminder, zone: ZoneInfo, now: d
         name, text, sources = pick
         fields.append(ReplyField(name, f"{text} [{', '.join(sources)}]"))
         cited += sources
-    return Reply(title=title, text=countdown(event, now), fields=tuple(fields),
-                 citations=store.citations(cited))
+    return Reply(title=title, text=countdown(event, now), fields=tuple(fields), citations=store.citations(cited),
+                 moments=(*start_moments(event.start, zone, known=event.time_known), relative_moment(event.start, now)))
 
 
 def _of_the_day(store: FactStore, reminder: Reminder) -> tuple[str, str, tuple[str, ...]] | None:
@@ -102,4 +102,5 @@ def render_update(store: FactStore, update: NewsUpdate, zone: ZoneInfo) -> Reply
         text=update.text,
         fields=(ReplyField("Published", format_moment(update.published_at, zone)),),
         citations=store.citations(update.sources),
+        moments=(moment(update.published_at, zone),),
     )

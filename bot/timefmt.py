@@ -7,6 +7,8 @@ import functools
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.reply import Moment
+
 if TYPE_CHECKING:
     from bot.content import Event
 
@@ -63,19 +65,53 @@ def span(delta: dt.timedelta, parts: int = 2) -> str:
 
 def relative(start: dt.datetime, now: dt.datetime) -> str:
     """A countdown before the start; afterwards, how long ago it took place."""
+    return _relative(start, now)[0]
+
+
+def relative_moment(start: dt.datetime, now: dt.datetime) -> Moment:
+    """The distance in `relative`'s sentence ("in 2 days, 3 hours", "5 minutes ago"), as a moment."""
+    return Moment(start, _relative(start, now)[1], "relative")
+
+
+def _relative(start: dt.datetime, now: dt.datetime) -> tuple[str, str]:
+    """The sentence, and the distance it contains."""
     delta = start - now
     if delta > dt.timedelta(0):
-        return f"Starts in {span(delta)}."
+        distance = f"in {span(delta)}"
+        return f"Starts {distance}.", distance
     days = (-delta).days
     if days == 0:
-        return f"Started {span(delta, parts=1)} ago."
-    return f"Took place {days} day{'' if days == 1 else 's'} ago."
+        distance = f"{span(delta, parts=1)} ago"
+        return f"Started {distance}.", distance
+    distance = f"{days} day{'' if days == 1 else 's'} ago"
+    return f"Took place {distance}.", distance
 
 
 def countdown(event: Event, now: dt.datetime) -> str:
     """`relative` to the event's start, saying so when that start's time of day is an assumption."""
     text = relative(event.start, now)
     return text if event.time_known else f"{text[:-1]} (counted to the assumed start time)."
+
+
+def moment(at: dt.datetime, zone: dt.tzinfo) -> Moment:
+    """`at` as `format_moment` writes it, as a moment a platform may show in each reader's zone."""
+    return Moment(at, format_moment(at, zone), "full", _time(at.astimezone(zone), zone))
+
+
+def start_moments(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> tuple[Moment, ...]:
+    """The moments in `describe_start`'s text: the start, or when its time of day is assumed, the
+    assumed time (the date shown is the venue's, and stays as written)."""
+    local = start.astimezone(zone)
+    if known or local.date() != start.date():
+        return (moment(start, zone),)
+    note = _time(local, zone)
+    return (Moment(start, note, "short", note),)
+
+
+def utc_moment(at: dt.datetime) -> Moment:
+    """'2025-09-01 10:00 UTC', the form admin reports use, as a moment."""
+    text = f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return Moment(at, text, "short", text)
 
 
 def describe_start(start: dt.datetime, zone: dt.tzinfo, *, known: bool = True) -> str:

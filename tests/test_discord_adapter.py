@@ -115,8 +115,12 @@ async def test_when_sends_an_embed_with_sources_and_no_mentions(client, fake_dis
     assert data.get("flags", 0) & 64 == 0  # visible in the channel
     [embed] = data["embeds"]
     assert embed["title"].startswith("When: Beijing military parade")
-    assert embed["description"] == SEED_WHEN
-    assert {"name": "Countdown", "value": SEED_COUNTDOWN, "inline": False} in embed["fields"]
+    # Times in each reader's own zone (Discord's markup), the channel's zone named beside them.
+    start = "<t:1756861200"  # 2025-09-03 01:00 UTC: 09:00 in Beijing
+    assert embed["description"] == SEED_WHEN.replace(
+        "09:00 CST (Asia/Shanghai)", f"{start}:f> (your time) · 09:00 CST (Asia/Shanghai)")
+    countdown = SEED_COUNTDOWN.replace("in 2 days, 3 hours", f"{start}:R>")
+    assert {"name": "Countdown", "value": countdown, "inline": False} in embed["fields"]
     assert embed["footer"]["text"].startswith("Sources: [ap] Associated Press (AP Brief)")
     assert "[wire]" in embed["footer"]["text"]
 

@@ -34,7 +34,9 @@ def variants(attempt: str) -> list[str]:
 CORPUS = [v for attempt in BASE for v in variants(attempt)]
 # What Slack would turn into a notification: manual parsing strings, and, where automatic parsing is on,
 # bare @channel/@here/@everyone.
-SLACK_PING = re.compile(r"<[!@#]")
+# The bot's own date markup (a time in each reader's zone) is the one control sequence it writes: it
+# notifies no one, and an injected one (the corpus has `<!date^…^{date}|x>`) has another form and still counts.
+SLACK_PING = re.compile(r"<[!@#](?!date\^\d+\^\{date_(?:long|short)_pretty\} \{time\}\|)")
 SLACK_AUTO = re.compile(r"@(channel|here|everyone)\b")
 
 

@@ -278,11 +278,19 @@ async def test_the_application_wires_commands_reloads_and_posts_in_one_place(con
     app = Application.build(settings, database_url=f"sqlite:///{tmp_path / 'app.db'}")
     assert app.database is not None and app.dispatcher.store is app.content.store
     posts: list = []
+    diffs: list = []
+
+    async def platform_step(diff) -> None:  # what a platform adds: its listings, its Home tab
+        diffs.append(diff)
+
+    app.after_reload.append(platform_step)
     async with app.running({"console": RecordingPoster(posts)}):
         admin = Command(text="reload", is_admin=True, platform="console", workspace="local", channel="console")
         content.write_text(moved_a_day_later(), encoding="utf-8")
         reply = await app.dispatcher.handle(admin)
         assert reply.title == "Content reloaded" and app.content.store.event.name == "Beijing parade (moved)"
+        [diff] = diffs
+        assert diff.time_changed
         subscribed = await app.dispatcher.handle(Command(text="subscribe UTC", platform="console", manages_channel=True,
                                                          workspace="local", channel="console"))
         assert subscribed.title == "Subscribed"

@@ -37,6 +37,8 @@ def slack_api(req: Recorded) -> Response:
         if channel == "CGONE":
             return Response(body={"ok": False, "error": "channel_not_found"})
         return Response(body={"ok": True, "channel": channel, "ts": f"{time.time():.6f}"})
+    if req.path == "/api/views.publish":
+        return Response(body={"ok": True, "view": {"id": "V1", **req.json["view"]}})
     if req.path.startswith("/response/"):
         return Response(body={"ok": True})
     if req.path == "/api/conversations.info":
@@ -90,13 +92,17 @@ async def slack(fake_slack, bot):
 async def test_when_answers_with_block_kit_in_channel(slack, capsys):
     sent = await slack.answer("when")
     assert sent["response_type"] == "in_channel" and sent["replace_original"] is False
-    header, section, fields, context = sent["blocks"]
+    header, section, fields, buttons, context = sent["blocks"]
     assert header == {"type": "header", "text": {"type": "plain_text", "emoji": False,
                                                  "text": "When: Beijing military parade for the 80th anniversary "
                                                          "of the end of World War II"}}
-    assert section["text"]["text"] == SEED_WHEN
+    # The assumed start in each reader's own zone, the channel's zone beside it; a countdown as written.
+    assumed = "09:00 CST (Asia/Shanghai)"
+    assert section["text"]["text"] == SEED_WHEN.replace(
+        assumed, f"<!date^1756861200^{{date_short_pretty}} {{time}}|{assumed}> (your time) · {assumed}")
     countdown = {"type": "mrkdwn", "text": "*Countdown*\n" + SEED_COUNTDOWN, "verbatim": True}
     assert fields["fields"][0] == countdown
+    assert [b["action_id"] for b in buttons["elements"]] == ["parade:run:subscribe:0:", "parade:run:unsubscribe:0:"]
     assert context["type"] == "context" and context["elements"][0]["text"].startswith("Sources: [ap]")
     assert sent["text"].startswith("When: Beijing military parade")
     # The bot checked its token once, with the Bearer header, on the fake, never on Slack.
