@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     DateTime,
     ForeignKey,
@@ -28,11 +31,14 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    insert,
+    inspect,
     select,
+    text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -47,7 +53,13 @@ STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answerin
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-SCHEMA_VERSION = 1
+MIGRATIONS = "bot:migrations"  # Alembic's scripts (env.py, versions/), found inside the installed package
+MIGRATION_WAIT = 300.0  # seconds a start waits for another process's upgrade, and an upgrade may take
+PG_MIGRATION_LOCK = 0x7061726164650001  # pg_advisory_xact_lock key: "parade" and 1, one per database
+# Revision 0001 is the schema the bot made before Alembic, with these tables (and no alembic_version).
+PRE_ALEMBIC_REVISION = "0001"
+PRE_ALEMBIC_TABLES = frozenset({"parade_meta", "subscriptions", "deliveries", "feed_state", "feed_items",
+                                "feed_optouts", "content_reloads"})
 MAX_ATTEMPTS = 3  # a retry-safe failure is claimed again at most this many times in all
 Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
 
@@ -333,36 +345,29 @@ class Database:
         self.engines = (self.engine, self._command_engine)
         self.outage = OutageLog()
 
-    def create_schema(self, attempts: int = 6) -> None:
-        """Create missing tables and record the schema version (refusing a newer one).
+    def create_schema(self) -> str | None:
+        """Bring the database to this bot's schema (the newest Alembic revision) and return the revision it
+        was at (None: it was empty). DatabaseError if a newer bot made it.
 
-        Processes starting together on a fresh database race to create the same tables: the losers
-        see "already exists" (SQLite) or a unique violation on the catalogue (PostgreSQL). Creation
-        only adds what is missing, so a loser tries again, after the winner's commit, and finds it all."""
-        for attempt in range(attempts):
-            try:
-                self._create_schema()
-                return
-            except (OperationalError, IntegrityError, ProgrammingError) as exc:
-                # Only the race is worth waiting out; a refused connection or a bad login is not.
-                raced = any(sign in str(exc.orig).casefold() for sign in ("already exists", "duplicate", "unique"))
-                if not raced or attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
+        Every process runs this at start, so it runs under a lock held for the whole check-and-upgrade
+        (see _migration_engine and _lock_for_migration): processes starting together take turns, the first
+        upgrades, the others find the database at head, and none sees a half-made schema."""
+        engine = _migration_engine(self.url)
+        try:
+            with engine.begin() as connection:
+                _lock_for_migration(connection)
+                return _upgrade(connection)
+        finally:
+            engine.dispose()
 
-    def _create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
-        with Session(self.engine) as session, session.begin():
-            row = session.get(MetaRow, "schema_version")
-            if row is None:
-                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(row.value) > SCHEMA_VERSION:
-                raise DatabaseError(f"database schema version {row.value} is newer than this bot's {SCHEMA_VERSION}")
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at; None if it has none (empty, or made before Alembic)."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def schema_version(self) -> int:
-        with Session(self.engine) as session:
-            row = session.get(MetaRow, "schema_version")
-            return int(row.value) if row else 0
+        """The schema's number: its revision (0001, 0002, ...) as an integer, 0 before any."""
+        return int(self.schema_revision() or 0)
 
     # Subscriptions ------------------------------------------------------------------------------
 
@@ -617,6 +622,97 @@ def _engine(url: str, timeout: float) -> Engine:
                             f"-c statement_timeout={ms}"]).strip()
         return create_engine(url, connect_args={"options": options})
     return create_engine(url)
+
+
+def migrations_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built here rather than read from an alembic.ini, so the migrations run from
+    an installed wheel and from any working directory; env.py runs them on `connection`."""
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS)
+    config.attributes["connection"] = connection
+    return config
+
+
+def schema_head() -> str:
+    """The newest revision this bot knows."""
+    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
+    assert head is not None, "bot/migrations/versions has no revision"
+    return head
+
+
+def _migration_engine(url: str) -> Engine:
+    """An engine of its own for upgrading, whose transactions wait up to MIGRATION_WAIT for the lock.
+
+    On SQLite every transaction it begins is BEGIN EXCLUSIVE: SQLite allows one writer per file, so while
+    one process holds that transaction another's BEGIN EXCLUSIVE waits (its busy timeout) until the commit,
+    then reads the revision the first one wrote. The check, the upgrade and the new revision commit
+    together (SQLite's DDL is transactional), so that one lock is all the serialising needed. The driver's
+    own transaction handling (an implicit BEGIN before DML only) is switched off so ours is the one used:
+    SQLAlchemy's documented recipe for pysqlite."""
+    engine = _engine(url, MIGRATION_WAIT)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _driver_autocommit)
+        event.listen(engine, "begin", _begin_exclusive)
+    return engine
+
+
+def _driver_autocommit(connection: object, record: object) -> None:
+    connection.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _begin_exclusive(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """PostgreSQL: a transaction-level advisory lock, released by the commit (or by the server if the
+    process dies), so start-ups on one database take turns. SQLite's lock is its exclusive transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+
+
+def _upgrade(connection: Connection) -> str | None:
+    """Upgrade to head on `connection` (inside the locked transaction); the revision it was at."""
+    config = migrations_config(connection)
+    scripts = ScriptDirectory.from_config(config)
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None and _made_before_alembic(connection):
+        command.stamp(config, PRE_ALEMBIC_REVISION)  # its tables are that revision's: nothing is re-created
+        current = PRE_ALEMBIC_REVISION
+    known = {script.revision for script in scripts.walk_revisions()}
+    if current is not None and current not in known:
+        raise DatabaseError(f"database schema revision {current} is unknown to this bot (its newest is "
+                            f"{scripts.get_current_head()}): a newer bot made it; upgrade this one")
+    command.upgrade(config, "head")
+    _record_version(connection, scripts.get_current_head() or "0")
+    return current
+
+
+def _made_before_alembic(connection: Connection) -> bool:
+    """True for a database that today's tables were created in before Alembic (no alembic_version);
+    False for an empty one. DatabaseError for one that holds only some of them, or a newer number."""
+    present = PRE_ALEMBIC_TABLES & set(inspect(connection).get_table_names())
+    if not present:
+        return False
+    if present != PRE_ALEMBIC_TABLES:
+        missing = ", ".join(sorted(PRE_ALEMBIC_TABLES - present))
+        raise DatabaseError(f"the database has some of the bot's tables but not {missing}: it was not made by "
+                            "this bot, or its creation was interrupted; use an empty database")
+    meta = MetaRow.__table__
+    version = connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
+    if version is not None and int(version) > 1:
+        raise DatabaseError(f"database schema version {version} is newer than this bot's")
+    return True
+
+
+def _record_version(connection: Connection, head: str) -> None:
+    """parade_meta.schema_version = the head's number: bots from before Alembic read it and refuse a
+    database whose number is above theirs (1), so they never run on a schema they do not know."""
+    meta = MetaRow.__table__
+    value = str(int(head))
+    changed = connection.execute(update(meta).where(meta.c.key == "schema_version").values(value=value))
+    if not changed.rowcount:
+        connection.execute(insert(meta).values(key="schema_version", value=value))
 
 
 def password_of(url: str) -> str:
