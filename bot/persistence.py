@@ -11,17 +11,19 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import (
     DateTime,
     ForeignKey,
@@ -640,6 +642,28 @@ def schema_head() -> str:
     return head
 
 
+def schema_revisions() -> set[str]:
+    """Every revision this bot knows: a database at another one was made by a newer bot."""
+    return {script.revision for script in ScriptDirectory.from_config(migrations_config()).walk_revisions()}
+
+
+def new_revision(message: str) -> Path:
+    """For developers: write the next revision (0002, 0003, ...) holding what the models changed since the
+    newest one, found by Alembic's autogenerate against a scratch SQLite database upgraded to head. It is
+    written into bot/migrations/versions of this checkout (an editable install), to review and commit."""
+    with tempfile.TemporaryDirectory(prefix="parade-revision-") as scratch:
+        db = Database(f"sqlite:///{scratch}/head.db")
+        try:
+            db.create_schema()
+            with db.engine.begin() as connection:
+                script = command.revision(migrations_config(connection), message, autogenerate=True,
+                                          rev_id=f"{int(schema_head()) + 1:04d}")
+        finally:
+            db.close()
+    assert isinstance(script, Script)
+    return Path(script.path)
+
+
 def _migration_engine(url: str) -> Engine:
     """An engine of its own for upgrading, whose transactions wait up to MIGRATION_WAIT for the lock.
 
@@ -674,17 +698,15 @@ def _lock_for_migration(connection: Connection) -> None:
 def _upgrade(connection: Connection) -> str | None:
     """Upgrade to head on `connection` (inside the locked transaction); the revision it was at."""
     config = migrations_config(connection)
-    scripts = ScriptDirectory.from_config(config)
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None and _made_before_alembic(connection):
         command.stamp(config, PRE_ALEMBIC_REVISION)  # its tables are that revision's: nothing is re-created
         current = PRE_ALEMBIC_REVISION
-    known = {script.revision for script in scripts.walk_revisions()}
-    if current is not None and current not in known:
+    if current is not None and current not in schema_revisions():
         raise DatabaseError(f"database schema revision {current} is unknown to this bot (its newest is "
-                            f"{scripts.get_current_head()}): a newer bot made it; upgrade this one")
+                            f"{schema_head()}): a newer bot made it; upgrade this one")
     command.upgrade(config, "head")
-    _record_version(connection, scripts.get_current_head() or "0")
+    _record_version(connection, schema_head())
     return current
 
 
