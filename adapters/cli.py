@@ -23,7 +23,7 @@ from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, Settings, load_settings
 from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
-from bot.persistence import Database, DatabaseError, new_revision, password_of, schema_head, schema_revisions
+from bot.persistence import Database, DatabaseError, password_of
 from bot.reload import ContentDiff
 from bot.reply import Reply
 from bot.scheduler import same_moment
@@ -257,6 +257,8 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
 def database_command(action: str, url: str, message: str) -> int:
     """`parade-bot db current|upgrade|revision -m MESSAGE`: the schema by hand. The URL is never printed (it
     may hold a password), nor any error text that quotes it."""
+    from bot.migrations import new_revision, schema_head, schema_revisions  # Alembic only for these commands
+
     if action == "revision":
         path = new_revision(message)
         print(f"wrote {path}: review it, then run the tests (tests/test_migrations.py checks it against the models)")

@@ -11,19 +11,13 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
 from sqlalchemy import (
     DateTime,
     ForeignKey,
@@ -33,13 +27,10 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    insert,
-    inspect,
     select,
-    text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -55,13 +46,6 @@ STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answerin
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-MIGRATIONS = "bot:migrations"  # Alembic's scripts (env.py, versions/), found inside the installed package
-MIGRATION_WAIT = 300.0  # seconds a start waits for another process's upgrade, and an upgrade may take
-PG_MIGRATION_LOCK = 0x7061726164650001  # pg_advisory_xact_lock key: "parade" and 1, one per database
-# Revision 0001 is the schema the bot made before Alembic, with these tables (and no alembic_version).
-PRE_ALEMBIC_REVISION = "0001"
-PRE_ALEMBIC_TABLES = frozenset({"parade_meta", "subscriptions", "deliveries", "feed_state", "feed_items",
-                                "feed_optouts", "content_reloads"})
 MAX_ATTEMPTS = 3  # a retry-safe failure is claimed again at most this many times in all
 Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
 
@@ -342,28 +326,23 @@ class Database:
         # Delivery waits on another writer (several processes may share one SQLite file); a command
         # does not: its calls give up after `command_timeout`, so "try again" is never a lie that a
         # write still lands later.
-        self.engine = _engine(url, lock_timeout)
-        self._command_engine = _engine(url, command_timeout)
+        self.engine = make_engine(url, lock_timeout)
+        self._command_engine = make_engine(url, command_timeout)
         self.engines = (self.engine, self._command_engine)
         self.outage = OutageLog()
 
     def create_schema(self) -> str | None:
-        """Bring the database to this bot's schema (the newest Alembic revision) and return the revision it
-        was at (None: it was empty). DatabaseError if a newer bot made it.
+        """Bring the database to this bot's schema (the newest revision in bot/migrations), under a lock
+        so processes starting together take turns, and return the revision it was at (None: it was
+        empty). DatabaseError if a newer bot made it."""
+        from bot.migrations import upgrade  # here: Alembic is imported only where the schema is touched
 
-        Every process runs this at start, so it runs under a lock held for the whole check-and-upgrade
-        (see _migration_engine and _lock_for_migration): processes starting together take turns, the first
-        upgrades, the others find the database at head, and none sees a half-made schema."""
-        engine = _migration_engine(self.url)
-        try:
-            with engine.begin() as connection:
-                _lock_for_migration(connection)
-                return _upgrade(connection)
-        finally:
-            engine.dispose()
+        return upgrade(self.url)
 
     def schema_revision(self) -> str | None:
-        """The Alembic revision the database is at; None if it has none (empty, or made before Alembic)."""
+        """The revision the database is at; None if it has none (empty, or made before versioning)."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
@@ -610,7 +589,7 @@ class Database:
             engine.dispose()
 
 
-def _engine(url: str, timeout: float) -> Engine:
+def make_engine(url: str, timeout: float) -> Engine:
     """An engine whose calls wait at most about `timeout` seconds on locks: SQLite's busy timeout,
     PostgreSQL's lock and statement timeouts."""
     if url.startswith("sqlite"):
@@ -624,117 +603,6 @@ def _engine(url: str, timeout: float) -> Engine:
                             f"-c statement_timeout={ms}"]).strip()
         return create_engine(url, connect_args={"options": options})
     return create_engine(url)
-
-
-def migrations_config(connection: Connection | None = None) -> Config:
-    """Alembic's configuration, built here rather than read from an alembic.ini, so the migrations run from
-    an installed wheel and from any working directory; env.py runs them on `connection`."""
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS)
-    config.attributes["connection"] = connection
-    return config
-
-
-def schema_head() -> str:
-    """The newest revision this bot knows."""
-    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
-    assert head is not None, "bot/migrations/versions has no revision"
-    return head
-
-
-def schema_revisions() -> set[str]:
-    """Every revision this bot knows: a database at another one was made by a newer bot."""
-    return {script.revision for script in ScriptDirectory.from_config(migrations_config()).walk_revisions()}
-
-
-def new_revision(message: str) -> Path:
-    """For developers: write the next revision (0002, 0003, ...) holding what the models changed since the
-    newest one, found by Alembic's autogenerate against a scratch SQLite database upgraded to head. It is
-    written into bot/migrations/versions of this checkout (an editable install), to review and commit."""
-    with tempfile.TemporaryDirectory(prefix="parade-revision-") as scratch:
-        db = Database(f"sqlite:///{scratch}/head.db")
-        try:
-            db.create_schema()
-            with db.engine.begin() as connection:
-                script = command.revision(migrations_config(connection), message, autogenerate=True,
-                                          rev_id=f"{int(schema_head()) + 1:04d}")
-        finally:
-            db.close()
-    assert isinstance(script, Script)
-    return Path(script.path)
-
-
-def _migration_engine(url: str) -> Engine:
-    """An engine of its own for upgrading, whose transactions wait up to MIGRATION_WAIT for the lock.
-
-    On SQLite every transaction it begins is BEGIN EXCLUSIVE: SQLite allows one writer per file, so while
-    one process holds that transaction another's BEGIN EXCLUSIVE waits (its busy timeout) until the commit,
-    then reads the revision the first one wrote. The check, the upgrade and the new revision commit
-    together (SQLite's DDL is transactional), so that one lock is all the serialising needed. The driver's
-    own transaction handling (an implicit BEGIN before DML only) is switched off so ours is the one used:
-    SQLAlchemy's documented recipe for pysqlite."""
-    engine = _engine(url, MIGRATION_WAIT)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _driver_autocommit)
-        event.listen(engine, "begin", _begin_exclusive)
-    return engine
-
-
-def _driver_autocommit(connection: object, record: object) -> None:
-    connection.isolation_level = None  # type: ignore[attr-defined]
-
-
-def _begin_exclusive(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN EXCLUSIVE")
-
-
-def _lock_for_migration(connection: Connection) -> None:
-    """PostgreSQL: a transaction-level advisory lock, released by the commit (or by the server if the
-    process dies), so start-ups on one database take turns. SQLite's lock is its exclusive transaction."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
-
-
-def _upgrade(connection: Connection) -> str | None:
-    """Upgrade to head on `connection` (inside the locked transaction); the revision it was at."""
-    config = migrations_config(connection)
-    current = MigrationContext.configure(connection).get_current_revision()
-    if current is None and _made_before_alembic(connection):
-        command.stamp(config, PRE_ALEMBIC_REVISION)  # its tables are that revision's: nothing is re-created
-        current = PRE_ALEMBIC_REVISION
-    if current is not None and current not in schema_revisions():
-        raise DatabaseError(f"database schema revision {current} is unknown to this bot (its newest is "
-                            f"{schema_head()}): a newer bot made it; upgrade this one")
-    command.upgrade(config, "head")
-    _record_version(connection, schema_head())
-    return current
-
-
-def _made_before_alembic(connection: Connection) -> bool:
-    """True for a database that today's tables were created in before Alembic (no alembic_version);
-    False for an empty one. DatabaseError for one that holds only some of them, or a newer number."""
-    present = PRE_ALEMBIC_TABLES & set(inspect(connection).get_table_names())
-    if not present:
-        return False
-    if present != PRE_ALEMBIC_TABLES:
-        missing = ", ".join(sorted(PRE_ALEMBIC_TABLES - present))
-        raise DatabaseError(f"the database has some of the bot's tables but not {missing}: it was not made by "
-                            "this bot, or its creation was interrupted; use an empty database")
-    meta = MetaRow.__table__
-    version = connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
-    if version is not None and int(version) > 1:
-        raise DatabaseError(f"database schema version {version} is newer than this bot's")
-    return True
-
-
-def _record_version(connection: Connection, head: str) -> None:
-    """parade_meta.schema_version = the head's number: bots from before Alembic read it and refuse a
-    database whose number is above theirs (1), so they never run on a schema they do not know."""
-    meta = MetaRow.__table__
-    value = str(int(head))
-    changed = connection.execute(update(meta).where(meta.c.key == "schema_version").values(value=value))
-    if not changed.rowcount:
-        connection.execute(insert(meta).values(key="schema_version", value=value))
 
 
 def password_of(url: str) -> str:

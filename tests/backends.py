@@ -18,7 +18,8 @@ from urllib.parse import quote
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from bot.persistence import Database, schema_head
+from bot.migrations import schema_head
+from bot.persistence import Database
 
 PG_URL = os.environ.get("PARADE_TEST_DATABASE_URL", "").strip()
 BACKEND: contextvars.ContextVar[str] = contextvars.ContextVar("backend", default="sqlite")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.application import open_database
-from bot.persistence import schema_head
+from bot.migrations import schema_head
 
 
 def main(url: str, go: str) -> None:

@@ -1,6 +1,6 @@
 """The versioned schema (README, "Operations"): a database made before Alembic is upgraded at start with
 every row kept, the models and the revisions agree, an unknown revision is refused, and the operator's
-`parade-bot db` commands work. Processes starting together: tests/test_concurrent_start.py."""
+`parade-bot db` commands work. Processes starting together on a fresh database: tests/test_concurrent_start.py."""
 
 from __future__ import annotations
 
@@ -33,11 +33,13 @@ from sqlalchemy import (
     select,
     text,
 )
+from test_concurrent_start import race
 
 from adapters.cli import main
-from bot import persistence
+from bot import migrations, persistence
 from bot.application import open_database
-from bot.persistence import Base, Database, DatabaseError, new_revision, schema_head, schema_revisions
+from bot.migrations import new_revision, schema_head, schema_revisions
+from bot.persistence import Base, Database, DatabaseError
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -169,6 +171,15 @@ def test_a_database_made_before_alembic_is_upgraded_at_start_with_every_row_kept
     db.close()
 
 
+def test_processes_starting_together_on_a_database_made_before_alembic_all_get_it_upgraded_once(tmp_path):
+    url = database_url(tmp_path / "before-alembic-race.db")
+    made_before_alembic(url)
+    assert race(url, tmp_path / "go") == ["ok", "ok", "ok"]
+    after = every_row(url)
+    assert after.pop("parade_meta") == [{"key": "schema_version", "value": str(int(schema_head()))}]
+    assert after == {name: rows for name, rows in ROWS.items() if name != "parade_meta"}
+
+
 def test_models_and_revisions_agree(tmp_path):
     db = open_test_db(tmp_path / "fresh.db")
     assert differences(db) == []  # a model change without its revision fails here
@@ -257,9 +268,8 @@ def test_operator_commands_show_and_upgrade_the_revision_without_printing_the_ur
 def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This bot's migrations, copied where a test may add revisions, and used instead of the package's."""
     scripts = tmp_path / "migrations"
-    shutil.copytree(Path(persistence.__file__).with_name("migrations"), scripts,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(persistence, "MIGRATIONS", str(scripts))
+    shutil.copytree(Path(migrations.__file__).parent, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "MIGRATIONS", str(scripts))
     return scripts
 
 
