@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from test_concurrent_start import race
 
 from adapters.cli import main
@@ -302,6 +303,60 @@ def test_an_upgrade_that_fails_half_way_changes_nothing(tmp_path, monkeypatch):
         db.create_schema()
     assert db.schema_revision() == "0001" and "half_done" not in inspect(db.engine).get_table_names()
     assert every_row(database_url(path))["parade_meta"] == [{"key": "schema_version", "value": "1"}]
+    db.close()
+
+
+WIDER_REASON = '''"""A change that makes SQLite copy a table other tables refer to."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("subscriptions") as batch:  # copies on SQLite, ALTER elsewhere
+        batch.alter_column("inactive_reason", type_=sa.String(512), existing_type=sa.String(256))
+'''
+
+
+def test_a_revision_that_rebuilds_a_referenced_table_keeps_every_row_and_reference(tmp_path, monkeypatch):
+    """SQLite alters a table by copying it, dropping the old one and renaming the copy: with foreign keys
+    enforced, dropping `subscriptions` under its deliveries would fail (or, worse, cascade). The upgrade
+    follows SQLite's own procedure: foreign keys off for the upgrade, checked before the commit."""
+    url = database_url(tmp_path / "rebuilt.db")
+    made_before_alembic(url)
+    scripts = migrations_copy(tmp_path, monkeypatch)
+    (scripts / "versions" / "0002_wider_reason.py").write_text(WIDER_REASON)
+    db = Database(url)
+    assert db.create_schema() == "0001" and db.schema_revision() == "0002"
+    after = every_row(url)
+    after.pop("parade_meta")
+    assert after == {name: rows for name, rows in ROWS.items() if name != "parade_meta"}
+    [reason] = inspect(db.engine).get_columns("subscriptions")[-1:]
+    assert reason["name"] == "inactive_reason" and reason["type"].length == 512
+    assert {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("deliveries")} == {"subscriptions"}
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:  # and still enforced afterwards
+        connection.execute(text("INSERT INTO feed_optouts (subscription_id) VALUES (999)"))
+    db.close()
+
+
+def test_a_revision_that_would_break_references_is_refused_and_changes_nothing(tmp_path, monkeypatch, backend):
+    url = database_url(tmp_path / "orphans.db")
+    made_before_alembic(url)
+    scripts = migrations_copy(tmp_path, monkeypatch)
+    (scripts / "versions" / "0002_orphans.py").write_text(WIDER_REASON.replace(
+        "    with op.batch_alter_table", "    op.execute(\"DELETE FROM subscriptions WHERE id = 1\")\n"
+        "    with op.batch_alter_table"))
+    db = Database(url)
+    with pytest.raises((DatabaseError, persistence.StorageUnavailable)) as refused:
+        db.create_schema()
+    if backend == "sqlite":  # checked before the commit; PostgreSQL enforced the reference at the DELETE
+        assert str(refused.value) == ("the upgrade would leave 1 row of deliveries referring to rows that are "
+                                      "gone; nothing was changed")
+    assert every_row(url) == ROWS and db.schema_revision() is None
     db.close()
 
 

@@ -91,20 +91,36 @@ def _migration_engine(url: str) -> Engine:
     then reads the revision the first one wrote. The check, the upgrade and the new revision commit
     together (SQLite's DDL is transactional), so that one lock is all the serialising needed. The driver's
     own transaction handling (an implicit BEGIN before DML only) is switched off so ours is the one used:
-    SQLAlchemy's documented recipe for pysqlite."""
+    SQLAlchemy's documented recipe for pysqlite. Foreign keys are not enforced during the upgrade and are
+    checked before its commit (_check_references), as SQLite's procedure for altering a table asks: a batch
+    operation copies a table, drops the old one and renames the copy, and dropping a table that others
+    refer to fails while they are enforced."""
     engine = make_engine(url, MIGRATION_WAIT)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _driver_autocommit)
+        event.listen(engine, "connect", _sqlite_for_migration)
         event.listen(engine, "begin", _begin_exclusive)
     return engine
 
 
-def _driver_autocommit(connection: object, record: object) -> None:
+def _sqlite_for_migration(connection: object, record: object) -> None:
     connection.isolation_level = None  # type: ignore[attr-defined]
+    connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[attr-defined]  # (outside a transaction)
 
 
 def _begin_exclusive(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
+def _check_references(connection: Connection) -> None:
+    """SQLite: every reference still points at a row after the upgrade (see _migration_engine), else
+    DatabaseError and nothing is committed. Elsewhere foreign keys were enforced throughout."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            tables = ", ".join(sorted({str(row[0]) for row in broken}))
+            count = f"{len(broken)} row" if len(broken) == 1 else f"{len(broken)} rows"
+            raise DatabaseError(f"the upgrade would leave {count} of {tables} referring to rows that are gone; "
+                                "nothing was changed")
 
 
 def _lock_for_migration(connection: Connection) -> None:
@@ -125,6 +141,7 @@ def _upgrade(connection: Connection) -> str | None:
         raise DatabaseError(f"database schema revision {current} is unknown to this bot (its newest is "
                             f"{schema_head()}): a newer bot made it; upgrade this one")
     command.upgrade(config, "head")
+    _check_references(connection)
     _record_version(connection, schema_head())
     return current
 
