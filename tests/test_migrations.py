@@ -200,6 +200,8 @@ def test_revisions_are_numbered_in_one_line():
     branches that both add 0002 collide here rather than as two heads in production."""
     numbers = sorted(int(revision) for revision in schema_revisions())
     assert numbers == list(range(1, len(numbers) + 1)) and schema_head() == f"{numbers[-1]:04d}"
+    files = sorted(path.name for path in (Path(migrations.__file__).parent / "versions").glob("*.py"))
+    assert [name[:4] for name in files] == [f"{number:04d}" for number in numbers]  # one file per number
 
 
 def test_a_revision_unknown_to_this_bot_is_refused_in_one_line(tmp_path, caplog):
