@@ -9,6 +9,7 @@ from any working directory, and no URL or secret is written in any file. `upgrad
 from __future__ import annotations
 
 import tempfile
+from argparse import Namespace
 from pathlib import Path
 
 from alembic import command
@@ -32,7 +33,7 @@ PRE_ALEMBIC_TABLES = frozenset({"parade_meta", "subscriptions", "deliveries", "f
 def migrations_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, built here rather than read from an alembic.ini, so the migrations run from
     an installed wheel and from any working directory; env.py runs them on `connection`."""
-    config = Config()
+    config = Config(cmd_opts=Namespace(quiet=True))  # Alembic prints nothing: the caller says what happened
     config.set_main_option("script_location", MIGRATIONS)
     config.attributes["connection"] = connection
     return config
