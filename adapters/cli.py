@@ -25,7 +25,7 @@ from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
 from bot.config import ConfigError, DiscordSettings, Settings, load_settings
 from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
-from bot.persistence import password_of
+from bot.persistence import Database, DatabaseError, password_of
 from bot.reload import ContentDiff
 from bot.reply import Reply
 from bot.scheduler import same_moment
@@ -143,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--dry-run", action="store_true", help="record nothing: a later poll sees the same stories")
     enable = action.add_parser("enable", parents=[common], help="re-enable a feed disabled after failures")
     enable.add_argument("url")
+    database = sub.add_parser("db", parents=[common], help="the database schema: its revision, upgrading it by hand")
+    schema = database.add_subparsers(dest="db_action", required=True, parser_class=_Parser)
+    schema.add_parser("current", parents=[common], help="the database's schema revision, and this bot's newest")
+    schema.add_parser("upgrade", parents=[common],
+                      help="bring the schema to this bot's newest revision (as a start does)")
+    revision = schema.add_parser("revision", parents=[common],
+                                 help="developers: write the next revision from what the models changed")
+    revision.add_argument("-m", "--message", required=True, help="what it changes, e.g. 'slack installations'")
     check = sub.add_parser("check", parents=[common], help="validate a content file before reloading it")
     check.add_argument("file", help="the content file to check")
     check.add_argument("--against", metavar="LIVE", default=None,
@@ -157,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, timezone = _settings(args)
         if args.mode == "check":  # needs no content of its own
             return check(args.file, args.against, settings.content_limits)
+        if args.mode == "db":
+            return database_command(args.db_action, os.environ.get("PARADE_DATABASE_URL") or settings.database,
+                                    getattr(args, "message", ""))
         store = FactStore(load_event(settings.content, settings.content_limits))
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
@@ -263,6 +274,47 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
             print(f"{story.published:%Y-%m-%d %H:%M} UTC  {story.title}  ({', '.join(story.outlets)})")
     for failed in report.failed:
         print(f"parade-bot: feed {failed}: {poller.states[failed].last_status}", file=sys.stderr)
+    return 0
+
+
+def database_command(action: str, url: str, message: str) -> int:
+    """`parade-bot db current|upgrade|revision -m MESSAGE`: the schema by hand. The URL is never printed (it
+    may hold a password), nor any error text that quotes it."""
+    from bot.migrations import new_revision, schema_head, schema_revisions  # Alembic only for these commands
+
+    if action == "revision":
+        path = new_revision(message)
+        print(f"wrote {path}: review it, then run the tests (tests/test_migrations.py checks it against the models)")
+        return 0
+    head = schema_head()
+    try:
+        db = Database(url)
+        db.outage.watching = False  # a failure here is this command's one line, not an outage report
+        try:
+            if action == "upgrade":
+                before = db.create_schema()
+                start = f"revision {before}" if before else "an empty database"
+                print(f"already at revision {head}, this bot's newest" if before == head
+                      else f"upgraded from {start} to revision {head}")
+                return 0
+            current = db.schema_revision()
+        finally:
+            db.close()
+    except DatabaseError as exc:
+        return _fail(str(exc))
+    except Exception as exc:  # unreachable, bad URL, missing driver: one line, as at start
+        detail = str(exc).splitlines()[0][:200].replace(url, "[database url]")
+        if password := password_of(url):
+            detail = detail.replace(password, "[redacted]")
+        return _fail(f"the database cannot be opened ({exc.__class__.__name__}: {detail})")
+    if current is None:
+        print(f"revision: none (no schema yet, or one from before versioning); this bot's newest: {head}; "
+              "`parade-bot db upgrade` or starting the bot brings it there")
+    elif current not in schema_revisions():
+        return _fail(f"revision: {current}, unknown to this bot (its newest: {head}): a newer bot made it")
+    else:
+        print(f"revision: {current}; this bot's newest: {head}"
+              + ("" if current == head else "; `parade-bot db upgrade` or starting the bot brings it there"))
     return 0
 
 

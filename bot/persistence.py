@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -49,7 +48,6 @@ STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answerin
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-SCHEMA_VERSION = 1
 MAX_ATTEMPTS = 3  # a retry-safe failure is claimed again at most this many times in all
 Status = Literal["claimed", "sent", "failed", "gone", "unknown"]
 
@@ -399,36 +397,25 @@ class Database:
         # Delivery waits on another writer (several processes may share one SQLite file); a command
         # does not: its calls give up after `command_timeout`, so "try again" is never a lie that a
         # write still lands later.
-        self.engine = _engine(url, lock_timeout)
-        self._command_engine = _engine(url, command_timeout)
+        self.engine = make_engine(url, lock_timeout)
+        self._command_engine = make_engine(url, command_timeout)
         self.engines = (self.engine, self._command_engine)
         self.outage = OutageLog()
 
-    def create_schema(self, attempts: int = 6) -> None:
-        """Create missing tables and record the schema version (refusing a newer one).
+    def create_schema(self) -> str | None:
+        """Bring the database to this bot's schema (the newest revision in bot/migrations), under a lock
+        so processes starting together take turns, and return the revision it was at (None: it was
+        empty). DatabaseError if a newer bot made it."""
+        from bot.migrations import upgrade  # here: Alembic is imported only where the schema is touched
 
-        Processes starting together on a fresh database race to create the same tables: the losers
-        see "already exists" (SQLite) or a unique violation on the catalogue (PostgreSQL). Creation
-        only adds what is missing, so a loser tries again, after the winner's commit, and finds it all."""
-        for attempt in range(attempts):
-            try:
-                self._create_schema()
-                return
-            except (OperationalError, IntegrityError, ProgrammingError) as exc:
-                # Only the race is worth waiting out; a refused connection or a bad login is not.
-                raced = any(sign in str(exc.orig).casefold() for sign in ("already exists", "duplicate", "unique"))
-                if not raced or attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
+        return upgrade(self.url)
 
-    def _create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
-        with Session(self.engine) as session, session.begin():
-            row = session.get(MetaRow, "schema_version")
-            if row is None:
-                session.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(row.value) > SCHEMA_VERSION:
-                raise DatabaseError(f"database schema version {row.value} is newer than this bot's {SCHEMA_VERSION}")
+    def schema_revision(self) -> str | None:
+        """The revision the database is at; None if it has none (empty, or made before versioning)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
 
     def ping(self) -> None:
         """Asks the server (or opens the file) for nothing: raises if it does not answer."""
@@ -436,9 +423,8 @@ class Database:
             connection.execute(text("select 1"))
 
     def schema_version(self) -> int:
-        with Session(self.engine) as session:
-            row = session.get(MetaRow, "schema_version")
-            return int(row.value) if row else 0
+        """The schema's number: its revision (0001, 0002, ...) as an integer, 0 before any."""
+        return int(self.schema_revision() or 0)
 
     # Subscriptions ------------------------------------------------------------------------------
 
@@ -764,7 +750,7 @@ class Database:
             engine.dispose()
 
 
-def _engine(url: str, timeout: float) -> Engine:
+def make_engine(url: str, timeout: float) -> Engine:
     """An engine whose calls wait at most about `timeout` seconds on locks: SQLite's busy timeout,
     PostgreSQL's lock and statement timeouts."""
     if url.startswith("sqlite"):

@@ -11,13 +11,14 @@ import time
 from pathlib import Path
 
 from bot.application import open_database
+from bot.migrations import schema_head
 
 
 def main(url: str, go: str) -> None:
     while not Path(go).exists():
         time.sleep(0.001)
     db = open_database(url)
-    print("ok" if db is not None and db.schema_version() == 1 else "no database")
+    print("ok" if db is not None and db.schema_revision() == schema_head() else "no database")
 
 
 if __name__ == "__main__":

@@ -440,13 +440,15 @@ def test_sigterm_stops_the_console_bot_cleanly(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "PARADE_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}
+    env = {**os.environ, "PARADE_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PYTHONUNBUFFERED": "1"}
     for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
         env.pop(name, None)
     bot = subprocess.Popen([sys.executable, "-m", "adapters.cli", "console"], stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     try:
-        time.sleep(2.0)  # started and waiting at the prompt
+        # The banner comes once the stop signals are handled: waiting for it, not for a fixed time, keeps
+        # a slow start on a loaded machine from meeting the default SIGTERM action.
+        assert bot.stdout is not None and bot.stdout.readline().startswith("parade-bot console:")
         bot.send_signal(signal.SIGTERM)
         _, err = bot.communicate(timeout=15)
     finally:

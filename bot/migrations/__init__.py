@@ -1,0 +1,174 @@
+"""The schema's versions and the one way they are applied.
+
+Alembic's environment (env.py) and revisions (versions/0001_..., 0002_...) live here, inside the installed
+package; the Alembic configuration is built in code (no alembic.ini), so migrations run from a wheel and
+from any working directory, and no URL or secret is written in any file. `upgrade` is what a start and
+`parade-bot db upgrade` run; `new_revision` is what `parade-bot db revision` runs for developers.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from argparse import Namespace
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy import event, insert, inspect, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from bot.persistence import Database, DatabaseError, MetaRow, make_engine
+
+MIGRATIONS = "bot:migrations"  # Alembic's scripts (env.py, versions/), found inside the installed package
+MIGRATION_WAIT = 300.0  # seconds a start waits for another process's upgrade, and an upgrade may take
+PG_MIGRATION_LOCK = 0x7061726164650001  # pg_advisory_xact_lock key: "parade" and 1, one per database
+# Revision 0001 is the schema the bot made before Alembic, with these tables (and no alembic_version).
+PRE_ALEMBIC_REVISION = "0001"
+PRE_ALEMBIC_TABLES = frozenset({"parade_meta", "subscriptions", "deliveries", "feed_state", "feed_items",
+                                "feed_optouts", "content_reloads"})
+
+
+def migrations_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built here rather than read from an alembic.ini, so the migrations run from
+    an installed wheel and from any working directory; env.py runs them on `connection`."""
+    config = Config(cmd_opts=Namespace(quiet=True))  # Alembic prints nothing: the caller says what happened
+    config.set_main_option("script_location", MIGRATIONS)
+    config.attributes["connection"] = connection
+    return config
+
+
+def schema_head() -> str:
+    """The newest revision this bot knows."""
+    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
+    assert head is not None, "bot/migrations/versions has no revision"
+    return head
+
+
+def schema_revisions() -> set[str]:
+    """Every revision this bot knows: a database at another one was made by a newer bot."""
+    return {script.revision for script in ScriptDirectory.from_config(migrations_config()).walk_revisions()}
+
+
+def new_revision(message: str) -> Path:
+    """For developers: write the next revision (0002, 0003, ...) holding what the models changed since the
+    newest one, found by Alembic's autogenerate against a scratch SQLite database upgraded to head. It is
+    written into bot/migrations/versions of this checkout (an editable install), to review and commit."""
+    with tempfile.TemporaryDirectory(prefix="parade-revision-") as scratch:
+        db = Database(f"sqlite:///{scratch}/head.db")
+        try:
+            db.create_schema()
+            with db.engine.begin() as connection:
+                script = command.revision(migrations_config(connection), message, autogenerate=True,
+                                          rev_id=f"{int(schema_head()) + 1:04d}")
+        finally:
+            db.close()
+    assert isinstance(script, Script)
+    return Path(script.path)
+
+
+def upgrade(url: str) -> str | None:
+    """Bring the database at `url` to head and return the revision it was at (None: it was empty).
+    DatabaseError if a newer bot made it.
+
+    Every process runs this at start, so it runs under a lock held for the whole check-and-upgrade (see
+    _migration_engine and _lock_for_migration): processes starting together take turns, the first
+    upgrades, the others find the database at head, and none sees a half-made schema."""
+    engine = _migration_engine(url)
+    try:
+        with engine.begin() as connection:
+            _lock_for_migration(connection)
+            return _upgrade(connection)
+    finally:
+        engine.dispose()
+
+
+def _migration_engine(url: str) -> Engine:
+    """An engine of its own for upgrading, whose transactions wait up to MIGRATION_WAIT for the lock.
+
+    On SQLite every transaction it begins is BEGIN EXCLUSIVE: SQLite allows one writer per file, so while
+    one process holds that transaction another's BEGIN EXCLUSIVE waits (its busy timeout) until the commit,
+    then reads the revision the first one wrote. The check, the upgrade and the new revision commit
+    together (SQLite's DDL is transactional), so that one lock is all the serialising needed. The driver's
+    own transaction handling (an implicit BEGIN before DML only) is switched off so ours is the one used:
+    SQLAlchemy's documented recipe for pysqlite. Foreign keys are not enforced during the upgrade and are
+    checked before its commit (_check_references), as SQLite's procedure for altering a table asks: a batch
+    operation copies a table, drops the old one and renames the copy, and dropping a table that others
+    refer to fails while they are enforced."""
+    engine = make_engine(url, MIGRATION_WAIT)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_for_migration)
+        event.listen(engine, "begin", _begin_exclusive)
+    return engine
+
+
+def _sqlite_for_migration(connection: object, record: object) -> None:
+    connection.isolation_level = None  # type: ignore[attr-defined]
+    connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[attr-defined]  # (outside a transaction)
+
+
+def _begin_exclusive(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
+def _check_references(connection: Connection) -> None:
+    """SQLite: every reference still points at a row after the upgrade (see _migration_engine), else
+    DatabaseError and nothing is committed. Elsewhere foreign keys were enforced throughout."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            tables = ", ".join(sorted({str(row[0]) for row in broken}))
+            count = f"{len(broken)} row" if len(broken) == 1 else f"{len(broken)} rows"
+            raise DatabaseError(f"the upgrade would leave {count} of {tables} referring to rows that are gone; "
+                                "nothing was changed")
+
+
+def _lock_for_migration(connection: Connection) -> None:
+    """PostgreSQL: a transaction-level advisory lock, released by the commit (or by the server if the
+    process dies), so start-ups on one database take turns. SQLite's lock is its exclusive transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+
+
+def _upgrade(connection: Connection) -> str | None:
+    """Upgrade to head on `connection` (inside the locked transaction); the revision it was at."""
+    config = migrations_config(connection)
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None and _made_before_alembic(connection):
+        command.stamp(config, PRE_ALEMBIC_REVISION)  # its tables are that revision's: nothing is re-created
+        current = PRE_ALEMBIC_REVISION
+    if current is not None and current not in schema_revisions():
+        raise DatabaseError(f"database schema revision {current} is unknown to this bot (its newest is "
+                            f"{schema_head()}): a newer bot made it; upgrade this one")
+    command.upgrade(config, "head")
+    _check_references(connection)
+    _record_version(connection, schema_head())
+    return current
+
+
+def _made_before_alembic(connection: Connection) -> bool:
+    """True for a database that today's tables were created in before Alembic (no alembic_version);
+    False for an empty one. DatabaseError for one that holds only some of them, or a newer number."""
+    present = PRE_ALEMBIC_TABLES & set(inspect(connection).get_table_names())
+    if not present:
+        return False
+    if present != PRE_ALEMBIC_TABLES:
+        missing = ", ".join(sorted(PRE_ALEMBIC_TABLES - present))
+        raise DatabaseError(f"the database has some of the bot's tables but not {missing}: it was not made by "
+                            "this bot, or its creation was interrupted; use an empty database")
+    meta = MetaRow.__table__
+    version = connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
+    if version is not None and int(version) > 1:
+        raise DatabaseError(f"database schema version {version} is newer than this bot's")
+    return True
+
+
+def _record_version(connection: Connection, head: str) -> None:
+    """parade_meta.schema_version = the head's number: bots from before Alembic read it and refuse a
+    database whose number is above theirs (1), so they never run on a schema they do not know."""
+    meta = MetaRow.__table__
+    value = str(int(head))
+    changed = connection.execute(update(meta).where(meta.c.key == "schema_version").values(value=value))
+    if not changed.rowcount:
+        connection.execute(insert(meta).values(key="schema_version", value=value))
