@@ -268,6 +268,16 @@ def test_operator_commands_show_and_upgrade_the_revision_without_printing_the_ur
     assert err.count("\n") == 1 and "s3cret-Passw0rd" not in err
 
 
+HEAD = schema_head()
+NEXT = f"{int(HEAD) + 1:04d}"  # the number a test's own revision takes, after the package's newest
+
+
+def numbered(template: str) -> str:
+    """A test revision's text, numbered after the package's newest revision."""
+    numbers = template.replace('"0002"', f'"{NEXT}"').replace('"0001"', f'"{HEAD}"')
+    return numbers.replace("revision 0002", f"revision {NEXT}")
+
+
 def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This bot's migrations, copied where a test may add revisions, and used instead of the package's."""
     scripts = tmp_path / "migrations"
@@ -299,12 +309,12 @@ def test_an_upgrade_that_fails_half_way_changes_nothing(tmp_path, monkeypatch):
     path = tmp_path / "at-0001.db"
     open_test_db(path).close()
     scripts = migrations_copy(tmp_path, monkeypatch)
-    (scripts / "versions" / "0002_fails.py").write_text(FAILING_REVISION)
+    (scripts / "versions" / f"{NEXT}_fails.py").write_text(numbered(FAILING_REVISION))
     db = Database(database_url(path))
-    with pytest.raises(RuntimeError, match="revision 0002 failed"):
+    with pytest.raises(RuntimeError, match=f"revision {NEXT} failed"):
         db.create_schema()
-    assert db.schema_revision() == "0001" and "half_done" not in inspect(db.engine).get_table_names()
-    assert every_row(database_url(path))["parade_meta"] == [{"key": "schema_version", "value": "1"}]
+    assert db.schema_revision() == HEAD and "half_done" not in inspect(db.engine).get_table_names()
+    assert every_row(database_url(path))["parade_meta"] == [{"key": "schema_version", "value": str(int(HEAD))}]
     db.close()
 
 
@@ -331,9 +341,9 @@ def test_a_revision_that_rebuilds_a_referenced_table_keeps_every_row_and_referen
     url = database_url(tmp_path / "rebuilt.db")
     made_before_alembic(url)
     scripts = migrations_copy(tmp_path, monkeypatch)
-    (scripts / "versions" / "0002_wider_reason.py").write_text(WIDER_REASON)
+    (scripts / "versions" / f"{NEXT}_wider_reason.py").write_text(numbered(WIDER_REASON))
     db = Database(url)
-    assert db.create_schema() == "0001" and db.schema_revision() == "0002"
+    assert db.create_schema() == "0001" and db.schema_revision() == NEXT
     after = every_row(url)
     after.pop("parade_meta")
     assert after == {name: rows for name, rows in ROWS.items() if name != "parade_meta"}
@@ -349,7 +359,7 @@ def test_a_revision_that_would_break_references_is_refused_and_changes_nothing(t
     url = database_url(tmp_path / "orphans.db")
     made_before_alembic(url)
     scripts = migrations_copy(tmp_path, monkeypatch)
-    (scripts / "versions" / "0002_orphans.py").write_text(WIDER_REASON.replace(
+    (scripts / "versions" / f"{NEXT}_orphans.py").write_text(numbered(WIDER_REASON).replace(
         "    with op.batch_alter_table", "    op.execute(\"DELETE FROM subscriptions WHERE id = 1\")\n"
         "    with op.batch_alter_table"))
     db = Database(url)
@@ -365,7 +375,8 @@ def test_a_revision_that_would_break_references_is_refused_and_changes_nothing(t
 @pytest.mark.sqlite_only
 def test_a_developer_revision_holds_the_model_change_and_upgrades_a_database(tmp_path, monkeypatch):
     """`parade-bot db revision -m ...` with a model change (a Slack installations table, as a branch adds):
-    the revision written is 0002, it creates the table, a start upgrades to it, and it is ruff clean."""
+    the revision written is the next number, it creates the table, a start upgrades to it, and it is
+    ruff clean."""
     scripts = migrations_copy(tmp_path, monkeypatch)
     changed = MetaData()
     for table in Base.metadata.tables.values():
@@ -375,7 +386,7 @@ def test_a_developer_revision_holds_the_model_change_and_upgrades_a_database(tmp
     monkeypatch.setattr(persistence, "Base", SimpleNamespace(metadata=changed))  # what env.py compares with
 
     path = new_revision("slack installations")
-    assert path == scripts / "versions" / "0002_slack_installations.py"
+    assert path == scripts / "versions" / f"{NEXT}_slack_installations.py"
     source = path.read_text()
     assert re.search(r"op\.create_table\('slack_installations',", source) and "sa.DateTime()" in source
     assert "bot.persistence" not in source  # a revision never imports the live models
@@ -384,6 +395,6 @@ def test_a_developer_revision_holds_the_model_change_and_upgrades_a_database(tmp
     assert lint.returncode == 0, lint.stdout
 
     db = open_test_db(tmp_path / "upgraded.db")
-    assert db.schema_revision() == "0002" and db.schema_version() == 2
+    assert db.schema_revision() == NEXT and db.schema_version() == int(NEXT)
     assert differences(db, changed) == []
     db.close()
