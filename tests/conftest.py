@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ from bot.commands import Command, Dispatcher
 from bot.loading import load_event
 from bot.reply import Reply
 from bot.store import FactStore
+
+# A test that runs the command line on the default settings must not write the checkout's own database
+# (data/parade.db, which a developer's `make run` uses): it gets a throwaway one.
+os.environ.setdefault("PARADE_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='parade-tests-')}/default.db")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "parade.yaml"

@@ -486,14 +486,23 @@ def test_three_processes_one_killed_mid_fan_out_lose_only_unknown_posts_and_doub
     channels = 500
     for n in range(channels):
         db.subscribe("slack" if n % 2 else "discord", "W1", f"C{n}", "UTC", START - dt.timedelta(days=10))
-    posts_file, go = tmp_path / "posts.txt", tmp_path / "go"
+    posts_file, first, rest = tmp_path / "posts.txt", tmp_path / "go-1", tmp_path / "go-rest"
     worker = Path(__file__).with_name("ledger_worker.py")
     url = database_url(db_path)
-    processes = [subprocess.Popen([sys.executable, str(worker), url, str(posts_file), f"proc-{n}", str(go)])
-                 for n in (1, 2, 3)]
-    go.touch()
+    processes = [subprocess.Popen([sys.executable, str(worker), url, str(posts_file), f"proc-{n}",
+                                   str(first if n == 1 else rest)]) for n in (1, 2, 3)]
+
+    def claimed_by_proc_1() -> int:
+        return sum(d.claimed_by == "proc-1" for d in db.deliveries())
+
+    # proc-1 gets a head start, so that on a loaded machine the other two cannot take the whole fan-out
+    # before it is far enough in to be killed in the middle of it; then all three race.
+    first.touch()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum(d.claimed_by == "proc-1" for d in db.deliveries()) < 100:
+    while time.monotonic() < deadline and claimed_by_proc_1() < 20:
+        time.sleep(0.02)
+    rest.touch()
+    while time.monotonic() < deadline and claimed_by_proc_1() < 100:
         time.sleep(0.02)  # until proc-1 is well into a fan-out
     processes[0].send_signal(signal.SIGKILL)
     assert [p.wait(timeout=300) for p in processes[1:]] == [0, 0]
