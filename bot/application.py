@@ -28,9 +28,10 @@ from bot.delivery import DeliveryService
 from bot.loading import load_event
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database, StorageUnavailable, call_storage
-from bot.ports import Poster
+from bot.ports import DeliveryError, Poster
 from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reload import ContentReloader, LiveContent, OnReloaded, reload_on_sighup, watch_and_reload
+from bot.reply import Reply
 from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
 
@@ -190,12 +191,37 @@ class Application:
         while True:
             try:
                 report = await news.poll()
-                if report.new_stories:
-                    log.info("feeds: %d new stories", len(report.new_stories))
+                for url, error in report.disabled:
+                    await self._tell_feed_disabled(url, error, delivery.posters)
+                if report.new_stories or report.learned:
+                    log.info("feeds: %d new stories; %d items from other processes", len(report.new_stories),
+                             report.learned)
                     await delivery.deliver_due()
             except Exception:  # a bug in one poll must not end the following
                 log.exception("feed poll failed; the next one runs in a minute")
             await asyncio.sleep(FEED_POLL_EVERY)
+
+    async def _tell_feed_disabled(self, url: str, error: str, posters: Mapping[str, Poster]) -> None:
+        """The admins' channel (`feeds.notify`), told once: only the process that polled the feed
+        disables it. Best effort: the log and `/parade feeds` say it whatever happens here."""
+        notify = self.settings.feeds.notify
+        if notify is None:
+            return
+        poster = posters.get(notify.platform)
+        if poster is None:
+            log.warning("feed %s disabled: not told in %s channel %s, which this process does not post to",
+                        url, notify.platform, notify.channel)
+            return
+        reply = Reply(title="Feed disabled", text=(
+            f"{url} failed {self.settings.feeds.disable_after} times in a row (last: {error}), so it is no "
+            f"longer polled. Once it works again: `parade-bot feeds enable {url}`, or reload content that "
+            "changes it."))
+        key = f"feed-disabled:{url}:{self.dispatcher.clock():%Y%m%d%H%M}"
+        try:
+            await poster.post(notify.channel, reply, idempotency_key=key, workspace=notify.workspace)
+        except DeliveryError as exc:
+            log.error("feed %s disabled: the notice to %s channel %s failed (%s)", url, notify.platform,
+                      notify.channel, exc)
 
     async def _reconnect(self, posters: Mapping[str, Poster], reloader: ContentReloader) -> None:
         """The database was down at start: try again, backing off from 5 s to 5 minutes, and once it

@@ -138,6 +138,15 @@ class AlertSettings(BaseModel):
         return parse_offset(self.max_age)
 
 
+class FeedNotices(BaseModel):
+    """Where the bot tells its admins that it disabled a failing feed (besides the log and status)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    platform: Literal["discord", "slack", "console"]
+    channel: str = Field(min_length=1)
+    workspace: str = ""  # Slack with many workspaces (OAuth): the team id whose token posts there
+
+
 class FeedConfig(BaseModel):
     """Fetching the content's `feeds` (README, "Live news")."""
 
@@ -147,6 +156,7 @@ class FeedConfig(BaseModel):
     timeout: float = Field(default=20.0, gt=0, le=300)
     disable_after: int = Field(default=10, ge=1)  # failures in a row
     story_window: Duration = "6h"  # reports of one story within this long are one alert
+    notify: FeedNotices | None = None  # null: a disabled feed is told in the log and in status only
 
 
 class MetricsSettings(BaseModel):

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -33,6 +33,12 @@ from bot.timefmt import format_moment, moment
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=6)
+# How long a process's claim on a feed's poll holds: longer than the slowest fetch (timeout <= 300 s),
+# so a process that dies mid-poll only delays that feed by this much.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+# Items another process recorded are read back from a little before the last read: a poll's items are
+# stamped with its start and may commit after a later read began.
+SYNC_OVERLAP = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,8 @@ class PollReport:
     new_stories: list[Story]
     joined: list[Story]  # stories a further outlet was added to
     failed: list[str]
+    disabled: list[tuple[str, str]] = field(default_factory=list)  # (url, last error): disabled by this poll
+    learned: int = 0  # items another process polled and recorded since the last poll
 
 
 class FeedPoller:
@@ -75,32 +83,48 @@ class FeedPoller:
         self.settings = settings
         self.book = StoryBook(settings.story_window)
         self.states: dict[str, FeedState] = {}
+        self._synced: dt.datetime | None = None  # when the database was last read
+        self._disabled: list[tuple[str, str]] = []  # feeds this poll disabled, with the last error
 
     async def restore(self) -> None:
         """Feed states and recent stories from the database, so a restart neither re-posts nor re-fetches."""
-        if self.db is None:
-            return
-        keep = max(self.settings.story_window, self.settings.max_age)
+        if self.db is not None:
+            await self._sync(self.clock() - self._kept)
+
+    @property
+    def _kept(self) -> dt.timedelta:
+        """How far back items matter: a story's window, or the age past which an item is no news."""
+        return max(self.settings.story_window, self.settings.max_age)
+
+    async def _sync(self, since: dt.datetime) -> int:
+        """What the database knows that this process may not: every feed's state, and the items recorded
+        since `since` (by this process before a restart, or by another process sharing the database),
+        each in the story it joined. How many items were new here; 0 if the database does not answer."""
+        assert self.db is not None
+        started = self.clock()
         try:
-            self.states = await asyncio.to_thread(self.db.feed_states)
-            seen = await asyncio.to_thread(self.db.feed_items_since, self.clock() - keep)
+            self.states.update(await asyncio.to_thread(self.db.feed_states))
+            recorded = await asyncio.to_thread(self.db.feed_items_since, since)
         except StorageUnavailable as exc:
-            log.error("feed state unavailable (%s): starting without it", exc)
-            return
-        stories: dict[str, Story] = {}
-        for entry in seen:
-            story = stories.setdefault(entry.story, Story(entry.story, entry.item.title, entry.item.summary,
-                                                          entry.item.published))
-            story.items.append(entry.item)
-        self.book.restore(stories.values())
+            log.error("feed state unavailable (%s): polling with what this process knows", exc)
+            return 0
+        self._synced = started
+        return self.book.learn((entry.story, entry.item) for entry in recorded)
 
     async def poll(self, feeds: list[Feed] | None = None, *, force: bool = False, record: bool = True) -> PollReport:
         """Polls the feeds that are due (all of them with `force`) at once, one request per host at a
         time; `record=False` (a dry run) leaves the database as it was."""
         now = self.clock()
         chosen = feeds if feeds is not None else list(self.store().event.feeds)
+        shared = self.db is not None and record
+        learned = 0
+        if shared:
+            learned = await self._sync(self._synced - SYNC_OVERLAP if self._synced else now - self._kept)
         due = [f for f in chosen if force or self._due(f, now)]
+        if shared and not force and due:
+            due = await self._claim(due, now)
         relevance = Relevance(self.store().event)  # one compiled rule set for the whole poll
+        self._disabled = []
         results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
         new, joined, failed, seen = [], [], [], []
         for feed, outcome in zip(due, results, strict=True):
@@ -115,7 +139,17 @@ class FeedPoller:
         metrics.STORIES.inc(len(new))
         fresh = {s.key for s in new}
         later = {s.key: s for s in joined if s.key not in fresh}  # each once
-        return PollReport(len(due), new, list(later.values()), failed)
+        return PollReport(len(due), new, list(later.values()), failed, self._disabled, learned)
+
+    async def _claim(self, due: list[Feed], now: dt.datetime) -> list[Feed]:
+        """The due feeds no other process sharing the database is polling in this interval."""
+        assert self.db is not None
+        try:
+            claimed = await asyncio.to_thread(self.db.claim_feed_polls, [f.url for f in due], now, now + CLAIM_LEASE)
+        except StorageUnavailable as exc:
+            log.error("feed polls not claimed (%s): skipping this poll rather than fetching twice", exc)
+            return []
+        return [f for f in due if f.url in claimed]
 
     def _due(self, feed: Feed, now: dt.datetime) -> bool:
         state = self.states.get(feed.url)
@@ -162,6 +196,7 @@ class FeedPoller:
         state.next_poll = now + backoff
         if state.failures >= self.settings.disable_after and not state.disabled:
             state.disabled = True
+            self._disabled.append((feed.url, error))
             log.error("feed %s disabled after %d failures in a row (last: %s): `parade-bot feeds enable` "
                       "turns it back on", feed.url, state.failures, error)
         else:

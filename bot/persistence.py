@@ -662,6 +662,31 @@ class Database:
                                        row.disabled, row.last_status, row.last_fetch, row.items_seen)
                     for row in session.scalars(select(FeedStateRow))}
 
+    def claim_feed_polls(self, urls: list[str], now: dt.datetime, until: dt.datetime) -> set[str]:
+        """The feeds this process may poll now: for each, a conditional update moves `next_poll` to
+        `until` only where it is still due and not disabled, so of several processes sharing the
+        database exactly one fetches a feed per interval (PostgreSQL re-checks the condition after
+        a concurrent update commits; SQLite has one writer at a time). A process that dies with a
+        claim leaves the feed due again at `until`."""
+        with Session(self.engine) as session, session.begin():
+            known = set(session.scalars(select(FeedStateRow.url).where(FeedStateRow.url.in_(urls))))
+        for url in dict.fromkeys(u for u in urls if u not in known):  # a new feed: its row first
+            try:
+                with Session(self.engine) as session, session.begin():
+                    session.add(FeedStateRow(url=url))
+            except IntegrityError:  # another process added it at the same moment
+                pass
+        claimed = set()
+        with Session(self.engine) as session, session.begin():
+            for url in urls:
+                moved = session.execute(
+                    update(FeedStateRow).where(FeedStateRow.url == url, FeedStateRow.disabled.is_(False),
+                                               (FeedStateRow.next_poll.is_(None)) | (FeedStateRow.next_poll <= now))
+                    .values(next_poll=until).execution_options(synchronize_session=False))
+                if moved.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.add(url)
+        return claimed
+
     def save_feed_states(self, states: list[FeedState]) -> None:
         """The feeds' states, in one transaction (a poll touches up to every feed)."""
         with Session(self.engine) as session, session.begin():

@@ -87,13 +87,21 @@ class StoryBook:
         self._index_story(story.key, own)
         return story, True
 
-    def restore(self, stories: Iterable[Story]) -> None:
-        """Stories read back from the database at start (their items included)."""
-        for story in stories:
-            self.stories[story.key] = story
-            for item in story.items:
-                self._remember(item)
-                self._index_story(story.key, shingles(f"{item.title} {item.summary}"))
+    def learn(self, recorded: Iterable[tuple[str, FeedItem]]) -> int:
+        """Items with the story they joined, as recorded in the database (at start, or by another
+        process since): each joins that story, made here if new. How many were new here."""
+        learned = 0
+        for key, item in recorded:
+            if self.seen(item):
+                continue
+            self._remember(item)
+            story = self.stories.get(key)
+            if story is None:
+                story = self.stories[key] = Story(key, item.title, item.summary, item.published)
+            story.items.append(item)
+            self._index_story(key, shingles(f"{item.title} {item.summary}"))
+            learned += 1
+        return learned
 
     def latest(self, limit: int) -> list[Story]:
         return sorted(self.stories.values(), key=lambda s: s.published, reverse=True)[:limit]

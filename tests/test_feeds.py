@@ -269,3 +269,73 @@ async def test_the_servers_charset_decodes_a_feed_whose_declaration_is_wrong(fee
     poller = await poller_for()
     [story] = (await poller.poll([Feed(url=f"{fake.url}/jp")])).new_stories
     assert story.title == "金正恩 Kim Jong Un in Beijing for the parade"
+
+
+@pytest.mark.usefixtures("backend")
+async def test_processes_sharing_a_database_fetch_each_feed_once_and_all_post_its_stories(feeds, poller_for,
+                                                                                          tmp_path):
+    """Two pollers on one database stand for two bot processes (say one on Discord, one on Slack): the
+    first claims the feed's poll, the second does not fetch it, yet learns the story from the database
+    under the same key, so its own platform gets it once through the ledger."""
+    from test_reminders import RecordingPoster, open_db
+
+    from bot.delivery import DeliveryService
+
+    routes, fake = feeds
+    routes.routes["/ap"] = Response(body=rss([AP_ITEM]), headers=XML)
+    db = open_db(tmp_path / "shared.db")
+    db.subscribe("discord", "G", "D1", "UTC", NOW - dt.timedelta(days=1))
+    db.subscribe("slack", "W", "S1", "UTC", NOW - dt.timedelta(days=1))
+    feed = Feed(url=f"{fake.url}/ap", outlet="AP")
+    first, second = await poller_for(db), await poller_for(db)
+    for poller in (first, second):
+        await poller.restore()
+    polled = await first.poll([feed])
+    other = await second.poll([feed])
+    assert polled.polled == 1 and len(polled.new_stories) == 1
+    assert other.polled == 0 and other.learned == 1 and len(fake.received("GET", "^/ap$")) == 1
+    assert list(second.book.stories) == list(first.book.stories)  # the same ledger key in both
+
+    posts: list = []
+    for poller, platform in ((first, "discord"), (second, "slack")):
+        service = DeliveryService(db, {platform: RecordingPoster(posts)}, poller.store, clock=FakeClock(NOW),
+                                  owner=platform, sources=(FeedStories(poller.book),))
+        await service.deliver_due()
+    assert sorted((channel, title) for channel, title, _ in posts) == [("D1", f"News: {AP_TITLE}"),
+                                                                        ("S1", f"News: {AP_TITLE}")]
+    later = NOW + dt.timedelta(minutes=11)  # the feed is due again (refresh 10 min): one of them fetches it
+    first.clock = second.clock = FakeClock(later)
+    polls = [await second.poll([feed]), await first.poll([feed])]
+    assert [p.polled for p in polls] == [1, 0] and len(fake.received("GET", "^/ap$")) == 2
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_feed_disabled_is_told_once_in_the_admins_channel(feeds, poller_for, tmp_path, monkeypatch):
+    from test_reminders import RecordingPoster, open_db
+
+    from bot.application import Application
+    from bot.config import FeedConfig, FeedNotices, load_settings
+
+    routes, fake = feeds
+    routes.routes["/down"] = Response(500, "down")
+    db = open_db(tmp_path / "notices.db")
+    feed = Feed(url=f"{fake.url}/down")
+    first, second = await poller_for(db, disable_after=2), await poller_for(db, disable_after=2)
+    disabled = []
+    for minutes in (0, 30, 60, 90):  # each poll after the backoff: the two take turns, the feed fails each time
+        for poller in (first, second):
+            poller.clock = FakeClock(NOW + dt.timedelta(minutes=minutes))
+            disabled += (await poller.poll([feed])).disabled
+    assert disabled == [(feed.url, "HTTP 500")] and db.feed_states()[feed.url].disabled
+    assert len(fake.received("GET", "^/down$")) == 2  # and no fetch after it was disabled
+
+    monkeypatch.delenv("PARADE_DATABASE_URL", raising=False)
+    notify = FeedNotices(platform="slack", channel="CADMINS", workspace="T1")
+    settings = load_settings(None).model_copy(update={"content": str(SEED), "feeds": FeedConfig(notify=notify)})
+    app = Application.build(settings, database_url=f"sqlite:///{tmp_path / 'app.db'}")
+    posts: list = []
+    await app._tell_feed_disabled(feed.url, "HTTP 500", {"slack": RecordingPoster(posts)})
+    [(channel, title, key)] = posts
+    assert (channel, title) == ("CADMINS", "Feed disabled") and key.startswith(f"feed-disabled:{feed.url}:")
+    await app._tell_feed_disabled(feed.url, "HTTP 500", {"discord": RecordingPoster(posts)})  # no Slack here
+    assert len(posts) == 1
