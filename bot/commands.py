@@ -23,17 +23,10 @@ from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
 from bot.content import Fact, Quote
 from bot.listing import EventPublisher, ListingRefused, publish_listing
-from bot.persistence import (
-    STORAGE_TIMEOUT,
-    AsyncStorage,
-    ChannelStatus,
-    Database,
-    StorageBusy,
-    StorageUnavailable,
-)
 from bot.reload import ContentReloader, LiveContent
 from bot.reply import Action, Menu, Moment, Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
+from bot.storage_errors import STORAGE_TIMEOUT, StorageBusy, StorageUnavailable
 from bot.store import FactStore
 from bot.timefmt import (
     countdown,
@@ -47,8 +40,9 @@ from bot.timefmt import (
     zone_named,
 )
 
-if TYPE_CHECKING:
-    from bot.newsfeed import FeedPoller  # only a type: commands do not need feedparser loaded
+if TYPE_CHECKING:  # only types: one-shot `say` and `ask` load neither feedparser nor the database library
+    from bot.newsfeed import FeedPoller
+    from bot.persistence import AsyncStorage, ChannelStatus, Database
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +170,8 @@ class Dispatcher:
 
     def use_database(self, database: Database) -> None:
         """Subscriptions from now on (at start, or once a database that was down answers)."""
+        from bot.persistence import AsyncStorage
+
         self.subscriptions = database
         self.storage = AsyncStorage(database)
 

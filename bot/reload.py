@@ -15,14 +15,18 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from bot.clock import Clock, system_clock
 from bot.content import Event
 from bot.loading import ContentError, ContentLimits, parse_event, read_content
-from bot.persistence import AsyncStorage, Database, ReloadAudit, StorageUnavailable
+from bot.storage_errors import StorageUnavailable
 from bot.store import FactStore
+
+if TYPE_CHECKING:
+    from bot.persistence import Database
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +193,8 @@ class ContentReloader:
     async def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
         if self.db is None:
             return
+        from bot.persistence import AsyncStorage, ReloadAudit  # loaded already: self.db is one
+
         record = ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary)
         try:
             await AsyncStorage(self.db).record_reload(record)
