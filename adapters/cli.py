@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from adapters.text import render_text
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
+from bot.compiled import load_store
 from bot.config import ConfigError, DiscordSettings, Settings, load_settings
 from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
 from bot.reload import ContentDiff
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.mode == "db":
             return database_command(args.db_action, os.environ.get("PARADE_DATABASE_URL") or settings.database,
                                     getattr(args, "message", ""))
-        store = FactStore(load_event(settings.content, settings.content_limits))
+        store = load_store(settings.content, settings.content_limits, settings.content_cache)
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
 
