@@ -75,6 +75,9 @@ def code_version() -> str:
 
 def _read(entry: Path, key: str) -> FactStore | None:
     try:
+        if not (_private(entry.parent) and _private(entry)):  # unpickling what others could write runs their code
+            log.warning("compiled content %s ignored: it or its folder is writable by others or not ours", entry)
+            return None
         with entry.open("rb") as file:
             if file.read(len(_MAGIC) + len(key)) != _MAGIC + key.encode():
                 raise ValueError("not an entry for this key")
@@ -89,6 +92,13 @@ def _read(entry: Path, key: str) -> FactStore | None:
         log.warning("compiled content %s ignored (not a fact store); building it again", entry)
         return None
     return store
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user can change `path` (FileNotFoundError if it is missing)."""
+    info = path.stat()
+    owner = getattr(os, "getuid", lambda: info.st_uid)()  # no owners to compare where there is no getuid
+    return info.st_uid == owner and not info.st_mode & 0o022
 
 
 def _write(cache_dir: Path, key: str, store: FactStore) -> None:

@@ -84,6 +84,16 @@ def test_a_damaged_entry_is_ignored_rebuilt_and_replaced(content, tmp_path, capl
     assert entry.read_bytes() != b"" and load_store(content, LIMITS, cache).event == store.event
 
 
+def test_an_entry_others_could_have_written_is_never_loaded(content, tmp_path, caplog, monkeypatch):
+    cache = tmp_path / "cache"
+    load_store(content, LIMITS, cache)
+    cache.chmod(0o777)
+    refuse_to_build(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="bot.compiled"), pytest.raises(AssertionError, match="built"):
+        load_store(content, LIMITS, cache)  # it builds (here: refuses to) rather than unpickle the entry
+    assert "writable by others" in caplog.text
+
+
 def test_an_unwritable_cache_costs_speed_only(content, tmp_path, caplog):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
