@@ -105,7 +105,7 @@ def _write(cache_dir: Path, key: str, store: FactStore) -> None:
     """The entry, written to a temporary file and renamed into place: a reader sees a whole entry or none."""
     try:
         cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".writing-", suffix=SUFFIX)
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".writing-")  # not *.store: never pruned or read
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(_MAGIC + key.encode())
