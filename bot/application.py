@@ -117,7 +117,7 @@ class Application:
         and (optionally) a file watcher. Everything started here stops when the block ends."""
         db, clock = self.database, self.dispatcher.clock
         reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock,
-                                   limits=self.settings.content_limits)
+                                   limits=self.settings.content_limits, cache_dir=self.settings.content_cache)
         self.dispatcher.reloader = reloader
         reloader.on_reloaded.extend(self.after_reload)
         self._on_stop_signals()

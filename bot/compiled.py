@@ -36,14 +36,19 @@ _MAGIC = b"parade-bot compiled content\n"
 
 
 def load_store(path: str | Path, limits: ContentLimits, cache_dir: Path | None) -> FactStore:
-    """The store for the content file at `path`: from `cache_dir` when an entry matches it, else built
-    (ContentError if the file is bad) and written there for the next start. None: no cache."""
-    text = read_content(path, limits)
-    key = entry_key(text, limits) if cache_dir is not None else ""
-    if cache_dir is not None and (store := _read(cache_dir / f"{key}{SUFFIX}", key)) is not None:
-        return store
-    store = FactStore(parse_event(text, origin=str(path), limits=limits))
-    if cache_dir is not None:
+    """The store for the content file at `path` (ContentError if the file is bad); see `store_for`."""
+    return store_for(read_content(path, limits), str(path), limits, cache_dir)
+
+
+def store_for(text: str, origin: str, limits: ContentLimits, cache_dir: Path | None) -> FactStore:
+    """The store for a content file's text: from `cache_dir` when an entry matches it, else built
+    (ContentError if the text is bad) and written there for the next start. None: no cache."""
+    if cache_dir is None:
+        return FactStore(parse_event(text, origin=origin, limits=limits))
+    key = entry_key(text, limits)
+    store = _read(cache_dir / f"{key}{SUFFIX}", key)
+    if store is None:
+        store = FactStore(parse_event(text, origin=origin, limits=limits))
         _write(cache_dir, key, store)
     return store
 

@@ -3,6 +3,7 @@ the cache can change an answer, serve stale content or stop the bot."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import pickle
@@ -15,6 +16,7 @@ from bot import compiled
 from bot.compiled import ENTRIES_KEPT, SUFFIX, load_store
 from bot.config import Settings
 from bot.loading import ContentError, ContentLimits
+from bot.reload import ContentReloader, LiveContent
 from bot.store import FactStore
 
 LIMITS = ContentLimits()
@@ -120,6 +122,16 @@ def test_only_the_newest_entries_are_kept(content, tmp_path):
         load_store(content, LIMITS, cache)
     assert len(entries(cache)) == ENTRIES_KEPT
     assert not list(cache.glob(".writing-*"))
+
+
+def test_a_reloaded_file_is_compiled_for_the_next_start(content, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    live = LiveContent(load_store(content, LIMITS, cache))
+    content.write_text(content.read_text(encoding="utf-8").replace("97%", "96%"), encoding="utf-8")
+    outcome = asyncio.run(ContentReloader(live, content, limits=LIMITS, cache_dir=cache).reload("test"))
+    assert outcome.ok and "96%" in " ".join(answer(live.store))
+    refuse_to_build(monkeypatch)
+    assert "96%" in " ".join(answer(load_store(content, LIMITS, cache)))  # the restart after it
 
 
 def test_settings_choose_the_cache_folder_or_none(monkeypatch, tmp_path):
