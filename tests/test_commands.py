@@ -114,10 +114,15 @@ def test_content_only_replies_are_built_once_per_content_version(clock):
                     "/parade quote easley", "/parade timeline", "/parade sources", "/parade who"):
         assert chat.say(command) is chat.say(command), command
     assert chat.say("/parade who Putin") is chat.say("/parade who puttin")  # one reply per person, not per spelling
+    first = chat.say("/parade who Kim Jong Un")  # more items than one page holds
+    second = asyncio.run(dispatcher.handle(Command(text="/parade who Kim Jong Un", page=1)))
+    assert second.fields[0].value not in {f.value for f in first.fields}  # each page is its own reply
+    assert second.fact_ids == first.fact_ids
     before = chat.say("/parade when")
     clock.now += dt.timedelta(hours=5)
     later = chat.say("/parade when")
     assert field(later, "Countdown") != field(before, "Countdown") and later.text == before.text
+    assert [m.text for m in later.moments][-1] != [m.text for m in before.moments][-1]  # "in 2 days, ..."
     assert Chat(dispatcher, timezone="UTC").say("/parade when").text != before.text
     dispatcher.content.store = FactStore(parse_event(text.replace("place: Beijing, China", "place: Pyongyang")))
     assert chat.say("/parade where").text == "Pyongyang"
