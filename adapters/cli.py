@@ -19,16 +19,14 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from adapters.console import render_text
-from bot.application import Application, PlatformError, open_database
+from adapters.text import render_text
 from bot.clock import AcceleratedClock, Clock, system_clock
 from bot.commands import Command, Dispatcher
+from bot.compiled import load_store
 from bot.config import ConfigError, DiscordSettings, Settings, load_settings
 from bot.loading import ContentError, ContentLimits, check_event, load_event, read_content
-from bot.persistence import Database, DatabaseError, password_of
 from bot.reload import ContentDiff
 from bot.reply import Reply
-from bot.scheduler import same_moment
 from bot.store import FactStore
 from bot.timefmt import zone_named
 
@@ -86,7 +84,10 @@ def configure_logging(level: int = logging.WARNING, *, as_json: bool = False) ->
     formatter = handler.formatter
     assert isinstance(formatter, RedactingFormatter)
     values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
-    values.append(password_of(os.environ.get("PARADE_DATABASE_URL", "")))  # the password on its own, too
+    if database_url := os.environ.get("PARADE_DATABASE_URL", ""):  # its password on its own, too
+        from bot.persistence import password_of  # the database library, only when a URL is there to read
+
+        values.append(password_of(database_url))
     # Short values could match ordinary words; real tokens and secrets are far longer than 8 characters.
     formatter.secrets = tuple(v for v in values if len(v) >= 8)
     root.setLevel(level)
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.mode == "db":
             return database_command(args.db_action, os.environ.get("PARADE_DATABASE_URL") or settings.database,
                                     getattr(args, "message", ""))
-        store = FactStore(load_event(settings.content, settings.content_limits))
+        store = load_store(settings.content, settings.content_limits, settings.content_cache)
     except (ConfigError, ContentError) as exc:
         return _fail(str(exc))
 
@@ -183,6 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if mode == "feeds":
         return asyncio.run(feeds_command(args, settings, store))
+
+    # Only the modes that serve or report load the database, HTTP and scheduler libraries.
+    from bot.application import Application, PlatformError
+    from bot.scheduler import same_moment
 
     if mode == "status":  # the operator's delivery report, from the database every process shares
         app = Application.build(settings, store=store, timezone=timezone)
@@ -238,6 +243,7 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
     """`parade-bot feeds poll [--feed URL]... [--json] [--dry-run]` and `parade-bot feeds enable URL`."""
     import aiohttp
 
+    from bot.application import open_database
     from bot.content import Feed
     from bot.newsfeed import FeedPoller, FeedSettings
 
@@ -281,6 +287,7 @@ def database_command(action: str, url: str, message: str) -> int:
     """`parade-bot db current|upgrade|revision -m MESSAGE`: the schema by hand. The URL is never printed (it
     may hold a password), nor any error text that quotes it."""
     from bot.migrations import new_revision, schema_head, schema_revisions  # Alembic only for these commands
+    from bot.persistence import Database, DatabaseError, password_of  # the database library only for them too
 
     if action == "revision":
         path = new_revision(message)

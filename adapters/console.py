@@ -9,25 +9,13 @@ import threading
 from collections.abc import Mapping
 from typing import TextIO
 
+from adapters.text import render_text
 from bot.application import Application
 from bot.commands import Command, Dispatcher
 from bot.reply import Reply
 
 PROMPT = "parade> "
 CHANNEL = Command(text="", platform="console", workspace="local", channel="console")
-
-
-def render_text(reply: Reply) -> str:
-    lines = [reply.title, "=" * len(reply.title)]
-    if reply.text:
-        lines.append(reply.text)
-    for field in reply.fields:
-        value = field.value.replace("\n", "\n    ")
-        lines.append(f"{field.name}:\n    {value}" if "\n" in field.value else f"{field.name}: {value}")
-    if reply.citations:
-        lines.append("Sources:")
-        lines += [f"  [{c.source_id}] {c}" for c in reply.citations]
-    return "\n".join(lines)
 
 
 class ConsolePoster:

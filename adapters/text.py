@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from bot.reply import Action, Citation, Menu, Moment
+from bot.reply import Action, Citation, Menu, Moment, Reply
 
 MARKER = "…"
 # A button's id says what it runs, so it works after a restart with no state kept: the platform sends
@@ -50,3 +50,17 @@ def action_id(action: Action) -> str:
 
 def menu_id(menu: Menu) -> str:
     return f"parade:pick:{menu.command}"
+
+
+def render_text(reply: Reply) -> str:
+    """A reply as plain text: the console's and the one-shot command line's rendering."""
+    lines = [reply.title, "=" * len(reply.title)]
+    if reply.text:
+        lines.append(reply.text)
+    for field in reply.fields:
+        value = field.value.replace("\n", "\n    ")
+        lines.append(f"{field.name}:\n    {value}" if "\n" in field.value else f"{field.name}: {value}")
+    if reply.citations:
+        lines.append("Sources:")
+        lines += [f"  [{c.source_id}] {c}" for c in reply.citations]
+    return "\n".join(lines)

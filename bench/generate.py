@@ -36,4 +36,5 @@ def large_event_yaml(seed_path: str, facts: int, *, seed: int = 7) -> str:
         }
         for i in range(facts)
     ]
-    return yaml.safe_dump(base, sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 100,000 facts in seconds, not minutes
+    return yaml.dump(base, Dumper=dumper, sort_keys=False, allow_unicode=True)

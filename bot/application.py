@@ -23,9 +23,9 @@ from aiohttp import web
 from bot import metrics
 from bot.clock import Clock, system_clock
 from bot.commands import Dispatcher
+from bot.compiled import load_store
 from bot.config import Settings
 from bot.delivery import DeliveryService
-from bot.loading import load_event
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database, StorageUnavailable, call_storage
 from bot.ports import DeliveryError, Poster
@@ -102,7 +102,7 @@ class Application:
               database_url: str | None = None) -> Application:
         """Content from `settings.content` (or `store`), the database at `database_url` (default: the
         environment's PARADE_DATABASE_URL, else the settings'); ContentError if the content is bad."""
-        content = LiveContent(store or FactStore(load_event(settings.content, settings.content_limits)))
+        content = LiveContent(store or load_store(settings.content, settings.content_limits, settings.content_cache))
         url = database_url or os.environ.get("PARADE_DATABASE_URL") or settings.database
         dispatcher = Dispatcher(content, clock=clock, default_timezone=timezone,
                                 reminder_offsets=settings.reminders.offsets, subscriptions=open_database(url))
@@ -118,7 +118,7 @@ class Application:
         and (optionally) a file watcher. Everything started here stops when the block ends."""
         db, clock = self.database, self.dispatcher.clock
         reloader = ContentReloader(self.content, Path(self.settings.content), db, clock=clock,
-                                   limits=self.settings.content_limits)
+                                   limits=self.settings.content_limits, cache_dir=self.settings.content_cache)
         self.dispatcher.reloader = reloader
         reloader.on_reloaded.extend(self.after_reload)
         self._on_stop_signals()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 import logging
 import time
@@ -21,19 +22,12 @@ from rapidfuzz import fuzz, process
 from bot import metrics
 from bot.answering import PartAnswer
 from bot.clock import Clock, system_clock
-from bot.content import Fact, Quote
+from bot.content import Fact, Person, Quote, Topic
 from bot.listing import EventPublisher, ListingRefused, publish_listing
-from bot.persistence import (
-    STORAGE_TIMEOUT,
-    AsyncStorage,
-    ChannelStatus,
-    Database,
-    StorageBusy,
-    StorageUnavailable,
-)
 from bot.reload import ContentReloader, LiveContent
 from bot.reply import Action, Menu, Moment, Reply, ReplyField, error_reply
 from bot.schedule import DEFAULT_OFFSETS, reminder_plan
+from bot.storage_errors import STORAGE_TIMEOUT, StorageBusy, StorageUnavailable
 from bot.store import FactStore
 from bot.timefmt import (
     countdown,
@@ -47,8 +41,11 @@ from bot.timefmt import (
     zone_named,
 )
 
-if TYPE_CHECKING:
-    from bot.newsfeed import FeedPoller  # only a type: commands do not need feedparser loaded
+if TYPE_CHECKING:  # only types: one-shot `say` and `ask` load neither feedparser nor the database library
+    from prometheus_client import Counter, Histogram
+
+    from bot.newsfeed import FeedPoller
+    from bot.persistence import AsyncStorage, ChannelStatus, Database
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +173,8 @@ class Dispatcher:
 
     def use_database(self, database: Database) -> None:
         """Subscriptions from now on (at start, or once a database that was down answers)."""
+        from bot.persistence import AsyncStorage
+
         self.subscriptions = database
         self.storage = AsyncStorage(database)
 
@@ -191,8 +190,9 @@ class Dispatcher:
         # Labelled by declared command only: what users type must not become a metric label.
         name = command.name or _strip_prefix(command.text).partition(" ")[0].casefold() or "help"
         label = name if name in COMMANDS else "unknown"
-        metrics.COMMANDS.labels(label, "error" if reply.is_error else "ok").inc()
-        metrics.COMMAND_SECONDS.labels(label).observe(time.perf_counter() - started)
+        count, seconds = _command_metrics(label, "error" if reply.is_error else "ok")
+        count.inc()
+        seconds.observe(time.perf_counter() - started)
         return reply
 
     async def _handle(self, command: Command) -> Reply:
@@ -266,6 +266,13 @@ class Dispatcher:
             zone = None
         self._channel_zones[key] = (zone, time.monotonic())
         return zone
+
+
+@functools.cache  # labels are declared command names (or "unknown") by outcome: a few dozen pairs
+def _command_metrics(label: str, outcome: str) -> tuple[Counter, Histogram]:
+    """A command's labelled metrics, looked up once: prometheus_client's `labels()` takes a lock and
+    builds a key on every call, an eighth of the cost of a command such as `when`."""
+    return metrics.COMMANDS.labels(label, outcome), metrics.COMMAND_SECONDS.labels(label)
 
 
 def _known_zone(name: str) -> bool:
@@ -353,6 +360,15 @@ def _topic_menu(ctx: Context) -> Menu:
     return Menu("Facts on a topic…", "facts", tuple((t.title, t.id) for t in ctx.store.topics.values()))
 
 
+def _per_content(handler: Callable[[Context], Reply]) -> Callable[[Context], Reply]:
+    """For a command whose reply depends on the content alone and the page asked for (not the clock,
+    the zone, the asker or an argument): each page is built once per content version, then served as is."""
+    @functools.wraps(handler)
+    def remembered(ctx: Context) -> Reply:
+        return ctx.store.remembered((handler.__name__, ctx.page), lambda: handler(ctx))
+    return remembered
+
+
 def _tagged(text: str, sources: Iterable[str], differs: str | None = None) -> str:
     cited = list(sources)
     tag = f" [{', '.join(cited)}]" if cited else ""
@@ -378,19 +394,28 @@ def cmd_help(ctx: Context) -> Reply:
 
 @command("when", "Date and time in this channel's timezone, with a countdown.", "/parade when", zoned=True)
 def cmd_when(ctx: Context) -> Reply:
-    event = ctx.store.event
-    fields = [ReplyField("Countdown", countdown(event, ctx.now))]
-    if str(ctx.zone) != event.timezone and event.time_known:
+    # Only the countdown depends on the clock: the rest is built once per content version and zone.
+    timeless = ctx.store.remembered(("when", str(ctx.zone)), lambda: _when_in_zone(ctx.store, ctx.zone))
+    start = ctx.store.event.start
+    return dataclasses.replace(timeless, fields=(ReplyField("Countdown", countdown(ctx.store.event, ctx.now)),
+                                                 *timeless.fields),
+                               moments=(*timeless.moments, relative_moment(start, ctx.now)))
+
+
+def _when_in_zone(store: FactStore, zone: ZoneInfo) -> Reply:
+    event = store.event
+    fields = []
+    if str(zone) != event.timezone and event.time_known:
         fields.append(ReplyField("Local time at the venue", format_moment(event.start, event.start.tzinfo), True))
     if event.time_note:
         fields.append(ReplyField("Note", event.time_note))
     return Reply(
         title=f"When: {event.name}",
-        text=describe_start(event.start, ctx.zone, known=event.time_known),
+        text=describe_start(event.start, zone, known=event.time_known),
         fields=tuple(fields),
-        citations=ctx.store.citations(ctx.store.sources),
+        citations=store.citations(store.sources),
         fact_ids=("event:when",),
-        moments=(*start_moments(event.start, ctx.zone, known=event.time_known), relative_moment(event.start, ctx.now)),
+        moments=start_moments(event.start, zone, known=event.time_known),
         actions=_channel_actions(),
     )
 
@@ -410,6 +435,7 @@ def cmd_countdown(ctx: Context) -> Reply:
 
 
 @command("where", "Where it takes place.", "/parade where")
+@_per_content
 def cmd_where(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -421,6 +447,7 @@ def cmd_where(ctx: Context) -> Reply:
 
 
 @command("why", "What the event marks, and its context.", "/parade why")
+@_per_content
 def cmd_why(ctx: Context) -> Reply:
     event = ctx.store.event
     return Reply(
@@ -435,9 +462,12 @@ def cmd_why(ctx: Context) -> Reply:
 @command("who", "Who attends and who stays away, or one person's profile.", "/parade who Putin",
          argument=Argument("person", "someone to look up; leave empty for the whole guest list", suggest="people"))
 def cmd_who(ctx: Context) -> Reply:
+    return _person(ctx) if ctx.argument else _attendance(ctx)
+
+
+@_per_content
+def _attendance(ctx: Context) -> Reply:
     store = ctx.store
-    if ctx.argument:
-        return _person(ctx)
     attendance = store.event.attendance
     groups: dict[str, list[str]] = {}
     used: list[str] = list(attendance.sources)
@@ -469,6 +499,12 @@ def _person(ctx: Context) -> Reply:
     if person is None:
         names = ", ".join(p.name for p in store.people.values())
         raise UsageError(f"I have nothing on '{_echo(ctx.argument)}'. People I know: {names}.")
+    # Built once per content version and page: its citations and ids cover every one of the person's facts.
+    return store.remembered(("who", person.id, ctx.page), lambda: _profile(ctx, person))
+
+
+def _profile(ctx: Context, person: Person) -> Reply:
+    store = ctx.store
     facts = store.facts_about(person.id)
     quotes = store.quotes_by(person.id)
     items: list[Fact | Quote] = [*facts, *quotes]
@@ -495,14 +531,25 @@ def _person(ctx: Context) -> Reply:
 def cmd_facts(ctx: Context) -> Reply:
     store = ctx.store
     if not ctx.argument:
-        fields, more = _capped(ctx, "facts", tuple(store.topics.values()), lambda _, t: ReplyField(
-            t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)"), "topics", "")
-        return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True, actions=more,
-                     menu=_topic_menu(ctx))
+        return _topics(ctx)
     topic = store.find_topic(ctx.argument)
     if topic is None:
         known = ", ".join(store.topics)
         raise UsageError(f"No topic like '{_echo(ctx.argument)}'. Topics: {known}.")
+    return store.remembered(("facts", topic.id, ctx.page), lambda: _facts_on(ctx, topic))
+
+
+@_per_content
+def _topics(ctx: Context) -> Reply:
+    store = ctx.store
+    fields, more = _capped(ctx, "facts", tuple(store.topics.values()), lambda _, t: ReplyField(
+        t.title, f"`/parade facts {t.id}` ({len(store.facts_on(t.id))} facts)"), "topics", "")
+    return Reply(title="Topics", text="Pick a topic:", fields=fields, ephemeral=True, actions=more,
+                 menu=_topic_menu(ctx))
+
+
+def _facts_on(ctx: Context, topic: Topic) -> Reply:
+    store = ctx.store
     facts = store.facts_on(topic.id)
     fields, more = _capped(ctx, "facts", facts,
                            lambda i, f: ReplyField(f"Fact {i}", _tagged(f.text, f.sources, f.differs)),
@@ -521,14 +568,18 @@ def cmd_facts(ctx: Context) -> Reply:
          argument=Argument("speaker", "whose quotes; leave empty for all", suggest="speakers"))
 def cmd_quote(ctx: Context) -> Reply:
     store = ctx.store
-    if ctx.argument:
-        person = store.find_person(ctx.argument)
-        if person is None or not store.quotes_by(person.id):
-            speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
-            raise UsageError(f"No quotes from '{_echo(ctx.argument)}'. Quoted: {speakers}.")
-        quotes, speaker_id = store.quotes_by(person.id), person.id
-    else:
-        quotes, speaker_id = tuple(store.quotes.values()), ""
+    if not ctx.argument:
+        return store.remembered(("quotes", "", ctx.page), lambda: _quotes(ctx, tuple(store.quotes.values()), ""))
+    person = store.find_person(ctx.argument)
+    if person is None or not store.quotes_by(person.id):
+        speakers = ", ".join(dict.fromkeys(store.people[q.speaker].name for q in store.quotes.values()))
+        raise UsageError(f"No quotes from '{_echo(ctx.argument)}'. Quoted: {speakers}.")
+    return store.remembered(("quotes", person.id, ctx.page),
+                            lambda: _quotes(ctx, store.quotes_by(person.id), person.id))
+
+
+def _quotes(ctx: Context, quotes: Sequence[Quote], speaker_id: str) -> Reply:
+    store = ctx.store
 
     def render(_: int, q: Quote) -> ReplyField:
         speaker = store.people[q.speaker]
@@ -547,6 +598,7 @@ def cmd_quote(ctx: Context) -> Reply:
 
 
 @command("timeline", "Key dates, in order.", "/parade timeline")
+@_per_content
 def cmd_timeline(ctx: Context) -> Reply:
     store = ctx.store
     entries = sorted(store.event.timeline, key=lambda t: t.date)
@@ -562,6 +614,7 @@ def cmd_timeline(ctx: Context) -> Reply:
 
 
 @command("sources", "The articles this bot draws on.", "/parade sources")
+@_per_content
 def cmd_sources(ctx: Context) -> Reply:
     store = ctx.store
     fields = []

@@ -195,10 +195,22 @@ class Settings(BaseModel):
     data_dir: Path = Field(default=PROJECT_ROOT / "data")
     # Any SQLAlchemy URL (e.g. postgresql+psycopg://...); null: SQLite in data_dir.
     database_url: str | None = None
+    # Compiled content (validated and indexed) for fast starts; null: the user's cache folder
+    # ($XDG_CACHE_HOME/parade-bot); false: none.
+    cache_dir: Path | Literal[False] | None = None
 
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'parade.db'}"
+
+    @property
+    def content_cache(self) -> Path | None:
+        """Where compiled content is kept (bot/compiled.py), or None for no cache."""
+        if self.cache_dir is False:
+            return None
+        if self.cache_dir is None:
+            return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "parade-bot"
+        return self.cache_dir
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -215,7 +227,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{chosen}: settings must be a YAML mapping")
     # Relative paths are relative to the settings file, so the bot can start from any directory.
-    for key in ("content", "data_dir"):
+    for key in ("content", "data_dir", "cache_dir"):
         if isinstance(data.get(key), str):
             data[key] = (chosen.parent / data[key]).resolve()
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 DATA = Path(__file__).resolve().parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present: 10x faster, as safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ def _words(text: str) -> frozenset[str]:
 
 @cache
 def english() -> Language:
-    data = yaml.safe_load((DATA / "english.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((DATA / "english.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return Language(
         shorthand=data["shorthand"],
         abbreviations=data["abbreviations"],
@@ -85,7 +86,7 @@ def english() -> Language:
 
 @cache
 def world() -> World:
-    data = yaml.safe_load((DATA / "world.yaml").read_text(encoding="utf-8"))
+    data = yaml.load((DATA / "world.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     parents: dict[str, list[str]] = data["regions"]
 
     def enclosing(region: str) -> set[str]:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from bot.clock import Clock
-from bot.persistence import AsyncStorage, EventListing, StorageUnavailable
+from bot.storage_errors import StorageUnavailable
 from bot.store import FactStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # commands import this module, and one-shot `say` and `ask` need no database library
+    from bot.persistence import AsyncStorage, EventListing
     from bot.reload import ContentDiff, OnReloaded
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ def event_details(store: FactStore) -> EventDetails:
 async def publish_listing(storage: AsyncStorage, publisher: EventPublisher, workspace: str, store: FactStore,
                           now: dt.datetime) -> tuple[EventListing, bool]:
     """The workspace's listing, created or brought up to date; True if it is new."""
+    from bot.persistence import EventListing  # loaded already: `storage` is the database's
+
     details = event_details(store)
     known = await storage.event_listing(publisher.platform, workspace, details.event_id)
     external_id = await publisher.publish(workspace, details, known.external_id if known else None)

@@ -59,7 +59,7 @@ class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Building a large file's node tree makes hundreds of thousands of objects, none of them garbage,
     and Python's collector would walk them all again and again (two thirds of a 10,000-fact load). Its
     size is already bounded by `max_nodes`."""
@@ -158,7 +158,7 @@ def check_event(text: str, *, origin: str = "<content>",
     if not isinstance(data, dict):
         return None, [ContentError(origin, "the file must be a YAML mapping of event fields", line=1)]
     try:
-        with _collector_paused():
+        with collector_paused():
             event = Event.model_validate(data)
     except ValidationError as exc:
         found = [(tuple(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()]
@@ -180,7 +180,7 @@ def _located(text: str, origin: str, found: list[tuple[Loc, str]]) -> list[Conte
 def _read_yaml(text: str, origin: str, limits: ContentLimits) -> object:
     try:
         check_shape(text, limits)
-        with _collector_paused():
+        with collector_paused():
             return yaml.load(text, Loader=SafeLoader)  # safe: see SafeLoader above
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -6,8 +6,8 @@ settings name one; Slack's HTTP mode serves the probes beside `/slack/events` to
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 POSTS = Counter("parade_posts", "Posts to channels, by platform and outcome (sent, failed, paused, gone, held)",
@@ -23,6 +23,9 @@ PLATFORM_STOPPED = Gauge("parade_platform_posting_stopped", "1 while the breaker
                          ["platform"])
 DATABASE_UP = Gauge("parade_database_up", "1 while the database answers")
 
+if TYPE_CHECKING:  # commands count into this module, and one-shot `say` and `ask` need no HTTP library
+    from aiohttp import web
+
 # What stops the process doing its job now (an empty list: ready).
 Readiness = Callable[[], Awaitable[list[str]]]
 
@@ -31,6 +34,7 @@ def add_probes(server: web.Application, readiness: Readiness) -> None:
     """`/healthz`: 200 while the event loop answers (restart the process when it does not).
     `/readyz`: 200 when storage answers and the platform is connected, else 503 with the problems
     (send it no traffic, but restarting will not help: a revoked token needs a new one)."""
+    from aiohttp import web
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -47,6 +51,7 @@ def add_probes(server: web.Application, readiness: Readiness) -> None:
 
 async def serve(host: str, port: int, readiness: Readiness) -> web.AppRunner:
     """Starts `/metrics`, `/healthz` and `/readyz` on the running loop; clean up the runner to stop."""
+    from aiohttp import web
 
     async def exposition(request: web.Request) -> web.Response:
         return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

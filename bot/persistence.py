@@ -38,13 +38,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bot import metrics
+from bot.storage_errors import STORAGE_TIMEOUT, StorageBusy, StorageUnavailable
 
 if TYPE_CHECKING:
     from bot.feeds import FeedItem
 
 log = logging.getLogger(__name__)
 
-STORAGE_TIMEOUT = 2.0  # seconds a command waits on the database before answering without it
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -302,15 +302,6 @@ class SeenItem:
 
 class DatabaseError(Exception):
     """The database cannot be used as configured (newer schema, unreachable, unreadable)."""
-
-
-class StorageUnavailable(Exception):
-    """The database failed a call (down, read-only, full, corrupt): the one error callers handle,
-    so nothing outside this module needs to know SQLAlchemy."""
-
-
-class StorageBusy(StorageUnavailable):
-    """The database did not answer in time (a locked SQLite file, a frozen server): nothing was written."""
 
 
 class OutageLog:

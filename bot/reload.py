@@ -15,14 +15,19 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from bot.clock import Clock, system_clock
+from bot.compiled import store_for
 from bot.content import Event
-from bot.loading import ContentError, ContentLimits, parse_event, read_content
-from bot.persistence import AsyncStorage, Database, ReloadAudit, StorageUnavailable
+from bot.loading import ContentError, ContentLimits, read_content
+from bot.storage_errors import StorageUnavailable
 from bot.store import FactStore
+
+if TYPE_CHECKING:
+    from bot.persistence import Database
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +137,7 @@ class ContentReloader:
     clock: Clock = system_clock
     on_reloaded: list[OnReloaded] = field(default_factory=list)
     limits: ContentLimits = field(default_factory=ContentLimits)
+    cache_dir: Path | None = None  # compiled content (bot/compiled.py): a restart after a reload starts fast
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
@@ -183,12 +189,14 @@ class ContentReloader:
 
     def _build(self, current: Event) -> tuple[str, FactStore, ContentDiff]:
         text = read_content(self.path, self.limits)
-        store = FactStore(parse_event(text, origin=str(self.path), limits=self.limits))
+        store = store_for(text, str(self.path), self.limits, self.cache_dir)
         return text, store, ContentDiff.between(current, store.event)
 
     async def _audit(self, actor: str, hash_after: str | None, summary: str, hash_before: str | None = None) -> None:
         if self.db is None:
             return
+        from bot.persistence import AsyncStorage, ReloadAudit  # loaded already: self.db is one
+
         record = ReloadAudit(actor, self.clock(), hash_before or self._hash, hash_after, summary)
         try:
             await AsyncStorage(self.db).record_reload(record)

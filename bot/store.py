@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, TypeVar, get_args
@@ -23,9 +23,11 @@ from bot.search import FUTURE, SPEAKER, WEAK, BM25Index
 
 SUBJECT_WORDS = 6  # an entry's first terms name what it is about: "China's Foreign Ministry welcomed ..."
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
+MAX_REMEMBERED_ANSWERS = 4096  # answers kept per store: one per person, topic, speaker and zone in practice
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 EntryKind = Literal["fact", "quote", "person", "event"]
 ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
@@ -80,6 +82,7 @@ class FactStore:
         self.index = BM25Index((key, self._indexed_terms(self.entries[key], *pair),
                                 self.kind_mask(self.entries[key].answers)) for key, pair in words.items())
         self.answerer = Answerer(self)
+        self._remembered: dict[Hashable, object] = {}
 
     # Look-ups -------------------------------------------------------------------------------
 
@@ -91,6 +94,23 @@ class FactStore:
 
     def quotes_by(self, person_id: str) -> tuple[Quote, ...]:
         return self._quotes_by.get(person_id, ())
+
+    def remembered(self, key: Hashable, build: Callable[[], T]) -> T:
+        """What `build` returns for `key`, built once for this store. The store never changes and a
+        reload brings a new one, so an answer that depends only on the content (and on what `key`
+        names: a person, a zone) is computed once per content version, however many facts it covers."""
+        try:
+            return self._remembered[key]  # type: ignore[return-value]
+        except KeyError:
+            pass
+        if len(self._remembered) >= MAX_REMEMBERED_ANSWERS:  # keys come from the content and the zones: rarely reached
+            self._remembered.clear()
+        value = self._remembered[key] = build()
+        return value
+
+    def forget_replies(self) -> None:
+        """Drops the remembered replies (the benchmark measures the first look-up of a content version)."""
+        self._remembered.clear()
 
     def citations(self, source_ids: Iterable[str]) -> tuple[Citation, ...]:
         """Citations for the given source ids, in the order the content lists its sources."""

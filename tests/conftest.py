@@ -4,6 +4,7 @@ import asyncio
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,15 @@ PARADE_START_UTC = dt.datetime(2025, 9, 3, 1, 0, tzinfo=dt.UTC)
 # The seed gives no time of day: `when` says so and names the time it assumes.
 SEED_WHEN = "Wednesday 3 September 2025, time of day not reported (this bot assumes 09:00 CST (Asia/Shanghai))"
 SEED_COUNTDOWN = "Starts in 2 days, 3 hours (counted to the assumed start time)."
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_content_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled content (bot/compiled.py) goes to a throwaway folder, never the user's cache; the
+    processes tests start inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
 
 
 class FakeClock:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
-from conftest import DATA, PARADE_START_UTC, SEED_COUNTDOWN, Chat, FakeClock
+from conftest import DATA, PARADE_START_UTC, SEED, SEED_COUNTDOWN, Chat, FakeClock
 
 from bot.commands import COMMANDS, Command, Dispatcher
-from bot.loading import load_event
+from bot.loading import load_event, parse_event
 from bot.reply import Reply
 from bot.store import FactStore
 
@@ -101,6 +102,31 @@ def test_quote_by_speaker_is_verbatim_and_attributed(chat):
     assert [c.source_id for c in reply.citations] == ["ap"]
     everyone = chat.say("/parade quote")
     assert len(everyone.fields) == 6
+
+
+def test_content_only_replies_are_built_once_per_content_version(clock):
+    """who/facts/quote and the argument-free replies are kept with the store, so they cost the same
+    however many facts there are; the clock-dependent countdown is not, and a reload brings new ones."""
+    text = Path(SEED).read_text(encoding="utf-8")
+    dispatcher = Dispatcher(FactStore(parse_event(text)), clock=clock)
+    chat = Chat(dispatcher)
+    for command in ("/parade where", "/parade who Putin", "/parade who puttin", "/parade facts trade",
+                    "/parade quote easley", "/parade timeline", "/parade sources", "/parade who"):
+        assert chat.say(command) is chat.say(command), command
+    assert chat.say("/parade who Putin") is chat.say("/parade who puttin")  # one reply per person, not per spelling
+    first = chat.say("/parade who Kim Jong Un")  # more items than one page holds
+    second = asyncio.run(dispatcher.handle(Command(text="/parade who Kim Jong Un", page=1)))
+    assert second.fields[0].value not in {f.value for f in first.fields}  # each page is its own reply
+    assert second.fact_ids == first.fact_ids
+    before = chat.say("/parade when")
+    clock.now += dt.timedelta(hours=5)
+    later = chat.say("/parade when")
+    assert field(later, "Countdown") != field(before, "Countdown") and later.text == before.text
+    assert [m.text for m in later.moments][-1] != [m.text for m in before.moments][-1]  # "in 2 days, ..."
+    assert Chat(dispatcher, timezone="UTC").say("/parade when").text != before.text
+    dispatcher.content.store = FactStore(parse_event(text.replace("place: Beijing, China", "place: Pyongyang")))
+    assert chat.say("/parade where").text == "Pyongyang"
+    assert chat.say("/parade when").text == before.text
 
 
 def test_timeline_is_in_date_order(chat):
