@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import DATA, SEED
 
@@ -142,3 +144,14 @@ def test_dates_outside_1970_to_2200_are_refused(old, new):
     assert old in SEED_TEXT
     with pytest.raises(ContentError, match="between 1970 and 2200"):
         parse_event(SEED_TEXT.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("name", ["english.yaml", "world.yaml"])
+def test_the_bots_own_language_data_has_no_key_given_twice(name):
+    """The same rule as content files: PyYAML would silently keep the last of two equal keys."""
+    import yaml
+
+    from bot.loading import SafeLoader
+
+    path = Path(__file__).resolve().parent.parent / "bot" / "data" / name
+    assert yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
