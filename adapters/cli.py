@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from typing import NoReturn
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 
@@ -35,6 +36,15 @@ EXIT_USAGE = 2
 SECRET_VARIABLES = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
                     "SLACK_CLIENT_SECRET", "PARADE_DATABASE_URL")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def password_of(url: str) -> str:
+    """The password in a database URL, if any, for the log redactor: read as a URL (SQLAlchemy's form
+    is one), so that one-shot commands need not import the database library to keep it out of logs."""
+    try:
+        return unquote(urlsplit(url).password or "")
+    except ValueError:
+        return ""
 
 
 class RedactingFormatter(logging.Formatter):
@@ -84,10 +94,7 @@ def configure_logging(level: int = logging.WARNING, *, as_json: bool = False) ->
     formatter = handler.formatter
     assert isinstance(formatter, RedactingFormatter)
     values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
-    if database_url := os.environ.get("PARADE_DATABASE_URL", ""):  # its password on its own, too
-        from bot.persistence import password_of  # the database library, only when a URL is there to read
-
-        values.append(password_of(database_url))
+    values.append(password_of(os.environ.get("PARADE_DATABASE_URL", "")))  # the password on its own, too
     # Short values could match ordinary words; real tokens and secrets are far longer than 8 characters.
     formatter.secrets = tuple(v for v in values if len(v) >= 8)
     root.setLevel(level)
@@ -287,7 +294,7 @@ def database_command(action: str, url: str, message: str) -> int:
     """`parade-bot db current|upgrade|revision -m MESSAGE`: the schema by hand. The URL is never printed (it
     may hold a password), nor any error text that quotes it."""
     from bot.migrations import new_revision, schema_head, schema_revisions  # Alembic only for these commands
-    from bot.persistence import Database, DatabaseError, password_of  # the database library only for them too
+    from bot.persistence import Database, DatabaseError  # the database library only for them too
 
     if action == "revision":
         path = new_revision(message)

@@ -303,6 +303,7 @@ class DiscordPoster:
         self.client = client
         self.pacer = pacer or GlobalPacer()
         self.crosspost = crosspost  # settings discord.crosspost: publish posts in announcement channels
+        self._announcement: dict[int, bool] = {}  # channel id -> announcement or not, for uncached channels
 
     async def post(self, channel_id: str, reply: Reply, *, idempotency_key: str, workspace: str = "") -> None:
         channel = self.client.get_partial_messageable(int(channel_id))
@@ -319,17 +320,31 @@ class DiscordPoster:
             # The request may or may not have arrived; the same nonce makes Discord drop a repeat.
             raise DeliveryError(f"discord channel {channel_id}: {exc.__class__.__name__}",
                                 retry_safe=True, retry_now=True) from exc
-        if self.crosspost:
-            await publish_in_announcements(self.client, message)
+        if self.crosspost and await self._is_announcement(message.channel.id):
+            await publish(message)
+
+    async def _is_announcement(self, channel_id: int) -> bool:
+        """From the gateway's guild data (no request per post); a channel in a server on another
+        process's shards is not there, so it is asked for once and remembered."""
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            if channel_id not in self._announcement:
+                try:
+                    fetched = await asyncio.wait_for(self.client.fetch_channel(channel_id), timeout=PUBLISH_TIMEOUT)
+                except (discord.HTTPException, TimeoutError, aiohttp.ClientError) as exc:
+                    log.warning("channel %s: its type is unknown (%s), so this post is not published",
+                                channel_id, exc.__class__.__name__)
+                    return False
+                self._announcement[channel_id] = isinstance(fetched, discord.TextChannel) and fetched.is_news()
+            return self._announcement[channel_id]
+        return isinstance(channel, discord.TextChannel) and channel.is_news()
 
 
-async def publish_in_announcements(client: discord.Client, message: discord.Message) -> None:
+async def publish(message: discord.Message) -> None:
     """Publishes a post made in an announcement channel, so every server following the channel gets it.
     The post itself is delivered whatever happens here: a refusal (Discord allows 10 publishes an hour
     per channel; publishing needs Send Messages there) or a slow answer is logged, never retried."""
-    channel = client.get_channel(message.channel.id)  # from the gateway's guild data: no request per post
-    if not isinstance(channel, discord.TextChannel) or not channel.is_news():
-        return
+    channel = message.channel
     try:
         await asyncio.wait_for(message.publish(), timeout=PUBLISH_TIMEOUT)
     except discord.HTTPException as exc:

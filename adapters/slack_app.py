@@ -236,15 +236,16 @@ def build_app(dispatcher: Dispatcher, *, client: AsyncWebClient, signing_secret:
                                "response_type": "in_channel" if visible else "ephemeral"})
 
     app.command("/parade")(parade)
-    add_action_listeners(app, dispatcher, timezone=timezone, admin_ids=admin_ids,
+    add_action_listeners(app, dispatcher, in_channel=in_channel, timezone=timezone, admin_ids=admin_ids,
                          open_subscriptions=open_subscriptions)
     return app
 
 
-def add_action_listeners(app: AsyncApp, dispatcher: Dispatcher, *, timezone: str | None,
+def add_action_listeners(app: AsyncApp, dispatcher: Dispatcher, *, in_channel: bool, timezone: str | None,
                          admin_ids: frozenset[str], open_subscriptions: bool) -> None:
     """Buttons and menus under the bot's messages run the core command they name, as if the presser had
-    typed it: the same permission checks, the same answer (through the action's response_url)."""
+    typed it: the same permission checks, the same answer (through the action's response_url), shown
+    where a typed one would be (`slack.in_channel`), with who pressed what."""
 
     async def pressed(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
                       context: AsyncBoltContext) -> None:
@@ -264,10 +265,15 @@ def add_action_listeners(app: AsyncApp, dispatcher: Dispatcher, *, timezone: str
             user_id=user, platform="slack", is_admin=user in admin_ids, manages_channel=open_subscriptions,
             workspace=team, channel=channel,
             posting_problem=functools.partial(not_a_member, client, channel, team, own_team)))
-        where = {"text": found["command"], "team_id": team, "channel_id": channel,
-                 "response_url": body.get("response_url", "")}
-        await answer(where, {"text": fallback_text(reply), "blocks": render_blocks(reply), "replace_original": False,
-                             "response_type": "ephemeral" if reply.ephemeral else "in_channel"})
+        typed = " ".join(part for part in (found["command"], argument) if part)
+        where = {"text": typed, "team_id": team, "channel_id": channel, "response_url": body.get("response_url", "")}
+        visible = in_channel and not reply.ephemeral
+        blocks = render_blocks(reply)
+        if visible:  # the channel sees who pressed what, as it sees who typed what
+            presser = body.get("user") or {}
+            blocks = with_asker(blocks, presser.get("username") or presser.get("name", ""), typed)
+        await answer(where, {"text": fallback_text(reply), "blocks": blocks, "replace_original": False,
+                             "response_type": "in_channel" if visible else "ephemeral"})
 
     app.action(re.compile(r"^parade:(run|pick):"))(pressed)
 

@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -780,14 +780,6 @@ def make_engine(url: str, timeout: float) -> Engine:
                             f"-c statement_timeout={ms}"]).strip()
         return create_engine(url, connect_args={"options": options})
     return create_engine(url)
-
-
-def password_of(url: str) -> str:
-    """The password in a database URL, if any: for the log redactor, which must not print it."""
-    try:
-        return make_url(url).password or ""
-    except ArgumentError:
-        return ""
 
 
 def _sqlite_pragmas(connection: object, record: object) -> None:

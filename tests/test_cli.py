@@ -113,15 +113,19 @@ def test_shard_options_override_the_settings_and_bad_ones_are_one_line_errors(mo
     assert "discord.shard_ids must be distinct numbers from 0 to 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("database_url", [None, "postgresql+psycopg://parade:s3cret-pass@db.example/parade"])
 @pytest.mark.parametrize("argv", [["say", "/parade who Putin"], ["ask", "who is not attending?"]])
-def test_one_shot_answers_load_no_database_or_platform_library(argv):
+def test_one_shot_answers_load_no_database_or_platform_library(argv, database_url):
     """`say` and `ask` start in a fraction of a second because they import only the core: the
-    database, HTTP, scheduler and platform libraries are for the modes that serve."""
+    database, HTTP, scheduler and platform libraries are for the modes that serve (a database URL in
+    the environment is read for its password, to keep out of logs, without the database library)."""
     probe = ("import sys\nfrom adapters.cli import main\ncode = main(sys.argv[1:])\n"
              "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'aiohttp', 'apscheduler', "
              "'discord', 'slack_bolt', 'slack_sdk', 'feedparser', 'watchfiles'})\n"
              "print('loaded:', heavy)\nsys.exit(code)")
     env = {k: v for k, v in os.environ.items() if k != "PARADE_DATABASE_URL"}
+    if database_url:
+        env["PARADE_DATABASE_URL"] = database_url
     done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent, env=env)
     assert done.returncode == 0, done.stderr

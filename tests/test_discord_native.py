@@ -329,3 +329,24 @@ async def test_scheduled_event_auto_lists_the_event_on_the_first_subscribe_only(
     assert "Create Events permission" in refused["data"]["embeds"][0]["description"]
     assert len(fake_discord.received("POST", r"/guilds/\d+/scheduled-events$")) == 2
     assert database.subscription("discord", "3334", str(CHANNEL_ID)).active
+
+
+async def test_an_announcement_channel_on_another_process_shards_is_asked_for_once(fake_discord, bot):
+    """Shards split over processes: the sending process has not cached that server, so it asks for the
+    channel once (a REST call) and remembers its type; the post is published all the same."""
+    from adapters.discord_bot import DiscordPoster
+
+    client = ParadeClient(bot)
+    await client.login(GOOD_TOKEN)
+    try:  # no GUILD_CREATE for this server here
+        fake_discord.script("GET", rf"/channels/{NEWS_ID}$", Response(body={
+            "id": str(NEWS_ID), "type": 5, "guild_id": str(GUILD_ID), "name": "announcements", "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None}))
+        fake_discord.script("POST", rf"/channels/{NEWS_ID}/messages/\d+/crosspost$", Response(body={}), times=2)
+        poster = DiscordPoster(client, crosspost=True)
+        for key in ("k1", "k2"):
+            await poster.post(str(NEWS_ID), Reply(title="One day to go"), idempotency_key=key)
+    finally:
+        await client.close()
+    assert len(fake_discord.received("GET", rf"/channels/{NEWS_ID}$")) == 1
+    assert len(fake_discord.received("POST", r"/crosspost$")) == 2

@@ -95,7 +95,12 @@ async def test_subscribe_buttons_run_subscribe_with_the_same_checks(fake_slack, 
         assert database.subscription("slack", "T1", "C1").active
         gone = await press(admin, countdown, "parade:run:unsubscribe:0:")
         assert gone["blocks"][0]["text"]["text"] == "Unsubscribed"
+        assert "Asked by reader: /parade unsubscribe" in json.dumps(gone["blocks"])  # who pressed it
     assert not database.subscription("slack", "T1", "C1").active
+    # slack.in_channel false: a press's answer is the presser's alone, as a typed command's would be
+    async with slack_server(bot, fake_slack, admin_ids=frozenset({"U1"}), in_channel=False) as private:
+        done = await press(private, countdown, "parade:run:subscribe:0:")
+        assert done["blocks"][0]["text"]["text"] == "Subscribed" and done["response_type"] == "ephemeral"
 
 
 async def test_the_topic_menu_answers_the_picked_topic(fake_slack, bot, seed_store):
