@@ -276,9 +276,12 @@ async def feeds_command(args: argparse.Namespace, settings: Settings, store: Fac
     feed_settings = FeedSettings.from_settings(settings)
     async with aiohttp.ClientSession() as session:
         poller = FeedPoller(lambda: store, feed_settings.fetcher(session), db, clock=system_clock,
-                            settings=feed_settings)
+                            settings=feed_settings, owner=f"cli:{os.getpid()}")
         await poller.restore()
         report = await poller.poll(feeds, force=True, record=not args.dry_run)
+    if report.busy:
+        return _fail("a running bot is polling the feeds right now (or the database does not answer): "
+                     "try again in a minute, or use --dry-run")
     for story in report.new_stories:
         if args.json:
             print(json.dumps({"title": story.title, "outlets": story.outlets, "links": story.links,

@@ -260,6 +260,13 @@ class ParadeClient(discord.AutoShardedClient):
             await respond(interaction, embed, ephemeral=True)
 
 
+def pacing_rate(shard_count: int | None, shard_ids: Sequence[int] | None) -> int:
+    """This process's share of the bot's global rate: Discord's 50 requests a second are per bot, so
+    N processes splitting the shards evenly (as the README shows) each take 1/N of it."""
+    processes = shard_count // len(shard_ids) if shard_count and shard_ids else 1
+    return max(1, GLOBAL_RATE // max(1, processes))
+
+
 class GlobalPacer:
     """At most `rate` requests a second: each at least 1/rate after the one before, and never more than
     `rate` in any one-second window.
@@ -429,7 +436,10 @@ def run(app: Application, options: Mapping[str, object]) -> int:
     async def serve() -> None:
         async with client:
             await client.login(token)
-            async with app.running({"discord": DiscordPoster(client, crosspost=settings.discord.crosspost)}):
+            poster = DiscordPoster(client, GlobalPacer(pacing_rate(settings.discord.shard_count,
+                                                                   settings.discord.shard_ids)),
+                                   crosspost=settings.discord.crosspost)
+            async with app.running({"discord": poster}):
                 await app.serve(client.connect())
 
     try:

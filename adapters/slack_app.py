@@ -175,10 +175,13 @@ def slack_client(token: str | None, base_url: str = AsyncWebClient.BASE_URL,
 
 
 class ReplayGuard:
-    """Bolt middleware: answers Slack retries and replays of an already-seen request with an empty 200.
+    """Bolt middleware: answers replays of an already-seen request, and repeats of an event already
+    handled, with an empty 200.
 
     Bolt verifies signatures and timestamps but lets a valid request be replayed inside its 5-minute
-    window, and does nothing with `X-Slack-Retry-Num`; a command must still run only once.
+    window, and does nothing with `X-Slack-Retry-Num`; a command must still run only once. Slack retries
+    an event it could not deliver (the bot was restarting, say): the retry is let through, since it may
+    be the only delivery of an `app_uninstalled`, unless that event id was handled already.
     """
 
     def __init__(self, window_s: float = REPLAY_WINDOW_S, clock: Callable[[], float] = time.monotonic) -> None:
@@ -188,14 +191,21 @@ class ReplayGuard:
 
     async def __call__(self, req: AsyncBoltRequest, resp: BoltResponse,
                        next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
-        if req.headers.get("x-slack-retry-num"):
-            log.info("ignored a Slack retry (%s)", req.headers.get("x-slack-retry-reason", ["?"])[0])
-            return BoltResponse(status=200, body="")
         now = self.clock()
         while self._seen and next(iter(self._seen.values())) < now - self.window_s:
             self._seen.popitem(last=False)
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        retry = req.headers.get("x-slack-retry-num")
+        if event_id:
+            if f"event:{event_id}" in self._seen:
+                log.info("ignored a repeat of Slack event %s", event_id)
+                return BoltResponse(status=200, body="")
+            self._seen[f"event:{event_id}"] = now
+        elif retry:  # only events are retried; anything else claiming to be a retry is not run twice
+            log.info("ignored a Slack retry (%s)", req.headers.get("x-slack-retry-reason", ["?"])[0])
+            return BoltResponse(status=200, body="")
         signature = (req.headers.get("x-slack-signature") or [""])[0]
-        if signature:
+        if signature and not retry:
             if signature in self._seen:
                 log.warning("ignored a replayed Slack request")
                 return BoltResponse(status=200, body="")

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.delivery import DeliveryService
 from bot.newsfeed import FeedPoller, FeedSettings, FeedStories
 from bot.persistence import Database, StorageUnavailable, call_storage
-from bot.ports import DeliveryError, Poster
+from bot.ports import Poster
 from bot.posts import ContentNewsItems, CountdownReminders
 from bot.reload import ContentReloader, LiveContent, OnReloaded, reload_on_sighup, watch_and_reload
 from bot.reply import Reply
@@ -122,18 +122,18 @@ class Application:
         self.dispatcher.reloader = reloader
         reloader.on_reloaded.extend(self.after_reload)
         self._on_stop_signals()
-        probes = await self._serve_metrics()
-        reconnecting = None
-        if db is not None:
-            await self._start_delivery(db, posters, reloader)
-        elif self.database_url:
-            reconnecting = asyncio.create_task(self._reconnect(posters, reloader))
-        with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
-            reload_on_sighup(reloader)
+        probes, reconnecting, watcher = None, None, None
         stop_watching = asyncio.Event()
-        watcher = (asyncio.create_task(watch_and_reload(reloader, stop_watching))
-                   if self.settings.reload.watch else None)
-        try:
+        try:  # everything started here is stopped below, also when a later start fails
+            probes = await self._serve_metrics()
+            if db is not None:
+                await self._start_delivery(db, posters, reloader)
+            elif self.database_url:
+                reconnecting = asyncio.create_task(self._reconnect(posters, reloader))
+            with contextlib.suppress(NotImplementedError):  # no SIGHUP on Windows
+                reload_on_sighup(reloader)
+            if self.settings.reload.watch:
+                watcher = asyncio.create_task(watch_and_reload(reloader, stop_watching))
             yield
         finally:
             self._on_stop_signals(remove=True)
@@ -171,7 +171,7 @@ class Application:
         feed_settings = FeedSettings.from_settings(self.settings)
         self._http = aiohttp.ClientSession()
         news = FeedPoller(lambda: self.content.store, feed_settings.fetcher(self._http), db, clock=clock,
-                          settings=feed_settings)
+                          settings=feed_settings, owner=owner)
         await news.restore()
         self.dispatcher.news = news
         self.delivery = DeliveryService(
@@ -219,7 +219,7 @@ class Application:
         key = f"feed-disabled:{url}:{self.dispatcher.clock():%Y%m%d%H%M}"
         try:
             await poster.post(notify.channel, reply, idempotency_key=key, workspace=notify.workspace)
-        except DeliveryError as exc:
+        except Exception as exc:  # a bad channel id too: the notice is best effort, the poll goes on
             log.error("feed %s disabled: the notice to %s channel %s failed (%s)", url, notify.platform,
                       notify.channel, exc)
 

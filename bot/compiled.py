@@ -63,14 +63,19 @@ def entry_key(text: str, limits: ContentLimits) -> str:
 @functools.cache
 def code_version() -> str:
     """Everything a pickled store depends on besides the content: the bot's code and data, file by
-    file, and the versions of Python and of the libraries whose objects it holds."""
-    import numpy
-    import pydantic
-    import pydantic_core
-    import yaml
+    file, and the versions of Python and of the libraries whose objects it holds or whose output it
+    keeps (the stemmers made the index's terms: a new stemmer must not meet an old index)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    digest = hashlib.sha256(f"{sys.version} {numpy.__version__} {pydantic.VERSION} {pydantic_core.__version__} "
-                            f"{yaml.__version__} {pickle.HIGHEST_PROTOCOL}".encode())
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    libraries = " ".join(installed(name) for name in (
+        "numpy", "pydantic", "pydantic-core", "PyYAML", "snowballstemmer", "PyStemmer", "rapidfuzz"))
+    digest = hashlib.sha256(f"{sys.version} {libraries} {pickle.HIGHEST_PROTOCOL}".encode())
     package = Path(__file__).resolve().parent
     for file in sorted(package.rglob("*")):
         if file.suffix in (".py", ".yaml") and "__pycache__" not in file.parts:

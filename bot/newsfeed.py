@@ -9,6 +9,7 @@ re-enables it (`parade-bot feeds enable URL`) or the content is reloaded with it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
@@ -33,12 +34,13 @@ from bot.timefmt import format_moment, moment
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=6)
-# How long a process's claim on a feed's poll holds: longer than the slowest fetch (timeout <= 300 s),
-# so a process that dies mid-poll only delays that feed by this much.
-CLAIM_LEASE = dt.timedelta(minutes=10)
-# Items another process recorded are read back from a little before the last read: a poll's items are
-# stamped with its start and may commit after a later read began.
-SYNC_OVERLAP = dt.timedelta(minutes=15)
+# How long a process's lease on polling holds if it is not released: a poll's fetches are bounded
+# (timeout each, one at a time per host), so this outlasts any poll of a reasonable feed list, and a
+# process that dies mid-poll delays the feeds by at most this much.
+POLL_LEASE = dt.timedelta(minutes=15)
+# Items another process recorded are read back from a little before the last read, in case a clock
+# between processes differs a little.
+SYNC_OVERLAP = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ class FeedSettings:
                    parse_offset(feeds.story_window), settings.alerts.max_age_period)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PollReport:
     polled: int
     new_stories: list[Story]
@@ -69,15 +71,17 @@ class PollReport:
     failed: list[str]
     disabled: list[tuple[str, str]] = field(default_factory=list)  # (url, last error): disabled by this poll
     learned: int = 0  # items another process polled and recorded since the last poll
+    busy: bool = False  # another process sharing the database is polling: this one did not
 
 
 class FeedPoller:
     """Polls feeds and keeps the story book, recorded in `db` (if any) unless a poll says not to."""
 
     def __init__(self, store: Callable[[], FactStore], fetcher: FeedFetcher, db: Database | None, *,
-                 clock: Clock, settings: FeedSettings = FeedSettings()) -> None:
+                 clock: Clock, settings: FeedSettings = FeedSettings(), owner: str = "feeds") -> None:
         self.store = store
         self.fetcher = fetcher
+        self.owner = owner  # this process, in the polling lease it may hold in the shared database
         self.db = db
         self.clock = clock
         self.settings = settings
@@ -113,16 +117,32 @@ class FeedPoller:
 
     async def poll(self, feeds: list[Feed] | None = None, *, force: bool = False, record: bool = True) -> PollReport:
         """Polls the feeds that are due (all of them with `force`) at once, one request per host at a
-        time; `record=False` (a dry run) leaves the database as it was."""
+        time; `record=False` (a dry run) leaves the database as it was. Processes sharing a database
+        take turns (a lease): each first reads what the others recorded, so each feed is fetched once
+        an interval and each story is one story everywhere."""
+        if self.db is None or not record:
+            return await self._poll(feeds, force=force, record=record)
+        now = self.clock()
+        try:
+            leased = await asyncio.to_thread(self.db.lease_feed_polls, self.owner, now, now + POLL_LEASE)
+        except StorageUnavailable as exc:
+            log.error("feeds not polled: the database does not answer (%s)", exc)
+            return PollReport(0, [], [], [], busy=True)
+        if not leased:
+            return PollReport(0, [], [], [], busy=True)
+        try:
+            learned = await self._sync(self._synced - SYNC_OVERLAP if self._synced else now - self._kept)
+            report = await self._poll(feeds, force=force, record=record)
+        finally:
+            with contextlib.suppress(StorageUnavailable):  # else it lapses by itself
+                await asyncio.to_thread(self.db.release_feed_polls, self.owner)
+        report.learned = learned
+        return report
+
+    async def _poll(self, feeds: list[Feed] | None, *, force: bool, record: bool) -> PollReport:
         now = self.clock()
         chosen = feeds if feeds is not None else list(self.store().event.feeds)
-        shared = self.db is not None and record
-        learned = 0
-        if shared:
-            learned = await self._sync(self._synced - SYNC_OVERLAP if self._synced else now - self._kept)
         due = [f for f in chosen if force or self._due(f, now)]
-        if shared and not force and due:
-            due = await self._claim(due, now)
         relevance = Relevance(self.store().event)  # one compiled rule set for the whole poll
         self._disabled = []
         results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
@@ -135,21 +155,11 @@ class FeedPoller:
                 seen.append(SeenItem(story.key, item))
                 (new if is_new else joined).append(story)
         if self.db is not None and record:
-            await self._record(seen, [self.states[f.url] for f in due], now)
+            await self._record(seen, [self.states[f.url] for f in due], self.clock())
         metrics.STORIES.inc(len(new))
         fresh = {s.key for s in new}
         later = {s.key: s for s in joined if s.key not in fresh}  # each once
-        return PollReport(len(due), new, list(later.values()), failed, self._disabled, learned)
-
-    async def _claim(self, due: list[Feed], now: dt.datetime) -> list[Feed]:
-        """The due feeds no other process sharing the database is polling in this interval."""
-        assert self.db is not None
-        try:
-            claimed = await asyncio.to_thread(self.db.claim_feed_polls, [f.url for f in due], now, now + CLAIM_LEASE)
-        except StorageUnavailable as exc:
-            log.error("feed polls not claimed (%s): skipping this poll rather than fetching twice", exc)
-            return []
-        return [f for f in due if f.url in claimed]
+        return PollReport(len(due), new, list(later.values()), failed, self._disabled)
 
     def _due(self, feed: Feed, now: dt.datetime) -> bool:
         state = self.states.get(feed.url)

@@ -376,6 +376,14 @@ def _listing(row: EventListingRow) -> EventListing:
     return EventListing(row.platform, row.workspace, row.event_id, row.external_id, row.start)
 
 
+FEED_LEASE = "feed_poll_lease"  # parade_meta row: "<until, UTC> <owner>", or "" when free
+
+
+def _lease_stamp(moment: dt.datetime) -> str:
+    """A moment as text that sorts as time does (fixed width, UTC), for the lease's conditional update."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _subscription(row: SubscriptionRow) -> Subscription:
     return Subscription(row.id, row.platform, row.workspace, row.channel, row.timezone, row.active,
                         row.subscribed_at, row.reason)
@@ -653,30 +661,34 @@ class Database:
                                        row.disabled, row.last_status, row.last_fetch, row.items_seen)
                     for row in session.scalars(select(FeedStateRow))}
 
-    def claim_feed_polls(self, urls: list[str], now: dt.datetime, until: dt.datetime) -> set[str]:
-        """The feeds this process may poll now: for each, a conditional update moves `next_poll` to
-        `until` only where it is still due and not disabled, so of several processes sharing the
-        database exactly one fetches a feed per interval (PostgreSQL re-checks the condition after
-        a concurrent update commits; SQLite has one writer at a time). A process that dies with a
-        claim leaves the feed due again at `until`."""
-        with Session(self.engine) as session, session.begin():
-            known = set(session.scalars(select(FeedStateRow.url).where(FeedStateRow.url.in_(urls))))
-        for url in dict.fromkeys(u for u in urls if u not in known):  # a new feed: its row first
+    def lease_feed_polls(self, owner: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Whether this process may poll the feeds now, until `until`: one process at a time polls, so
+        that every item is grouped into stories by one book and recorded before another process reads
+        it (two processes grouping at once could make one story two alerts). A conditional update
+        takes the lease only where it has lapsed (PostgreSQL re-checks the condition after a concurrent
+        update commits; SQLite has one writer at a time); a process that dies holding it delays
+        polling until `until`."""
+        with Session(self.engine) as session:
+            missing = session.get(MetaRow, FEED_LEASE) is None
+        if missing:
             try:
                 with Session(self.engine) as session, session.begin():
-                    session.add(FeedStateRow(url=url))
-            except IntegrityError:  # another process added it at the same moment
+                    session.add(MetaRow(key=FEED_LEASE, value=""))
+            except IntegrityError:  # another process made the row at the same moment
                 pass
-        claimed = set()
         with Session(self.engine) as session, session.begin():
-            for url in urls:
-                moved = session.execute(
-                    update(FeedStateRow).where(FeedStateRow.url == url, FeedStateRow.disabled.is_(False),
-                                               (FeedStateRow.next_poll.is_(None)) | (FeedStateRow.next_poll <= now))
-                    .values(next_poll=until).execution_options(synchronize_session=False))
-                if moved.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.add(url)
-        return claimed
+            taken = session.execute(update(MetaRow).where(MetaRow.key == FEED_LEASE,
+                                                          MetaRow.value < _lease_stamp(now))
+                                    .values(value=f"{_lease_stamp(until)} {owner}"[:256])
+                                    .execution_options(synchronize_session=False))
+            return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    def release_feed_polls(self, owner: str) -> None:
+        """Ends this process's lease at once, so the next process need not wait for it to lapse."""
+        with Session(self.engine) as session, session.begin():
+            mine = MetaRow.value.endswith(f" {owner}", autoescape=True)
+            session.execute(update(MetaRow).where(MetaRow.key == FEED_LEASE, mine)
+                            .values(value="").execution_options(synchronize_session=False))
 
     def save_feed_states(self, states: list[FeedState]) -> None:
         """The feeds' states, in one transaction (a poll touches up to every feed)."""

@@ -438,3 +438,12 @@ def test_shard_settings_that_cannot_work_are_refused(shards, message):
 
     with pytest.raises(ValidationError, match=message):
         DiscordSettings(**shards)
+
+
+def test_each_shard_process_paces_itself_to_its_share_of_the_bots_rate():
+    """Discord's 50 requests a second are per bot, not per process."""
+    from adapters.discord_bot import GLOBAL_RATE, pacing_rate
+
+    assert pacing_rate(None, None) == GLOBAL_RATE == pacing_rate(4, None)  # one process runs every shard
+    assert pacing_rate(4, (0, 1)) == GLOBAL_RATE // 2 and pacing_rate(2, (1,)) == GLOBAL_RATE // 2
+    assert pacing_rate(200, (7,)) == 1  # never 0

@@ -339,3 +339,29 @@ async def test_a_feed_disabled_is_told_once_in_the_admins_channel(feeds, poller_
     assert (channel, title) == ("CADMINS", "Feed disabled") and key.startswith(f"feed-disabled:{feed.url}:")
     await app._tell_feed_disabled(feed.url, "HTTP 500", {"discord": RecordingPoster(posts)})  # no Slack here
     assert len(posts) == 1
+
+
+@pytest.mark.usefixtures("backend")
+async def test_processes_take_turns_so_one_story_from_two_feeds_is_one_alert_everywhere(feeds, poller_for, tmp_path):
+    """Each process groups only after reading what the others recorded, under a lease: the wire's copy
+    polled by the second process joins the AP story the first process made, instead of becoming a
+    second alert; and while one process holds the lease, another polls nothing."""
+    from test_reminders import open_db
+
+    routes, fake = feeds
+    routes.routes["/ap"] = Response(body=rss([AP_ITEM]), headers=XML)
+    routes.routes["/wire"] = Response(body=atom([WIRE_ITEM]), headers=XML)
+    db = open_db(tmp_path / "turns.db")
+    first, second = await poller_for(db), await poller_for(db)
+    first.owner, second.owner = "proc-1", "proc-2"
+    ap, wire = Feed(url=f"{fake.url}/ap", outlet="AP"), Feed(url=f"{fake.url}/wire", outlet="Wire")
+
+    assert db.lease_feed_polls("proc-9", NOW, NOW + dt.timedelta(minutes=15))  # someone else is polling
+    assert (await first.poll([ap])).busy and not fake.received("GET", "^/ap$")
+    db.release_feed_polls("proc-9")
+
+    made = await first.poll([ap])
+    joined = await second.poll([wire])
+    [story] = made.new_stories
+    assert not joined.busy and joined.new_stories == [] and [s.key for s in joined.joined] == [story.key]
+    assert second.book.stories[story.key].outlets == ["AP", "Wire"]

@@ -115,10 +115,11 @@ class OAuthServer:
         status, page = await self.redirect(code, state, cookie)
         assert status == 200, page
 
-    async def signed(self, body: str, content_type: str) -> int:
+    async def signed(self, body: str, content_type: str, retry: int = 0) -> int:
         ts = str(int(time.time()))
         headers = {"X-Slack-Request-Timestamp": ts, "Content-Type": content_type,
-                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)}
+                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+                   **({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"} if retry else {})}
         async with self.session.post(f"{self.url}/slack/events", data=body, headers=headers) as resp:
             return resp.status
 
@@ -130,10 +131,11 @@ class OAuthServer:
         [answer] = await self.fake.wait_for("POST", "^" + response_url.removeprefix(self.fake.url) + "$")
         return answer.json
 
-    async def event(self, team: str, event: dict) -> int:
+    async def event(self, team: str, event: dict, *, event_id: str | None = None, retry: int = 0) -> int:
         body = json.dumps({"token": "legacy", "team_id": team, "api_app_id": "A1", "type": "event_callback",
-                           "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()), "event": event})
-        return await self.signed(body, "application/json")
+                           "event_id": event_id or f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+                           "event": event})
+        return await self.signed(body, "application/json", retry)
 
 
 @contextlib.asynccontextmanager
@@ -474,3 +476,20 @@ async def test_an_uninstall_while_the_database_is_away_is_logged_not_raised(capl
         await end_workspace(DatabaseInstallationStore(lambda: None), "T1", "the app was uninstalled")
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith("Slack workspace T1: the app was uninstalled, but the database did not answer")
+
+
+@on_each_backend
+async def test_an_uninstall_slack_retries_is_handled_once(oauth, caplog):
+    """The first delivery was lost (the bot was restarting): Slack's retry is the uninstall, and is
+    handled; a further retry of the same event changes nothing and logs nothing new."""
+    await oauth.install("code-T1")
+    oauth.db.subscribe("slack", "T1", "C1", "UTC", dt.datetime.now(dt.UTC))
+    with caplog.at_level(logging.INFO):
+        assert await oauth.event("T1", {"type": "app_uninstalled"}, event_id="Ev-lost", retry=1) == 200
+        for _ in range(200):
+            if oauth.db.installation("slack", "T1") is None:
+                break
+            await asyncio.sleep(0.01)
+        assert not oauth.db.subscription("slack", "T1", "C1").active
+        assert await oauth.event("T1", {"type": "app_uninstalled"}, event_id="Ev-lost", retry=2) == 200
+    assert "ignored a repeat of Slack event Ev-lost" in caplog.text
