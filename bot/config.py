@@ -58,7 +58,7 @@ class DiscordSettings(BaseModel):
     # auto: the first /parade subscribe in a server also lists the event in its Events (as
     # /parade-admin event does); manual: only /parade-admin event lists it.
     scheduled_event: Literal["manual", "auto"] = "manual"
-    # Sharding (README, "Running several processes"): the total number of shards, and the ones this
+    # Sharding (README, "Many servers: shards"): the total number of shards, and the ones this
     # process runs. Both null: one process runs the number Discord recommends.
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: tuple[int, ...] | None = None
