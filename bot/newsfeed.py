@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.content import Feed
 from bot.feedfetch import FeedFetcher
 from bot.feeds import FeedItem, Relevance, parse_feed
+from bot.loading import collector_paused
 from bot.persistence import Database, FeedState, SeenItem, StorageUnavailable
 from bot.posts import Post
 from bot.reply import Reply, ReplyField
@@ -145,7 +146,10 @@ class FeedPoller:
         due = [f for f in chosen if force or self._due(f, now)]
         relevance = Relevance(self.store().event)  # one compiled rule set for the whole poll
         self._disabled = []
-        results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
+        # A poll makes tens of thousands of objects (parsed entries, items, shingles), few of them in
+        # cycles: the collector would walk them, and the content's, again and again while it runs.
+        with collector_paused():
+            results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
         new, joined, failed, seen = [], [], [], []
         for feed, outcome in zip(due, results, strict=True):
             if outcome is None:
