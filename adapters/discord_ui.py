@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 import aiohttp
 import discord
 
-from adapters.text import ACTION_ID, MENU_ID, action_id, clip, menu_id
+from adapters.text import ACTION_ID, MENU_ID, action_id, clip, menu_id, usable_actions
 from bot.listing import EventDetails, ListingRefused
 from bot.reply import Action, Menu, Moment, Reply
 
@@ -98,14 +98,7 @@ async def _run(interaction: discord.Interaction, command: str, argument: str, pa
 def render_view(reply: Reply) -> discord.ui.View | None:
     """The reply's buttons (a row of five at most, "More" among them) and menu, within Discord's
     limits: an action whose id would be too long, or not one of ours, is left off and logged."""
-    buttons = []
-    for action in reply.actions:
-        custom_id = action_id(action)
-        if len(custom_id) > CUSTOM_ID_MAX or not ACTION_ID.fullmatch(custom_id):
-            log.warning("left off a %r button: its custom id %r is too long or not valid", action.label,
-                        custom_id[:CUSTOM_ID_MAX])
-            continue
-        buttons.append(ActionButton(action))
+    buttons = [ActionButton(action) for action, _ in usable_actions(reply, CUSTOM_ID_MAX)]
     # One row is kept for the menu.
     room = ROW_BUTTONS_MAX * (ROWS_MAX - 1)
     if len(buttons) > room:

@@ -31,7 +31,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.text import ACTION_ID, MENU_ID, action_id, clip, localize, menu_id, sources_line
+from adapters.text import ACTION_ID, MENU_ID, clip, localize, menu_id, sources_line, usable_actions
 from bot import metrics
 from bot.application import Application, PlatformError
 from bot.commands import Command, Dispatcher
@@ -118,14 +118,7 @@ def _date_markup(moment: Moment) -> str:
 def actions_block(reply: Reply) -> dict[str, Any] | None:
     """The reply's buttons and menu as one actions block, within Slack's limits: an action whose id
     would be too long or is not one of ours is left off, and logged."""
-    elements: list[dict[str, Any]] = []
-    for action in reply.actions:
-        custom_id = action_id(action)
-        if len(custom_id) > ACTION_ID_MAX or not ACTION_ID.fullmatch(custom_id):
-            log.warning("left off a %r button: its action id %r is too long or not valid", action.label,
-                        custom_id[:ACTION_ID_MAX])
-            continue
-        elements.append(_button(action, custom_id))
+    elements = [_button(action, custom_id) for action, custom_id in usable_actions(reply, ACTION_ID_MAX)]
     menu = reply.menu
     options = [(label, value) for label, value in menu.options if len(value) <= OPTION_VALUE_MAX] if menu else []
     room = ACTION_ELEMENTS_MAX - (1 if options else 0)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 
 from bot.reply import Action, Citation, Menu, Moment, Reply
+
+log = logging.getLogger(__name__)
 
 MARKER = "…"
 # A button's id says what it runs, so it works after a restart with no state kept: the platform sends
@@ -46,6 +49,19 @@ def localize(text: str, moments: Iterable[Moment], render: Callable[[Moment], st
 def action_id(action: Action) -> str:
     """The id a button carries: `parade:run:COMMAND:PAGE:ARGUMENT` (the argument is an id, no spaces)."""
     return f"parade:run:{action.command}:{action.page}:{action.argument}"
+
+
+def usable_actions(reply: Reply, id_max: int) -> list[tuple[Action, str]]:
+    """The reply's actions with their ids, but one whose id would pass the platform's `id_max` or is not
+    one of ours: that is left off (and logged), never sent broken."""
+    usable = []
+    for action in reply.actions:
+        custom_id = action_id(action)
+        if len(custom_id) > id_max or not ACTION_ID.fullmatch(custom_id):
+            log.warning("left off a %r button: its id %r is too long or not valid", action.label, custom_id[:id_max])
+            continue
+        usable.append((action, custom_id))
+    return usable
 
 
 def menu_id(menu: Menu) -> str:
