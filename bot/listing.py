@@ -5,11 +5,14 @@ start) updates the one listing, never adds a second."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+from weakref import WeakKeyDictionary
 
 from bot.clock import Clock
 from bot.storage_errors import StorageUnavailable
@@ -52,16 +55,23 @@ def event_details(store: FactStore) -> EventDetails:
                         event.start.astimezone(dt.UTC))
 
 
+# One listing at a time per workspace and publisher (a publisher lives on one event loop): two admins
+# pressing at once, or a subscribe with `scheduled_event: auto` beside `/parade-admin event`, must not
+# both find none and create two.
+_listing_locks: WeakKeyDictionary[EventPublisher, defaultdict[str, asyncio.Lock]] = WeakKeyDictionary()
+
+
 async def publish_listing(storage: AsyncStorage, publisher: EventPublisher, workspace: str, store: FactStore,
                           now: dt.datetime) -> tuple[EventListing, bool]:
     """The workspace's listing, created or brought up to date; True if it is new."""
     from bot.persistence import EventListing  # loaded already: `storage` is the database's
 
     details = event_details(store)
-    known = await storage.event_listing(publisher.platform, workspace, details.event_id)
-    external_id = await publisher.publish(workspace, details, known.external_id if known else None)
-    listing = EventListing(publisher.platform, workspace, details.event_id, external_id, details.start)
-    await storage.save_event_listing(listing, now)
+    async with _listing_locks.setdefault(publisher, defaultdict(asyncio.Lock))[workspace]:
+        known = await storage.event_listing(publisher.platform, workspace, details.event_id)
+        external_id = await publisher.publish(workspace, details, known.external_id if known else None)
+        listing = EventListing(publisher.platform, workspace, details.event_id, external_id, details.start)
+        await storage.save_event_listing(listing, now)
     return listing, known is None or known.external_id != external_id
 
 

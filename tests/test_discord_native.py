@@ -350,3 +350,24 @@ async def test_an_announcement_channel_on_another_process_shards_is_asked_for_on
         await client.close()
     assert len(fake_discord.received("GET", rf"/channels/{NEWS_ID}$")) == 1
     assert len(fake_discord.received("POST", r"/crosspost$")) == 2
+
+
+async def test_two_event_commands_at_once_list_the_parade_once(fake_discord, seed_store, clock, database):
+    """Two admins at the same moment: the second waits for the first's listing and updates it."""
+    import asyncio
+
+    from bot.listing import publish_listing
+    from bot.persistence import AsyncStorage
+
+    client = ParadeClient(Dispatcher(seed_store, clock=clock, subscriptions=database))
+    await client.login(GOOD_TOKEN)
+    try:
+        fake_discord.script("POST", EVENTS + "$", scheduled("8001"))
+        fake_discord.script("PATCH", EVENTS + "/8001$", scheduled("8001"))
+        storage = AsyncStorage(database)
+        made = await asyncio.gather(*(publish_listing(storage, client.events, str(GUILD_ID), seed_store, clock())
+                                      for _ in range(2)))
+    finally:
+        await client.close()
+    assert sorted(new for _, new in made) == [False, True]
+    assert len(fake_discord.received("POST", EVENTS + "$")) == 1
