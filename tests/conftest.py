@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +13,13 @@ from bot.loading import load_event
 from bot.reply import Reply
 from bot.store import FactStore
 
-# A test that runs the command line on the default settings must not write the checkout's own database
-# (data/parade.db, which a developer's `make run` uses): it gets a throwaway one.
-os.environ.setdefault("PARADE_DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='parade-tests-')}/default.db")
+
+@pytest.fixture(autouse=True)
+def _own_default_database(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A test that runs the command line on the default settings must neither write the checkout's own
+    database (data/parade.db, which a developer's `make run` uses) nor share one with another test: it
+    gets its own throwaway one (a test that sets or removes PARADE_DATABASE_URL itself still may)."""
+    monkeypatch.setenv("PARADE_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('default-db')}/default.db")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "parade.yaml"

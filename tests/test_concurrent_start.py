@@ -20,7 +20,11 @@ def race(url: str, go: Path, processes: int = 3) -> list[str]:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(processes)]
     time.sleep(0.8)  # every worker imported and waiting
     go.touch()
-    return [w.communicate(timeout=60)[0].strip() for w in workers]
+    outcomes = []
+    for out, err in (w.communicate(timeout=60) for w in workers):
+        # A worker without its database says why on standard error (open_database's one line).
+        outcomes.append(out.strip() if out.strip() == "ok" else f"{out.strip()}: {err.strip()[-400:]}")
+    return outcomes
 
 
 def test_three_processes_on_one_fresh_database_all_get_it(tmp_path, backend, capsys):

@@ -8,7 +8,9 @@ from any working directory, and no URL or secret is written in any file. `upgrad
 
 from __future__ import annotations
 
+import random
 import tempfile
+import time
 from argparse import Namespace
 from pathlib import Path
 
@@ -18,10 +20,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.persistence import Database, DatabaseError, MetaRow, make_engine
 
 MIGRATIONS = "bot:migrations"  # Alembic's scripts (env.py, versions/), found inside the installed package
+LOCKED_ATTEMPTS = 6  # SQLite's immediate "database is locked" at start: see upgrade()
 MIGRATION_WAIT = 300.0  # seconds a start waits for another process's upgrade, and an upgrade may take
 PG_MIGRATION_LOCK = 0x7061726164650001  # pg_advisory_xact_lock key: "parade" and 1, one per database
 # Revision 0001 is the schema the bot made before Alembic, with these tables (and no alembic_version).
@@ -74,14 +78,25 @@ def upgrade(url: str) -> str | None:
 
     Every process runs this at start, so it runs under a lock held for the whole check-and-upgrade (see
     _migration_engine and _lock_for_migration): processes starting together take turns, the first
-    upgrades, the others find the database at head, and none sees a half-made schema."""
-    engine = _migration_engine(url)
-    try:
-        with engine.begin() as connection:
-            _lock_for_migration(connection)
-            return _upgrade(connection)
-    finally:
-        engine.dispose()
+    upgrades, the others find the database at head, and none sees a half-made schema.
+
+    SQLite sometimes answers "database is locked" at once instead of waiting its busy timeout (a new
+    file being switched to WAL by another process at that moment, or a lock it could only wait for by
+    deadlocking): seen a few times in about a thousand starts of three processes together here. Nothing was committed
+    then, so the whole check-and-upgrade is simply tried again."""
+    for attempt in range(LOCKED_ATTEMPTS):
+        engine = _migration_engine(url)
+        try:
+            with engine.begin() as connection:
+                _lock_for_migration(connection)
+                return _upgrade(connection)
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or attempt == LOCKED_ATTEMPTS - 1:
+                raise
+        finally:
+            engine.dispose()
+        time.sleep(0.05 * 2 ** attempt + random.random() * 0.05)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _migration_engine(url: str) -> Engine:
