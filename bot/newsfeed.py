@@ -150,14 +150,17 @@ class FeedPoller:
         # cycles: the collector would walk them, and the content's, again and again while it runs.
         with collector_paused():
             results = await asyncio.gather(*(self._poll_one(feed, now, relevance) for feed in due))
-        new, joined, failed, seen = [], [], [], []
-        for feed, outcome in zip(due, results, strict=True):
-            if outcome is None:
-                failed.append(feed.url)
-                continue
-            for story, is_new, item in outcome:
-                seen.append(SeenItem(story.key, item))
-                (new if is_new else joined).append(story)
+            failed = [feed.url for feed, items in zip(due, results, strict=True) if items is None]
+            # Grouped oldest first, whichever feed answered first: a story is named and keyed by its
+            # first report, the same in every run.
+            arrived = sorted((item for items in results if items for item in items), key=lambda i: i.published)
+            new, joined, seen = [], [], []
+            for item in arrived:
+                added = self.book.add(item)
+                if added is not None:
+                    story, is_new = added
+                    seen.append(SeenItem(story.key, item))
+                    (new if is_new else joined).append(story)
         if self.db is not None and record:
             await self._record(seen, [self.states[f.url] for f in due], self.clock())
         metrics.STORIES.inc(len(new))
@@ -169,8 +172,8 @@ class FeedPoller:
         state = self.states.get(feed.url)
         return state is None or (not state.disabled and (state.next_poll is None or state.next_poll <= now))
 
-    async def _poll_one(self, feed: Feed, now: dt.datetime,
-                        relevance: Relevance) -> list[tuple[Story, bool, FeedItem]] | None:
+    async def _poll_one(self, feed: Feed, now: dt.datetime, relevance: Relevance) -> list[FeedItem] | None:
+        """The feed's items that may be news (recent, unseen, relevant); None if it failed."""
         state = self.states.setdefault(feed.url, FeedState(feed.url))
         fetched = await self.fetcher.fetch(feed.url, etag=state.etag, last_modified=state.last_modified)
         metrics.FEED_POLLS.labels(fetched.status.replace(" ", "_")).inc()
@@ -191,15 +194,10 @@ class FeedPoller:
             return None
         if parsed.problem:
             state.last_status = f"ok, malformed: {parsed.problem}"[:300]
-        found = []
-        for item in parsed.items:
-            if now - item.published > self.settings.max_age or self.book.seen(item) or not relevance.matches(item):
-                continue
-            added = self.book.add(item)
-            if added is not None:
-                found.append((added[0], added[1], item))
         state.items_seen += len(parsed.items)
-        return found
+        return [item for item in parsed.items
+                if now - item.published <= self.settings.max_age and not self.book.seen(item)
+                and relevance.matches(item)]
 
     def _failed(self, feed: Feed, state: FeedState, error: str, retry_after: float | None, now: dt.datetime) -> None:
         state.failures += 1

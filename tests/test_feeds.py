@@ -133,6 +133,19 @@ async def test_one_story_from_two_outlets_is_one_alert_and_later_outlets_join_it
     assert story.outlets == ["AP", "Wire reports"] and len(story.links) == 2
 
 
+@pytest.mark.parametrize("slow", ["/ap", "/wire"])
+async def test_a_story_is_named_by_its_first_report_whichever_feed_answers_first(feeds, poller_for, slow):
+    routes, fake = feeds
+    routes.routes["/ap"] = Response(body=rss([AP_ITEM]), headers=XML)  # published an hour ago
+    routes.routes["/wire"] = Response(body=atom([WIRE_ITEM]), headers=XML)  # 30 minutes ago
+    routes.routes[slow] = Response(body=routes.routes[slow].body, headers=XML, delay=0.3)
+    poller = await poller_for()
+    # The feeds listed wire first: neither the list's order nor the network's decides.
+    [story] = (await poller.poll([Feed(url=f"{fake.url}/wire"), Feed(url=f"{fake.url}/ap", outlet="AP")])).new_stories
+    assert (story.title, story.outlets) == (AP_TITLE, ["AP", "Wire reports"])
+    assert story.key == "story:" + story.items[0].key.split(":")[-1] and story.items[0].outlet == "AP"
+
+
 async def test_guid_churn_edits_off_topic_and_backlog_are_not_news(feeds, poller_for):
     routes, fake = feeds
     backlog = {**AP_ITEM, "guid": "old", "title": "Kim Jong Un in Beijing last year", "link": "https://a.example/old",
