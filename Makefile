@@ -12,7 +12,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Measures this machine (about 7 minutes) and writes bench/RESULTS.md; parts: make bench PARTS="ask startup"
+# Measures this machine (about 6 minutes) and writes bench/RESULTS.md; parts: make bench PARTS="ask startup"
 # (latency dispatch ask adapters fanout reload startup feeds); BENCH_SIZES=1000,10000 skips the 100,000-fact rows.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(PARTS)
