@@ -87,8 +87,10 @@ class Application:
         if self.database is not None:
             try:
                 await call_storage(self.database.ping)
-            except StorageUnavailable:  # a timeout is not in the outage log, so it is added here
+            except StorageUnavailable as exc:
                 answered = False
+                if self.database.outage.down_since is None:  # a ping that timed out is not logged yet
+                    self.database.outage.failed(exc)
         problems = self.health()
         if not answered and DATABASE_DOWN not in problems:
             problems.insert(0, DATABASE_DOWN)

@@ -161,3 +161,20 @@ class Relay:
             sink.close()
 
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+async def test_a_database_that_hangs_is_not_ready_and_counted_down(tmp_path, monkeypatch):
+    """A ping that gets no answer within the storage timeout (a frozen server, not a refused one) makes
+    /readyz unready and the database gauge 0, as a refused connection does."""
+    import time
+
+    from bot import persistence
+
+    app = console_app(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'hang.db'}")
+    monkeypatch.setattr(persistence, "STORAGE_TIMEOUT", 0.05)
+    monkeypatch.setattr(type(app.database), "ping", lambda self: time.sleep(0.3))
+    problems = await app.readiness()
+    assert problems and problems[0].startswith("database not answering")
+    assert sample("parade_database_up") == 0
+    monkeypatch.undo()
+    assert await app.readiness() == [] and sample("parade_database_up") == 1
