@@ -198,16 +198,24 @@ async def test_healthz_and_readyz(slack):
     ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "PORT": "http"}, "PORT must be a TCP port"),
 ])
 def test_missing_settings_are_one_line_errors_without_secrets(monkeypatch, capsys, env, message):
+    printed = slack_start_error(monkeypatch, capsys, env, message)
+    assert BOT_TOKEN not in printed and SECRET not in printed
+
+
+def slack_start_error(monkeypatch, capsys, env: dict[str, str], message: str) -> str:
+    """`parade-bot slack` with exactly `env` of Slack's variables: exit 2 with `message` as its one line;
+    what it printed, for the caller to check that no secret is in it."""
     from adapters.cli import main
 
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "PORT", "DISCORD_TOKEN"):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
+                 "SLACK_CLIENT_SECRET", "PORT", "DISCORD_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert main(["slack"]) == 2
     out, err = capsys.readouterr()
     assert err.startswith(f"parade-bot: {message}") and err.count("\n") == 1
-    assert BOT_TOKEN not in out + err and SECRET not in out + err
+    return out + err
 
 
 async def test_socket_mode_acks_the_envelope_and_answers(fake_slack, bot):

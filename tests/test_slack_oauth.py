@@ -350,17 +350,10 @@ def test_the_manifest_asks_for_the_scopes_the_install_link_asks_for():
       "SLACK_APP_TOKEN": "xapp-1-fake"}, "OAuth mode (SLACK_CLIENT_ID) serves HTTP"),
 ])
 def test_half_set_up_oauth_is_a_one_line_error_without_secrets(monkeypatch, capsys, env, message):
-    from adapters.cli import main
+    from test_slack_adapter import slack_start_error
 
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET", "PORT", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert main(["slack"]) == 2
-    out, err = capsys.readouterr()
-    assert err.startswith(f"parade-bot: {message}") and err.count("\n") == 1
-    assert CLIENT_SECRET not in out + err and SECRET not in out + err
+    printed = slack_start_error(monkeypatch, capsys, env, message)
+    assert CLIENT_SECRET not in printed and SECRET not in printed
 
 
 def free_port() -> int:
