@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 # Intents asking for a value (a date, a number, a place) that belongs to whoever the question names.
 _SUBJECT_BOUND = frozenset({"when", "time", "count", "duration", "where"})
 _SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
+# Where one statement ends and the next begins inside a sentence: "Kim will use the trip to raise his
+# standing, and North Korea, China and Russia may ..." says nothing of a trip to Russia. Sentences are
+# not split apart: the next one often goes on about the same thing ("this is partly due to ...").
+_CLAUSE = re.compile(r",\s+(?:and|while|whereas)\s+(?=[A-Z])")
+# A capitalised word inside a sentence: a name ("Port Veresti", "Kamenograd", "the Danube").
+_MID_SENTENCE_NAME = re.compile(r"(?<=[\w,;)] )[A-Z][\w'-]*")
+_LOWER_CASE_WORD = re.compile(r"\b[a-z][\w'-]*")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
@@ -125,6 +132,14 @@ class Answerer:
             "day days hour hours week weeks month months year years date long soon"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
+        # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
+        # words it also writes in lower case ("the bridge", "the Danube Gate Bridge") are no names.
+        texts = [e.text for e in store.entries.values()]
+        capitalised = " ".join(w for text in texts for w in _MID_SENTENCE_NAME.findall(text))
+        lower = " ".join(w for text in texts for w in _LOWER_CASE_WORD.findall(text))
+        self._named_things = (frozenset(lexicon.terms(capitalised)) - frozenset(lexicon.terms(lower))
+                              - self._names - self._calendar_terms)
+        self._clauses: dict[str, tuple[frozenset[str], ...]] = {}  # an entry's terms, clause by clause
         self._attendance_terms = frozenset(lexicon.terms(" ".join(
             [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
             + [store.people[a.person].name for a in attendance.attendees if a.person]
@@ -273,30 +288,48 @@ class Answerer:
             untyped = kinds and index.search(required, optional, limit=1)
             return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
         counted = self._terms(rest.split()[0]) if rest.split() else []
-        if intent == "count" and "how many" in text and counted and counted[0] in salient:
+        if intent == "count" and "how many" in text and counted and counted[0] in terms:
             hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         if intent in ("count", "duration") and not set(terms) & self._time_terms:
             # "the population of Port Veresti" is not answered by "Kamenograd has 18,000 residents":
             # the number must be said of something the question asks about, in its own sentence.
-            hits = tuple(h for h in hits if self._states_value(h.key, set(salient), intent))
+            hits = tuple(h for h in hits if self._states_value(h.key, set(salient), set(terms), intent))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
+        hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        if not hits:
+            return decline(text, intent, NOT_ANSWERED)
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
         return PartAnswer(text, intent, tuple(self._statement(h.key) for h in chosen))
 
-    def _states_value(self, key: str, asked: set[str], intent: str) -> bool:
+    def _in_one_clause(self, key: str, salient: list[str]) -> bool:
+        """Whether the question's words that an entry's text holds stand together in one of its
+        clauses: scattered over several, they are no statement of what was asked. A person's name may
+        stand apart ("Kim arrived on Tuesday, and he will meet Xi"), as may words only its keywords hold."""
+        clauses = self._clauses.get(key)
+        if clauses is None:
+            clauses = self._clauses[key] = tuple(
+                frozenset(self.lexicon.terms(c)) for c in _CLAUSE.split(self.store.entries[key].text) if c)
+        asked = set(salient) - self._names
+        held = asked.intersection(*()) if not clauses else asked & frozenset().union(*clauses)
+        return not held or any(held <= clause for clause in clauses)
+
+    def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
         """Whether an entry's text gives the number or duration asked for ("did not say how long"
-        counts) in a sentence with a term the question asks about; where its text has none of those
-        terms (only its keywords do), its author says it answers."""
+        counts) in a sentence with a term the question asks about, and not of another thing the
+        content names ("Kamenograd has 18,000 residents" gives no population of Port Veresti); where
+        its text has none of those terms (only its keywords do), its author says it answers."""
         wanted = {"number", "duration"} if intent == "duration" else {"number"}
         named = False
         for sentence in _SENTENCE.split(self.store.entries[key].text):
-            if asked & set(self.lexicon.terms(sentence)):
+            said = set(self.lexicon.terms(sentence))
+            if asked & said:
                 named = True
-                if self.store.kinds_in(sentence) & wanted:
+                other = (terms - said) & self._named_things and (said - terms) & self._named_things
+                if self.store.kinds_in(sentence) & wanted and not other:
                     return True
         return not named
 
@@ -311,7 +344,9 @@ class Answerer:
             named = named or bool(spots)
             if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
                 return True
-        return not named  # named only in the entry's keywords: its author says it answers this
+        # Named only in the entry's keywords: its author says it answers this; but the event's own words
+        # ("bridges", "leaders") are in every entry's reach, so an entry must say how many of them.
+        return not named and counted not in self.lexicon.context
 
     # Event-level answers --------------------------------------------------------------------
 
