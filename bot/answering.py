@@ -238,7 +238,10 @@ class Answerer:
             return self._event(text, intent, turn.zone)
         if intent in ("count", "duration"):
             if intent == "count" and set(rest) & self._time_terms:  # "how many days until it"
-                return self._event(text, "when", turn.zone)
+                # ... unless the occasion counts what is asked: "which anniversary, how many years?"
+                occasion = self.store.event.occasion
+                counted = any(self._numbered(occasion, t) for t in set(rest) - self._time_terms)
+                return self._event(text, "why" if counted else "when", turn.zone)
             # "how long is the bridge": the event's own word names what is measured.
             own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
             if own:
@@ -337,16 +340,22 @@ class Answerer:
         """Whether an entry's number counts what "how many <counted>" asks: where its text names that
         thing, a number must stand just before it in the same sentence ("48 loaded trucks"; but "a
         2.8 km cable-stayed bridge" or "120 years. Every cable" counts no cables)."""
+        named = self._numbered(self.store.entries[key].text, counted)
+        # Named only in the entry's keywords: its author says it answers this; but the event's own words
+        # ("bridges", "leaders") are in every entry's reach, so an entry must say how many of them.
+        return bool(named) or (named is None and counted not in self.lexicon.context)
+
+    def _numbered(self, text: str, term: str) -> bool | None:
+        """Whether a number stands just before `term` in one of the text's sentences; None if the
+        text never names it."""
         named = False
-        for sentence in _SENTENCE.split(self.store.entries[key].text):
+        for sentence in _SENTENCE.split(text):
             words = self.lexicon.normalise(sentence)
-            spots = [i for i, w in enumerate(words) if counted in self.lexicon.terms(w)]
+            spots = [i for i, w in enumerate(words) if term in self.lexicon.terms(w)]
             named = named or bool(spots)
             if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
                 return True
-        # Named only in the entry's keywords: its author says it answers this; but the event's own words
-        # ("bridges", "leaders") are in every entry's reach, so an entry must say how many of them.
-        return not named and counted not in self.lexicon.context
+        return False if named else None
 
     # Event-level answers --------------------------------------------------------------------
 

@@ -176,8 +176,9 @@ class FactStore:
         return frozenset(found)
 
     def number_word(self, word: str) -> bool:
-        """Whether one normalised word is a number ("26", "three", "1.2")."""
-        return bool(self._cues["number"].fullmatch(word) or word.replace(".", "").replace(",", "").isdigit())
+        """Whether one normalised word is a number ("26", "three", "1.2", "80th")."""
+        digits = word.replace(".", "").replace(",", "").removesuffix("st").removesuffix("nd").removesuffix("rd")
+        return bool(self._cues["number"].fullmatch(word) or digits.removesuffix("th").isdigit())  # "80th" too
 
     def _speakers(self, text: str) -> list[str]:
         """Who a fact reports as saying something: the words just before its first verb of saying

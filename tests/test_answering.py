@@ -66,6 +66,13 @@ def test_a_number_answers_only_what_its_own_sentence_is_about(seed_store, bridge
     assert top(bridge, "how long is the bridge") == top(bridge, "what length is the bridge")
 
 
+def test_a_count_of_years_the_occasion_gives_is_answered_by_the_occasion(seed_store, bridge):
+    """"How many years" is a countdown unless the occasion numbers what is asked ("80th anniversary")."""
+    assert top(seed_store, "how many years is the anniversary") == "event:why"
+    assert top(seed_store, "how many days until the parade") == "event:when"
+    assert top(bridge, "how many days until the opening") == "event:when"
+
+
 @pytest.mark.parametrize("question", [
     "did kim ever travel to russia",   # "Kim ... the trip ..., and North Korea, China and Russia may ..."
     "has yang been to russia",
