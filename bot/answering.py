@@ -469,8 +469,10 @@ class Answerer:
         if place is not None:
             return self._attendance_in(text, *place)
         terms = self._terms(" ".join(words))
-        if named_only or all(t in self.lexicon.context or t in self._around_names for t in terms):
-            return None  # "is the parade going ahead", "any quotes from analysts": not about a guest
+        if named_only or "that" in words or all(t in self.lexicon.context or t in self._around_names for t in terms):
+            # "is the parade going ahead", "any quotes from analysts", "is it a big deal that Kim is
+            # going": not about a guest
+            return None
         shown = " ".join(words)
         return decline(text, "attending", f"The sources don't list {shown} among those attending.")
 

@@ -66,6 +66,16 @@ def test_a_number_answers_only_what_its_own_sentence_is_about(seed_store, bridge
     assert top(bridge, "how long is the bridge") == top(bridge, "what length is the bridge")
 
 
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "why is everyone making such a big deal of putin coming"),
+    ("bridge", "why is everyone making a big deal out of the pelicans"),
+    ("seed_store", "is it a big deal that kim is going"),
+])
+def test_an_idiom_the_sources_never_use_is_not_dropped(request, store, question):
+    """"A big deal" once folded into a dropped word, so "why ... Kim" got any reason for Kim's trip."""
+    assert "don't mention big" in declined(request.getfixturevalue(store), question)
+
+
 def test_a_count_of_years_the_occasion_gives_is_answered_by_the_occasion(seed_store, bridge):
     """"How many years" is a countdown unless the occasion numbers what is asked ("80th anniversary")."""
     assert top(seed_store, "how many years is the anniversary") == "event:why"
