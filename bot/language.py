@@ -29,6 +29,7 @@ class Language:
     event_words: tuple[str, ...]
     answer_cues: dict[str, str]
     frames: tuple[re.Pattern[str], ...]
+    reorder: tuple[tuple[re.Pattern[str], str], ...]
     qualifiers: frozenset[str]
     question_words: frozenset[str]
     determined_nouns: dict[str, str]
@@ -41,10 +42,14 @@ class Language:
         return found
 
     def unframe(self, text: str) -> str:
-        """The question without "I was wondering whether", "any idea?" and the like around it."""
+        """The question without "I was wondering whether", "any idea?" and the like around it, in the
+        order of a direct question."""
         for frame in self.frames:
             text = frame.sub("", text)
-        return text.strip()
+        text = text.strip()
+        for pattern, direct in self.reorder:  # "what Yang's take is" -> "what is Yang's take"
+            text = pattern.sub(direct, text)
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,7 @@ def english() -> Language:
         event_words=tuple(data["event_words"].split()),
         answer_cues=data["answer_cues"],
         frames=tuple(re.compile(p) for p in data["frames"]),
+        reorder=tuple((re.compile(pattern), direct) for pattern, direct in data["reorder"]),
         qualifiers=_words(data["qualifiers"]),
         question_words=_words(data["words"]),
         determined_nouns=data["determined_nouns"],

@@ -66,6 +66,17 @@ def test_a_number_answers_only_what_its_own_sentence_is_about(seed_store, bridge
     assert top(bridge, "how long is the bridge") == top(bridge, "what length is the bridge")
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "any idea where the parade is", "event:where"),       # was the occasion
+    ("seed_store", "do you know who hong lei is", "person:hong-lei"),    # was his quote
+    ("seed_store", "you know what easley's view is?", "quote:easley-strained"),  # was declined
+    ("bridge", "any idea who the mayor is", "person:stefan-georgiev"),   # was a fact naming the mayor
+])
+def test_an_embedded_question_is_read_as_the_direct_question(request, store, question, expected):
+    """"(Do you know) what X is" puts the verb last; once the frame is gone it is read as "what is X"."""
+    assert top(request.getfixturevalue(store), question) == expected
+
+
 @pytest.mark.parametrize(("store", "question"), [
     ("seed_store", "why is everyone making such a big deal of putin coming"),
     ("bridge", "why is everyone making a big deal out of the pelicans"),
