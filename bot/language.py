@@ -44,9 +44,11 @@ class Language:
     def unframe(self, text: str) -> str:
         """The question without "I was wondering whether", "any idea?" and the like around it, in the
         order of a direct question."""
-        for frame in self.frames:
-            text = frame.sub("", text)
-        text = text.strip()
+        unframed = ""
+        while unframed != text:  # frames come in any order: "I was wondering, wait, is Putin going too?"
+            unframed = text
+            for frame in self.frames:
+                text = frame.sub("", text).strip()
         for pattern, direct in self.reorder:  # "what Yang's take is" -> "what is Yang's take"
             text = pattern.sub(direct, text)
         return text

@@ -26,3 +26,27 @@ def test_question_set(name, capsys):
         print("\n" + score.line())
     assert score.accuracy >= least_right, score.misses
     assert score.confidently_wrong <= most_wrong, score.misses
+
+
+# Greetings, frames and tags around a question that change nothing it asks.
+_AROUND = [("hey bot, ", ""), ("hello parade bot: ", ""), ("quick question: ", ""), ("ok but ", ""),
+           ("i was wondering ", ""), ("does anyone know ", ""), ("so ", " lol"), ("", ", any idea?"),
+           ("", " tho"), ("", " pls"), ("", "??")]
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_words_around_a_question_do_not_change_its_answer(name):
+    """Every question of a set, wrapped in chat greetings and tags, gets the answer it gets bare (a
+    greeting once hid the question word: "hey bot, were is the parade happening" got the occasion)."""
+    content, questions_file = SETS[name]
+    questions = yaml.safe_load(questions_file.read_text(encoding="utf-8"))
+    store = FactStore(load_event(content))
+    changed = []
+    for item in [*questions["answerable"], *questions["unanswerable"]]:
+        bare = str(item["q"]).rstrip("?")
+        expected = store.ask(bare)
+        for before, after in _AROUND:
+            got = store.ask(before + bare + after)
+            if (got.confident, got.keys[:1]) != (expected.confident, expected.keys[:1]):
+                changed.append((before + bare + after, got.keys[:1], expected.keys[:1]))
+    assert not changed
