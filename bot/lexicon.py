@@ -177,8 +177,11 @@ class Lexicon:
                   for c, distance, _ in process.extract(word, self._buckets.get((word[0], size), ()), limit=None,
                                                         scorer=OSA.distance, score_cutoff=limit)
                   if _slip(word, c)
-                  # A real word is not turned into a function word ("tanks" into "thanks"); "whta" is.
-                  and (sorted(c) == sorted(word) or not self.is_filler(c))]
+                  # A real word is not turned into a function word ("tanks" into "thanks"); "whta" is,
+                  # and so is a question's own word that lacks its last letter ("wher", "goin"; but
+                  # "thin" is no "thing").
+                  and (sorted(c) == sorted(word) or not self.is_filler(c)
+                       or (c[:-1] == word and c in self.language.question_words))]
         best = min((s for s in scored if s[0] <= limit), default=None)
         return best[2] if best else None
 

@@ -87,6 +87,24 @@ def test_an_idiom_the_sources_never_use_is_not_dropped(request, store, question)
     assert "don't mention big" in declined(request.getfixturevalue(store), question)
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "wher is the parade being held", "event:where"),   # a question word lacking a letter
+    ("seed_store", "is putin goin to beijing", "attending:vladimir-putin"),
+    ("bridge", "wher is the ceremony", "event:where"),
+    ("seed_store", "pakistan pm attending?", "attending:pakistan"),     # chat shorthand
+    ("seed_store", "what did the foreign ministry guy say", "china-welcome"),  # "guy" adds nothing
+    ("bridge", "what did the environmental group lady say", "quote:koleva-graveyard"),
+    ("seed_store", "which news sources r u using", "event:sources"),  # was China's trade share
+])
+def test_chat_spellings_found_by_a_second_writer(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
+    """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
+    declined(seed_store, "is the thin line in the parade")
+
+
 def test_a_count_of_years_the_occasion_gives_is_answered_by_the_occasion(seed_store, bridge):
     """"How many years" is a countdown unless the occasion numbers what is asked ("80th anniversary")."""
     assert top(seed_store, "how many years is the anniversary") == "event:why"
