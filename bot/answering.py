@@ -224,7 +224,8 @@ class Answerer:
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
-                             topic=(*turn.topic, *self._terms(reading.cue), *future))
+                             topic=(*turn.topic, *self._terms(reading.cue), *future),
+                             settled=not future and bool(self.store.past_cue.search(text)))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
 
@@ -260,8 +261,8 @@ class Answerer:
         return self._search(text, intent, " ".join(turn.topic), list(turn.topic), list(turn.topic))
 
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
-                subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = ()
-                ) -> PartAnswer:
+                subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),
+                settled: bool = False) -> PartAnswer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
@@ -290,6 +291,10 @@ class Answerer:
         if not hits:
             untyped = kinds and index.search(required, optional, limit=1)
             return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
+        if settled:  # "who has Kim met before": not "whether he will hold talks with Xi"
+            hits = tuple(h for h in hits if not self.store.future_cue.search(self.store.entries[h.key].text.casefold()))
+            if not hits:
+                return decline(text, intent, "The reports speak of that only as something to come.")
         counted = self._terms(rest.split()[0]) if rest.split() else []
         if intent == "count" and "how many" in text and counted and counted[0] in terms:
             hits = tuple(h for h in hits if self._counts(h.key, counted[0]))

@@ -100,6 +100,14 @@ def test_chat_spellings_found_by_a_second_writer(request, store, question, expec
     assert top(request.getfixturevalue(store), question) == expected
 
 
+def test_a_question_about_the_past_is_not_answered_by_a_plan(seed_store):
+    """"Before", "ever", "so far" ask what has happened: "KCNA did not say whether he will hold talks
+    with Xi" answers "will they meet", not "who has Kim met before"."""
+    assert top(seed_store, "who has kim met with before") == "past-summits"
+    assert top(seed_store, "will kim hold talks with xi") == "kcna-no-details"
+    assert "something to come" in declined(seed_store, "has kim ever been to a summit w lots of leaders before")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
