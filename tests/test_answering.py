@@ -95,6 +95,7 @@ def test_an_idiom_the_sources_never_use_is_not_dropped(request, store, question)
     ("seed_store", "what did the foreign ministry guy say", "china-welcome"),  # "guy" adds nothing
     ("bridge", "what did the environmental group lady say", "quote:koleva-graveyard"),
     ("seed_store", "which news sources r u using", "event:sources"),  # was China's trade share
+    ("bridge", "what's the status of the lawsuit", "lawsuit"),        # "status" adds nothing
 ])
 def test_chat_spellings_found_by_a_second_writer(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected

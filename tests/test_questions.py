@@ -11,7 +11,7 @@ from bot.loading import load_event
 from bot.store import FactStore
 
 # name: (least share right, most confidently wrong, least answerable, least unanswerable)
-FLOORS = {"parade": (0.89, 5, 200, 60), "parade, second writer": (0.91, 0, 60, 30),
+FLOORS = {"parade": (0.895, 5, 200, 60), "parade, second writer": (0.91, 0, 60, 30),
           "second event": (0.875, 1, 50, 20)}
 
 
