@@ -25,8 +25,10 @@ SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
-    # Unknown keys are refused: a typo such as `soruces:` must not silently drop attribution.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are refused: a typo such as `soruces:` must not silently drop attribution. The
+    # validators are built when a file is first validated, not at import: a start from compiled content
+    # validates nothing (defaults are factories for the same reason: an instance needs its validator).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Source(_Model):
@@ -203,14 +205,14 @@ class Event(_Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     topics: tuple[Topic, ...] = ()
     people: tuple[Person, ...] = ()
-    attendance: Attendance = Attendance()
+    attendance: Attendance = Field(default_factory=Attendance)
     facts: tuple[Fact, ...] = ()
     quotes: tuple[Quote, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     updates: tuple[NewsUpdate, ...] = ()
-    vocabulary: Vocabulary = Vocabulary()
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     feeds: tuple[Feed, ...] = ()
-    relevance: Relevance = Relevance()
+    relevance: Relevance = Field(default_factory=Relevance)
 
     @field_validator("schema_version")
     @classmethod
