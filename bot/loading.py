@@ -60,9 +60,9 @@ class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Building a large file's node tree makes hundreds of thousands of objects, none of them garbage,
-    and Python's collector would walk them all again and again (two thirds of a 10,000-fact load). Its
-    size is already bounded by `max_nodes`."""
+    """Python's collector paused while something makes many objects and no garbage. Building a large
+    file's node tree makes hundreds of thousands, which the collector would walk again and again (two
+    thirds of a 10,000-fact load; its size is bounded by `max_nodes`); so does a start (adapters/cli.py)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
