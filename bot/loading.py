@@ -159,7 +159,7 @@ def check_event(text: str, *, origin: str = "<content>",
         return None, [ContentError(origin, "the file must be a YAML mapping of event fields", line=1)]
     try:
         with collector_paused():
-            event = Event.model_validate(data)
+            event = Event.model_validate(data, context={"shared": {}})  # equal values as one object: see content
     except ValidationError as exc:
         found = [(tuple(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()]
         return None, _located(text, origin, found)
