@@ -36,10 +36,13 @@ _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (r
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """The word's stem; the word itself (the same object) when it is its own stem, as most are, so the
+    vocabulary, the stems and the index hold one string for it, not three."""
     stemmer = getattr(_stemmers, "english", None)
     if stemmer is None:
         stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    stemmed: str = stemmer.stemWord(word)
+    return word if stemmed == word else stemmed
 
 
 class Lexicon:
