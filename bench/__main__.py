@@ -153,8 +153,10 @@ def ask_questions(store: FactStore) -> dict[str, str]:
     rng = random.Random(11)
     lexicon = store.lexicon
     common = [w for w, _ in lexicon.known_words().most_common(400) if len(w) > 3 and not lexicon.is_filler(w)]
+    indexed = next(w for w in common if (terms := lexicon.terms(w)) and terms[0] in store.index)
     return {
         "a typical question": "what share of north korea's trade is with china?",
+        "one of the content's commonest words, alone": f"what about {indexed}?",
         "500 chars of the content's commonest words": " ".join(common)[:MAX_QUESTION_CHARS],
         "500 chars of unknown words": " ".join("".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(7))
                                                for _ in range(80))[:MAX_QUESTION_CHARS],

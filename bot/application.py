@@ -16,9 +16,7 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
-
-import aiohttp
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot import metrics
 from bot.clock import Clock, system_clock
@@ -34,6 +32,11 @@ from bot.reload import ContentReloader, LiveContent, OnReloaded, reload_on_sighu
 from bot.reply import Reply
 from bot.scheduler import ReminderScheduler, same_moment
 from bot.store import FactStore
+
+if TYPE_CHECKING:  # aiohttp is loaded only to serve metrics or fetch feeds, where they are configured
+    from aiohttp import web
+
+    from bot.feedfetch import FeedFetcher
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 10.0  # seconds a stop waits for posts under way
@@ -67,7 +70,7 @@ class Application:
         self.after_reload: list[OnReloaded] = []
         self._scheduler: ReminderScheduler | None = None
         self._following: asyncio.Task[None] | None = None  # the feed poll loop
-        self._http: aiohttp.ClientSession | None = None  # for feeds
+        self._fetcher: FeedFetcher | None = None  # for feeds: its HTTP session opens at the first fetch
         # Whether the platform's connection is up, for /readyz: adapters with a connection replace it.
         self.connected: Callable[[], bool] = lambda: True
 
@@ -150,8 +153,8 @@ class Application:
                 self._scheduler.shutdown()  # no new passes
             if self.delivery is not None and await self.delivery.drain(SHUTDOWN_GRACE):
                 log.info("stopped; posts under way were finished and recorded")
-            if self._http is not None:
-                await self._http.close()
+            if self._fetcher is not None:
+                await self._fetcher.close()
             if probes is not None:
                 await probes.cleanup()
 
@@ -171,8 +174,8 @@ class Application:
         clock = self.dispatcher.clock
         owner = f"{socket.gethostname()[:50]}:{os.getpid()}"  # the ledger's claimed_by holds 64 characters
         feed_settings = FeedSettings.from_settings(self.settings)
-        self._http = aiohttp.ClientSession()
-        news = FeedPoller(lambda: self.content.store, feed_settings.fetcher(self._http), db, clock=clock,
+        self._fetcher = feed_settings.fetcher()
+        news = FeedPoller(lambda: self.content.store, self._fetcher, db, clock=clock,
                           settings=feed_settings, owner=owner)
         await news.restore()
         self.dispatcher.news = news

@@ -74,7 +74,7 @@ def code_version() -> str:
             return "-"
 
     libraries = " ".join(installed(name) for name in (
-        "numpy", "pydantic", "pydantic-core", "PyYAML", "snowballstemmer", "PyStemmer", "rapidfuzz"))
+        "pydantic", "pydantic-core", "PyYAML", "snowballstemmer", "PyStemmer", "rapidfuzz"))
     digest = hashlib.sha256(f"{sys.version} {libraries} {pickle.HIGHEST_PROTOCOL}".encode())
     package = Path(__file__).resolve().parent
     for file in sorted(package.rglob("*")):

@@ -8,14 +8,43 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.timefmt import zone_named
 
+T = TypeVar("T")
+
+
+def _shared(value: T, info: ValidationInfo) -> T:
+    """One object for equal values of one file: an id that thousands of facts name, their lists of
+    sources. They are kept once in memory, and once in the compiled content (pickle writes an object once
+    however often it is referred to)."""
+    table = _shared_table(info)
+    return value if table is None else table.setdefault(value, value)  # type: ignore[return-value]
+
+
+def _shared_table(info: ValidationInfo) -> dict[object, object] | None:
+    """The parse's table of shared values (`context={"shared": {}}`, bot/loading.py); validated without
+    one, values stay as they are."""
+    return info.context.get("shared") if isinstance(info.context, dict) else None
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Ref = Annotated[Id, AfterValidator(_shared)]  # an id naming something the file defines elsewhere
+Refs = Annotated[tuple[Ref, ...], AfterValidator(_shared)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Search words; a bare number such as 2024 is a fine keyword, so numbers are taken as text.
@@ -25,8 +54,21 @@ SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
-    # Unknown keys are refused: a typo such as `soruces:` must not silently drop attribution.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are refused: a typo such as `soruces:` must not silently drop attribution. The
+    # validators are built when a file is first validated, not at import: a start from compiled content
+    # validates nothing (defaults are factories for the same reason: an instance needs its validator).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    @model_validator(mode="after")
+    def _share_fields_set(self, info: ValidationInfo) -> Self:
+        """Which fields the file set (pydantic's `model_fields_set`) is a set per model, 700 bytes a fact:
+        models that set the same fields share one. Frozen models never change theirs (model_copy copies
+        it before adding to it)."""
+        table = _shared_table(info)
+        if table is not None:
+            fields = self.__pydantic_fields_set__
+            object.__setattr__(self, "__pydantic_fields_set__", table.setdefault(frozenset(fields), fields))
+        return self
 
 
 class Source(_Model):
@@ -55,17 +97,17 @@ class Person(_Model):
     role: ShortText
     country: ShortText | None = None
     aliases: tuple[ShortText, ...] = ()
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: Refs = Field(min_length=1)
 
 
 class Attendee(_Model):
     """A leader expected at the event: a known person, or a country whose leader is not named."""
 
     group: ShortText
-    person: Id | None = None
+    person: Ref | None = None
     country: ShortText | None = None
     note: Text | None = None
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: Refs = Field(min_length=1)
 
     @model_validator(mode="after")
     def _names_someone(self) -> Self:
@@ -80,23 +122,23 @@ class Absentee(_Model):
     # The countries and world regions `who` covers, so "are the Americans coming?" gets "No".
     countries: tuple[ShortText, ...] = ()
     regions: tuple[ShortText, ...] = ()
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: Refs = Field(min_length=1)
 
 
 class Attendance(_Model):
     foreign_leaders: int | None = Field(default=None, ge=0)
-    host: Id | None = None
+    host: Ref | None = None
     attendees: tuple[Attendee, ...] = ()
     absentees: tuple[Absentee, ...] = ()
-    sources: tuple[Id, ...] = ()
+    sources: Refs = ()
 
 
 class Fact(_Model):
     id: Id
-    topic: Id
+    topic: Ref
     text: Text
-    sources: tuple[Id, ...] = Field(min_length=1)
-    people: tuple[Id, ...] = ()
+    sources: Refs = Field(min_length=1)
+    people: Refs = ()
     keywords: tuple[Keyword, ...] = ()
     answers: tuple[AnswerType, ...] = ()
     # Set where the sources disagree: says how, so a reader sees both versions.
@@ -105,11 +147,11 @@ class Fact(_Model):
 
 class Quote(_Model):
     id: Id
-    speaker: Id
+    speaker: Ref
     text: Text
     context: ShortText | None = None
-    topic: Id | None = None
-    sources: tuple[Id, ...] = Field(min_length=1)
+    topic: Ref | None = None
+    sources: Refs = Field(min_length=1)
     keywords: tuple[Keyword, ...] = ()
     differs: Text | None = None
 
@@ -118,8 +160,8 @@ class TimelineEntry(_Model):
     id: Id
     date: ShortText = Field(description="ISO date, or a coarser period such as 2018 or 2024-12")
     text: Text
-    sources: tuple[Id, ...] = Field(min_length=1)
-    people: tuple[Id, ...] = ()
+    sources: Refs = Field(min_length=1)
+    people: Refs = ()
 
     @field_validator("date", mode="before")
     @classmethod
@@ -151,7 +193,7 @@ class NewsUpdate(_Model):
     published_at: dt.datetime
     title: ShortText
     text: Text
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: Refs = Field(min_length=1)
 
     @field_validator("published_at")
     @classmethod
@@ -203,14 +245,14 @@ class Event(_Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     topics: tuple[Topic, ...] = ()
     people: tuple[Person, ...] = ()
-    attendance: Attendance = Attendance()
+    attendance: Attendance = Field(default_factory=Attendance)
     facts: tuple[Fact, ...] = ()
     quotes: tuple[Quote, ...] = ()
     timeline: tuple[TimelineEntry, ...] = ()
     updates: tuple[NewsUpdate, ...] = ()
-    vocabulary: Vocabulary = Vocabulary()
+    vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     feeds: tuple[Feed, ...] = ()
-    relevance: Relevance = Relevance()
+    relevance: Relevance = Field(default_factory=Relevance)
 
     @field_validator("schema_version")
     @classmethod

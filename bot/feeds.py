@@ -14,10 +14,12 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import feedparser
+from typing import TYPE_CHECKING
 
 from bot.content import Event
+
+if TYPE_CHECKING:
+    import feedparser
 
 TITLE_MAX, SUMMARY_MAX, LINK_MAX = 300, 1000, 1000
 _TAG = re.compile(r"<[^>]*>")
@@ -49,6 +51,8 @@ def parse_feed(body: bytes, *, url: str, outlet: str | None, now: dt.datetime,
     """The feed's items, newest first. Never raises: a body that is not a feed gives no items and a
     problem; a malformed one gives what feedparser could recover. `content_type` is the server's
     header: its charset is how feedparser decodes the body, as a feed reader should."""
+    import feedparser  # here: a bot whose content lists no feeds never loads it
+
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     title = clean(parsed.feed.get("title", "")) or url

@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA
 
 from bot.content import Event
 from bot.language import Language, World, english, world
+from bot.search import sorted_place
 
 _TOKEN = re.compile(r"w/o?|b/c|y/n|%|[^\W_]+(?:'[^\W_]+)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
@@ -36,10 +37,13 @@ _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (r
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
+    """The word's stem; the word itself (the same object) when it is its own stem, as most are, so the
+    vocabulary, the stems and the index hold one string for it, not three."""
     stemmer = getattr(_stemmers, "english", None)
     if stemmer is None:
         stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    return stemmer.stemWord(word)
+    stemmed: str = stemmer.stemWord(word)
+    return word if stemmed == word else stemmed
 
 
 class Lexicon:
@@ -63,7 +67,7 @@ class Lexicon:
             # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
             self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)), own=True)
         self._known: Counter[str] = Counter()
-        self._known_stems: set[str] = set()
+        self._known_stems: tuple[str, ...] = ()  # sorted
         self._buckets: dict[tuple[str, int], tuple[str, ...]] = {}
         self._corrections: dict[str, str | None] = {}  # typed word -> the known word meant, if any
         start = event.starts_at
@@ -128,7 +132,7 @@ class Lexicon:
         self._known.update(self.language.words())
         for name in (*self.world.country_names, *self.world.region_names):
             self._known.update(name.split())
-        self._known_stems = {stem(w) for w in self._known}
+        self._known_stems = tuple(sorted({stem(w) for w in self._known}))
         # Known words by first letter and length: a typo's candidates are the few words that share
         # both (within a slip or two), compared in C by rapidfuzz, with no index of misspellings.
         buckets: dict[tuple[str, int], list[str]] = {}
@@ -150,8 +154,9 @@ class Lexicon:
         corrections: list[tuple[str, str]] = []
         budget = MAX_CORRECTIONS
         for word in words:
+            # A form of a known word is no typo: "send" is a form of "sending", not "spend".
             if (budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known
-                    and stem(word) not in self._known_stems):  # "send" is a form of "sending", not "spend"
+                    and sorted_place(self._known_stems, stem(word)) is None):
                 budget -= 1
                 if word not in self._corrections:
                     if len(self._corrections) >= MAX_REMEMBERED:

@@ -60,9 +60,9 @@ class SafeLoader(_BaseSafeLoader):  # type: ignore[misc, valid-type]
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Building a large file's node tree makes hundreds of thousands of objects, none of them garbage,
-    and Python's collector would walk them all again and again (two thirds of a 10,000-fact load). Its
-    size is already bounded by `max_nodes`."""
+    """Python's collector paused while something makes many objects and no garbage. Building a large
+    file's node tree makes hundreds of thousands, which the collector would walk again and again (two
+    thirds of a 10,000-fact load; its size is bounded by `max_nodes`); so does a start (adapters/cli.py)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -159,7 +159,7 @@ def check_event(text: str, *, origin: str = "<content>",
         return None, [ContentError(origin, "the file must be a YAML mapping of event fields", line=1)]
     try:
         with collector_paused():
-            event = Event.model_validate(data)
+            event = Event.model_validate(data, context={"shared": {}})  # equal values as one object: see content
     except ValidationError as exc:
         found = [(tuple(error["loc"]), error["msg"].removeprefix("Value error, ")) for error in exc.errors()]
         return None, _located(text, origin, found)

@@ -14,9 +14,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import aiohttp
 
 from bot import metrics
 from bot.clock import Clock
@@ -32,6 +31,9 @@ from bot.schedule import parse_offset
 from bot.store import FactStore
 from bot.stories import Story, StoryBook
 from bot.timefmt import format_moment, moment
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -53,7 +55,8 @@ class FeedSettings:
     story_window: dt.timedelta = dt.timedelta(hours=6)
     max_age: dt.timedelta = dt.timedelta(hours=24)  # older items are not news (no backlog when a feed is added)
 
-    def fetcher(self, session: aiohttp.ClientSession) -> FeedFetcher:
+    def fetcher(self, session: aiohttp.ClientSession | None = None) -> FeedFetcher:
+        """A fetcher with these settings, on `session` or (None) on one of its own, opened at its first fetch."""
         return FeedFetcher(session, timeout=self.timeout, max_bytes=self.max_bytes,
                            allow_private_addresses=self.allow_private_addresses)
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    inspect,
     select,
     text,
     update,
@@ -404,17 +405,21 @@ class Database:
     def create_schema(self) -> str | None:
         """Bring the database to this bot's schema (the newest revision in bot/migrations), under a lock
         so processes starting together take turns, and return the revision it was at (None: it was
-        empty). DatabaseError if a newer bot made it."""
-        from bot.migrations import upgrade  # here: Alembic is imported only where the schema is touched
+        empty). DatabaseError if a newer bot made it. A database already at the newest revision, as at
+        most starts, is found so with one query, without the lock or Alembic."""
+        from bot.migrations import schema_head, upgrade  # here: only where the schema is touched
 
+        try:
+            current = _schema_revision(self.engine)
+        except SQLAlchemyError:  # e.g. SQLite busy while another process upgrades: upgrade() waits its turn
+            current = None
+        if current is not None and current == schema_head():
+            return current
         return upgrade(self.url)
 
     def schema_revision(self) -> str | None:
         """The revision the database is at; None if it has none (empty, or made before versioning)."""
-        from alembic.runtime.migration import MigrationContext
-
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        return _schema_revision(self.engine)
 
     def ping(self) -> None:
         """Asks the server (or opens the file) for nothing: raises if it does not answer."""
@@ -776,6 +781,21 @@ class Database:
     def close(self) -> None:
         for engine in self.engines:
             engine.dispose()
+
+
+VERSION_TABLE = "alembic_version"  # Alembic's record of the revision a database is at
+
+
+def _schema_revision(engine: Engine) -> str | None:
+    """The revision in Alembic's version table, read as Alembic does (None: no table, or no row)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        revisions = connection.scalars(select(text("version_num")).select_from(text(VERSION_TABLE))).all()
+    if len(revisions) > 1:
+        raise DatabaseError(f"the database records {len(revisions)} schema revisions at once "
+                            f"({', '.join(sorted(revisions))}): it was not upgraded by this bot")
+    return revisions[0] if revisions else None
 
 
 def make_engine(url: str, timeout: float) -> Engine:

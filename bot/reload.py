@@ -142,9 +142,10 @@ class ContentReloader:
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
         self._refused_hash: str | None = None  # the risky file last refused: the one `force` may apply
-        try:
-            self._hash = content_hash(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+        try:  # content_hash of the file's text, which is its bytes decoded: the bytes are hashed as they stream in
+            with self.path.open("rb") as file:
+                self._hash = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
             self._hash = ""
 
     async def reload(self, actor: str, *, force: bool = False) -> ReloadOutcome:

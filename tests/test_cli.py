@@ -113,6 +113,32 @@ def test_shard_options_override_the_settings_and_bad_ones_are_one_line_errors(mo
     assert "discord.shard_ids must be distinct numbers from 0 to 1" in capsys.readouterr().err
 
 
+def test_the_collector_rests_while_the_bot_starts_and_runs_once_it_serves(monkeypatch, tmp_path):
+    """A start makes many objects and no garbage, so the collector is paused for it; a platform that
+    serves with the collector still off would never free a cycle."""
+    import gc
+
+    import adapters.console
+    from bot.application import Application
+
+    monkeypatch.setenv("PARADE_DATABASE_URL", f"sqlite:///{tmp_path / 'collector.db'}")
+    collecting = {}
+    build = Application.build
+
+    def building(*args, **kwargs):
+        collecting["while starting"] = gc.isenabled()
+        return build(*args, **kwargs)
+
+    def serve(app, options):
+        collecting["while serving"] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(Application, "build", building)
+    monkeypatch.setattr(adapters.console, "run", serve)
+    assert gc.isenabled() and main(["console"]) == 0
+    assert collecting == {"while starting": False, "while serving": True} and gc.isenabled()
+
+
 @pytest.mark.parametrize("database_url", [None, "postgresql+psycopg://parade:s3cret-pass@db.example/parade"])
 @pytest.mark.parametrize("argv", [["say", "/parade who Putin"], ["ask", "who is not attending?"]])
 def test_one_shot_answers_load_no_database_or_platform_library(argv, database_url):

@@ -378,3 +378,41 @@ async def test_processes_take_turns_so_one_story_from_two_feeds_is_one_alert_eve
     [story] = made.new_stories
     assert not joined.busy and joined.new_stories == [] and [s.key for s in joined.joined] == [story.key]
     assert second.book.stories[story.key].outlets == ["AP", "Wire"]
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_running_bot_polls_its_contents_feeds_on_a_session_it_opens_at_the_first_fetch(feeds, tmp_path,
+                                                                                               monkeypatch):
+    """aiohttp is loaded only for what needs it: the running bot's fetcher opens its HTTP session at its
+    first fetch, posts what the feed brings, and closes that session when the bot stops."""
+    import asyncio
+
+    from backends import database_url
+    from test_reminders import RecordingPoster, open_db
+
+    from bot.application import Application
+    from bot.config import FeedConfig, load_settings
+
+    routes, fake = feeds
+    routes.routes["/ap"] = Response(body=rss([AP_ITEM]), headers=XML)
+    path = tmp_path / "running.db"
+    open_db(path).subscribe("console", "local", "console", "UTC", NOW - dt.timedelta(days=1))
+    monkeypatch.delenv("PARADE_DATABASE_URL", raising=False)
+    event = load_event(SEED).model_copy(update={"feeds": (Feed(url=f"{fake.url}/ap", outlet="AP"),)})
+    settings = load_settings(None).model_copy(update={"feeds": FeedConfig(allow_private_addresses=True)})
+    app = Application.build(settings, store=FactStore(event), clock=FakeClock(NOW),
+                            database_url=database_url(path))
+    posts: list = []
+    async with app.running({"console": RecordingPoster(posts)}):
+        assert app.dispatcher.news is not None
+        fetcher = app.dispatcher.news.fetcher
+        story = ("console", f"News: {AP_TITLE}")
+        for _ in range(1000):
+            if story in [(channel, title) for channel, title, _ in posts]:  # besides the content's own news
+                break
+            await asyncio.sleep(0.01)
+        session = fetcher.session
+        assert session is not None and not session.closed
+    assert [(channel, title) for channel, title, _ in posts].count(story) == 1
+    assert session.closed and fetcher.session is None
+    assert fake.received("GET", "^/ap$")[0].headers["User-Agent"].startswith("parade-bot/")

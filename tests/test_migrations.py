@@ -204,6 +204,38 @@ def test_revisions_are_numbered_in_one_line():
     assert [name[:4] for name in files] == [f"{number:04d}" for number in numbers]  # one file per number
 
 
+def test_the_newest_revision_read_from_the_files_is_the_one_alembic_finds(tmp_path, monkeypatch):
+    """A start compares the database's revision with schema_head(), read from the revision files' text so
+    that Alembic need not be imported: it names what Alembic's own reading finds, with one more revision too."""
+    from alembic.script import ScriptDirectory
+
+    def alembics() -> tuple[str | None, set[str]]:
+        scripts = ScriptDirectory.from_config(migrations.migrations_config())
+        return scripts.get_current_head(), {script.revision for script in scripts.walk_revisions()}
+
+    assert (schema_head(), schema_revisions()) == alembics()
+    scripts = migrations_copy(tmp_path, monkeypatch)
+    (scripts / "versions" / f"{NEXT}_wider_reason.py").write_text(numbered(WIDER_REASON))
+    assert (schema_head(), schema_revisions()) == alembics() and schema_head() == NEXT
+
+
+def test_a_start_on_a_database_at_the_newest_revision_does_not_import_alembic(tmp_path):
+    """Most starts find the schema current: one query says so, and Alembic (0.1 s, 10 MiB) stays
+    unloaded. An empty database is upgraded as before."""
+    probe = ("import sys\nfrom bot.application import open_database\ndb = open_database(sys.argv[1])\n"
+             "print(db is not None and db.schema_revision(), 'alembic' in sys.modules)")
+    url = database_url(tmp_path / "current.db")
+
+    def start() -> str:
+        done = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, timeout=60,
+                              cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert start() == f"{schema_head()} True"  # empty: upgraded, with Alembic
+    assert start() == f"{schema_head()} False"  # at the newest revision: nothing to do, no Alembic
+
+
 def test_a_revision_unknown_to_this_bot_is_refused_in_one_line(tmp_path, caplog):
     path = tmp_path / "newer.db"
     db = open_test_db(path)

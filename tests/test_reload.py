@@ -16,7 +16,7 @@ from test_reminders import RecordingPoster, open_db, service
 
 from bot.commands import Command, Dispatcher
 from bot.loading import load_event
-from bot.reload import ContentReloader, reload_on_sighup, watch_and_reload
+from bot.reload import ContentReloader, content_hash, reload_on_sighup, watch_and_reload
 from bot.scheduler import RETRY_JOB, ReminderScheduler
 from bot.store import FactStore
 
@@ -125,6 +125,8 @@ async def test_reload_summarises_changes_and_is_audited(content, clock, tmp_path
     assert fields["Event time"].startswith("2025-09-03T09:00:00+08:00 -> 2025-09-04T09:00:00+08:00")
     [audit] = db.reload_audit()
     assert audit.hash_before != audit.hash_after and "kcna-silent" in audit.summary
+    # The file's hash at start (its bytes, streamed) and after the reload (its text) are the same function.
+    assert (audit.hash_before, audit.hash_after) == (content_hash(SEED_TEXT), content_hash(content.read_text()))
 
 
 async def test_non_admins_are_refused_and_logged(content, clock, caplog):

@@ -4,25 +4,33 @@ Alembic's environment (env.py) and revisions (versions/0001_..., 0002_...) live 
 package; the Alembic configuration is built in code (no alembic.ini), so migrations run from a wheel and
 from any working directory, and no URL or secret is written in any file. `upgrade` is what a start and
 `parade-bot db upgrade` run; `new_revision` is what `parade-bot db revision` runs for developers.
+
+Alembic itself (about 0.1 s and 10 MiB to import) is imported only where a schema is changed or a revision
+written: a start on a database already at the newest revision reads that revision with one query and
+compares it with `schema_head`, which reads the revision files' own `revision = ...` lines (the tests check
+that it agrees with Alembic's reading of them).
 """
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import tempfile
 import time
 from argparse import Namespace
+from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
 from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from bot.persistence import Database, DatabaseError, MetaRow, make_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = "bot:migrations"  # Alembic's scripts (env.py, versions/), found inside the installed package
 LOCKED_ATTEMPTS = 6  # SQLite's immediate "database is locked" at start: see upgrade()
@@ -32,11 +40,17 @@ PG_MIGRATION_LOCK = 0x7061726164650001  # pg_advisory_xact_lock key: "parade" an
 PRE_ALEMBIC_REVISION = "0001"
 PRE_ALEMBIC_TABLES = frozenset({"parade_meta", "subscriptions", "deliveries", "feed_state", "feed_items",
                                 "feed_optouts", "content_reloads"})
+# A revision file's identifiers, as Alembic's template writes them: `revision = '0002'`, `down_revision = None`.
+_REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*(['"])(?P<id>[^'"\n]+)\1\s*$""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=\n]*)?=\s*(?:None|(['"])(?P<id>[^'"\n]+)\1)\s*$""",
+                            re.MULTILINE)
 
 
 def migrations_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, built here rather than read from an alembic.ini, so the migrations run from
     an installed wheel and from any working directory; env.py runs them on `connection`."""
+    from alembic.config import Config
+
     config = Config(cmd_opts=Namespace(quiet=True))  # Alembic prints nothing: the caller says what happened
     config.set_main_option("script_location", MIGRATIONS)
     config.attributes["connection"] = connection
@@ -44,21 +58,44 @@ def migrations_config(connection: Connection | None = None) -> Config:
 
 
 def schema_head() -> str:
-    """The newest revision this bot knows."""
-    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
-    assert head is not None, "bot/migrations/versions has no revision"
-    return head
+    """The newest revision this bot knows: the one no other revision revises."""
+    revisions = _revision_files()
+    heads = set(revisions) - set(revisions.values())
+    assert len(heads) == 1, f"bot/migrations/versions should have one newest revision, not {sorted(heads)}"
+    return heads.pop()
 
 
 def schema_revisions() -> set[str]:
     """Every revision this bot knows: a database at another one was made by a newer bot."""
-    return {script.revision for script in ScriptDirectory.from_config(migrations_config()).walk_revisions()}
+    return set(_revision_files())
+
+
+def _revision_files() -> dict[str, str | None]:
+    """Each revision in the versions folder with the one it revises, read from the files' text (the
+    files Alembic loads: *.py but __init__.py and editors' .# lock files)."""
+    location = MIGRATIONS
+    if ":" in location and not os.path.isabs(location):  # "package:folder", as Alembic reads it
+        package, folder = location.split(":")
+        location = str(resources.files(package) / folder)
+    revisions: dict[str, str | None] = {}
+    for path in sorted((Path(location) / "versions").glob("*.py")):
+        if path.name == "__init__.py" or path.name.startswith(".#"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            raise DatabaseError(f"{path.name}: no `revision = ...` and `down_revision = ...` lines")
+        revisions[revision["id"]] = down["id"]
+    return revisions
 
 
 def new_revision(message: str) -> Path:
     """For developers: write the next revision (0002, 0003, ...) holding what the models changed since the
     newest one, found by Alembic's autogenerate against a scratch SQLite database upgraded to head. It is
     written into bot/migrations/versions of this checkout (an editable install), to review and commit."""
+    from alembic import command
+    from alembic.script import Script
+
     with tempfile.TemporaryDirectory(prefix="parade-revision-") as scratch:
         db = Database(f"sqlite:///{scratch}/head.db")
         try:
@@ -148,6 +185,9 @@ def _lock_for_migration(connection: Connection) -> None:
 
 def _upgrade(connection: Connection) -> str | None:
     """Upgrade to head on `connection` (inside the locked transaction); the revision it was at."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     config = migrations_config(connection)
     current = MigrationContext.configure(connection).get_current_revision()
     if current is None and _made_before_alembic(connection):
