@@ -139,6 +139,24 @@ def test_the_collector_rests_while_the_bot_starts_and_runs_once_it_serves(monkey
     assert collecting == {"while starting": False, "while serving": True} and gc.isenabled()
 
 
+def test_a_console_start_loads_no_library_it_has_no_use_for(tmp_path):
+    """The console on a database already at the newest revision, serving content that lists no feeds,
+    with no metrics port: Alembic (upgrades), aiohttp and feedparser (feeds, served metrics) and
+    prometheus_client (writing metrics out) stay unloaded, and so does NumPy, which the bot no longer uses."""
+    from bot.application import open_database
+
+    url = f"sqlite:///{tmp_path / 'console.db'}"
+    open_database(url).close()  # a database at the newest revision, as after a first start
+    probe = ("import sys\nfrom adapters.cli import main\ncode = main(['console'])\n"
+             "print('loaded:', sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'aiohttp', 'feedparser', "
+             "'prometheus_client', 'numpy'}))\nsys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe], input="/parade when\nquit\n", capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent,
+                          env={**os.environ, "PARADE_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    assert SEED_WHEN in done.stdout and done.stdout.strip().endswith("loaded: []")
+
+
 @pytest.mark.parametrize("database_url", [None, "postgresql+psycopg://parade:s3cret-pass@db.example/parade"])
 @pytest.mark.parametrize("argv", [["say", "/parade who Putin"], ["ask", "who is not attending?"]])
 def test_one_shot_answers_load_no_database_or_platform_library(argv, database_url):

@@ -12,9 +12,47 @@ from conftest import Chat
 
 
 def sample(name: str, **labels: str) -> float:
-    from prometheus_client import REGISTRY
+    from bot import metrics
 
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+    return metrics.registry().get_sample_value(name, labels) or 0.0
+
+
+def test_the_numbers_are_written_out_as_prometheus_clients_own_metrics_write_them():
+    """The bot counts on its own and loads prometheus_client only to write the numbers out: the samples
+    must be the ones its Counter, Gauge and Histogram give for the same events (`_created` aside)."""
+    import re
+
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+    from bot.metrics import Metric
+
+    buckets = (0.001, 0.01, 0.1)
+    theirs, ours = CollectorRegistry(), CollectorRegistry()
+    theirs_metrics = (Counter("t_posts", "Posts", ["platform"], registry=theirs),
+                      Counter("t_plain", "Plain", registry=theirs), Gauge("t_up", "Up", registry=theirs),
+                      Histogram("t_seconds", "Seconds", ["command"], buckets=buckets, registry=theirs))
+    our_metrics = (Metric("counter", "t_posts", "Posts", ["platform"]), Metric("counter", "t_plain", "Plain"),
+                   Metric("gauge", "t_up", "Up"), Metric("histogram", "t_seconds", "Seconds", ["command"], buckets))
+
+    class Ours:
+        def collect(self):
+            return (metric.family() for metric in our_metrics)
+
+    ours.register(Ours())
+    for posts, plain, up, seconds in (theirs_metrics, our_metrics):
+        posts.labels("slack").inc()
+        posts.labels("slack").inc(2)
+        posts.labels("discord").inc()
+        plain.inc()
+        up.set(1)
+        for value in (0.0005, 0.001, 0.05, 3.0):
+            seconds.labels("when").observe(value)
+
+    def lines(registry: CollectorRegistry) -> list[str]:
+        text = generate_latest(registry).decode()
+        return [re.sub(r"^(t_\w+_created(\{.*\})?) .*", r"\1", line) for line in text.splitlines()]
+
+    assert lines(ours) == lines(theirs) and 't_seconds_bucket{command="when",le="0.001"} 2.0' in lines(ours)
 
 
 def test_commands_are_counted_by_declared_name_only(bot):
