@@ -322,7 +322,7 @@ class Answerer:
             clauses = self._clauses[key] = tuple(
                 frozenset(self.lexicon.terms(c)) for c in _CLAUSE.split(self.store.entries[key].text) if c)
         asked = set(salient) - self._names
-        held = asked.intersection(*()) if not clauses else asked & frozenset().union(*clauses)
+        held = asked & frozenset().union(*clauses)
         return not held or any(held <= clause for clause in clauses)
 
     def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
