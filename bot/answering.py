@@ -225,7 +225,7 @@ class Answerer:
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._terms(reading.cue), *future),
-                             settled=not future and bool(self.store.past_cue.search(text)))
+                             settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
 
@@ -262,7 +262,7 @@ class Answerer:
 
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),
-                settled: bool = False) -> PartAnswer:
+                settled: bool = False, ahead: bool = False) -> PartAnswer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
@@ -295,6 +295,10 @@ class Answerer:
             hits = tuple(h for h in hits if not self.store.future_cue.search(self.store.entries[h.key].text.casefold()))
             if not hits:
                 return decline(text, intent, "The reports speak of that only as something to come.")
+        if ahead:  # "will Kim sit down with Xi": not "Kim has met Xi before"
+            hits = tuple(h for h in hits if not self._only_past(h.key, salient))
+            if not hits:
+                return decline(text, intent, "The reports speak of that only as something past.")
         counted = self._terms(rest.split()[0]) if rest.split() else []
         if intent == "count" and "how many" in text and counted and counted[0] in terms:
             hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
@@ -324,6 +328,15 @@ class Answerer:
         asked = set(salient) - self._names
         held = asked & frozenset().union(*clauses)
         return not held or any(held <= clause for clause in clauses)
+
+    def _only_past(self, key: str, salient: list[str]) -> bool:
+        """Whether every sentence of an entry that holds the question's words (names aside) speaks of
+        the past ("has met ... before") and none of them of what is to come."""
+        asked = set(salient) - self._names
+        holding = [s.casefold() for s in _SENTENCE.split(self.store.entries[key].text)
+                   if asked & set(self.lexicon.terms(s))]
+        return bool(holding) and all(self.store.done_cue.search(s) and not self.store.future_cue.search(s)
+                                     for s in holding)
 
     def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
         """Whether an entry's text gives the number or duration asked for ("did not say how long"
@@ -474,9 +487,10 @@ class Answerer:
         if place is not None:
             return self._attendance_in(text, *place)
         terms = self._terms(" ".join(words))
-        if named_only or "that" in words or all(t in self.lexicon.context or t in self._around_names for t in terms):
+        if (named_only or "that" in words or set(terms) & self._names
+                or all(t in self.lexicon.context or t in self._around_names for t in terms)):
             # "is the parade going ahead", "any quotes from analysts", "is it a big deal that Kim is
-            # going": not about a guest
+            # going", "will Kim sit down with Xi while he's there": not about a guest
             return None
         shown = " ".join(words)
         return decline(text, "attending", f"The sources don't list {shown} among those attending.")

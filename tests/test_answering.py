@@ -109,6 +109,13 @@ def test_a_question_about_the_past_is_not_answered_by_a_plan(seed_store):
     assert "something to come" in declined(seed_store, "has kim ever been to a summit w lots of leaders before")
 
 
+def test_a_question_about_what_is_to_come_is_not_answered_by_the_past(seed_store, bridge):
+    """"Will Kim sit down with Xi" is not answered by "Kim has met Xi and Putin before"; the lawsuit
+    that was filed in 2027 does not say whether the coalition will sue."""
+    assert top(seed_store, "will kim sit down with xi while he's there") == "kcna-no-details"
+    assert "something past" in declined(bridge, "will the green danube coalition sue")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
