@@ -130,6 +130,7 @@ class Answerer:
         # Units and verbs of time: in "how many years", "how long will it last" they are what is asked.
         self._time_terms = frozenset(lexicon.terms(
             "day days hour hours week weeks month months year years date long soon"))
+        self._recency = frozenset(lexicon.terms("last latest recent recently"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
@@ -205,6 +206,10 @@ class Answerer:
         salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
         if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
             salient = [t for t in salient if t not in self._time_terms]
+        recency: tuple[str, ...] = ()
+        if reading.intent == "when":  # "when did they last speak": the latest date the reports give
+            recency = tuple(t for t in salient if t in self._recency)
+            salient = [t for t in salient if t not in self._recency]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
@@ -224,7 +229,7 @@ class Answerer:
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
-                             topic=(*turn.topic, *self._terms(reading.cue), *future),
+                             topic=(*turn.topic, *self._terms(reading.cue), *future, *recency),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found

@@ -116,6 +116,15 @@ def test_a_question_about_what_is_to_come_is_not_answered_by_the_past(seed_store
     assert "something past" in declined(bridge, "will the green danube coalition sue")
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "when did trump last meet kim", "trump-kim-meetings"),
+    ("bridge", "when was the bridge last tested", "load-test"),
+])
+def test_when_something_last_happened_asks_for_its_date(request, store, question, expected):
+    """"Last" in a when-question asks for the latest date the reports give; no entry needs the word."""
+    assert top(request.getfixturevalue(store), question) == expected
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
