@@ -335,11 +335,12 @@ class Answerer:
         return not held or any(held <= clause for clause in clauses)
 
     def _only_past(self, key: str, salient: list[str]) -> bool:
-        """Whether every sentence of an entry that holds the question's words (names aside) speaks of
-        the past ("has met ... before") and none of them of what is to come."""
+        """Whether every sentence of an entry that holds the question's words (names aside; every
+        sentence where only its keywords hold them) speaks of the past ("has met ... before") and none
+        of them of what is to come."""
         asked = set(salient) - self._names
-        holding = [s.casefold() for s in _SENTENCE.split(self.store.entries[key].text)
-                   if asked & set(self.lexicon.terms(s))]
+        sentences = [s.casefold() for s in _SENTENCE.split(self.store.entries[key].text) if s.strip()]
+        holding = [s for s in sentences if asked & set(self.lexicon.terms(s))] or sentences  # or: its keywords
         return bool(holding) and all(self.store.done_cue.search(s) and not self.store.future_cue.search(s)
                                      for s in holding)
 

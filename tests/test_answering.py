@@ -114,6 +114,8 @@ def test_a_question_about_what_is_to_come_is_not_answered_by_the_past(seed_store
     that was filed in 2027 does not say whether the coalition will sue."""
     assert top(seed_store, "will kim sit down with xi while he's there") == "kcna-no-details"
     assert "something past" in declined(bridge, "will the green danube coalition sue")
+    assert "something past" in declined(seed_store, "will kim meet trump")  # "Trump recalled his summits"
+    assert top(seed_store, "will kim and putin talk") == "kcna-no-details"  # not "spoke by phone in August"
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
