@@ -70,6 +70,8 @@ class Lexicon:
         self._known_stems: tuple[str, ...] = ()  # sorted
         self._buckets: dict[tuple[str, int], tuple[str, ...]] = {}
         self._corrections: dict[str, str | None] = {}  # typed word -> the known word meant, if any
+        # Names are spelt by ear: "Kim Jung Un", "Xi Jinpeng". A changed vowel is a slip in them only.
+        self._name_words = frozenset(w for p in event.people for n in (p.name, *p.aliases) for w in self.normalise(n))
         start = event.starts_at
         own = " ".join((event.name, event.place, f"{start:%A %B %Y} {start.day}", *event.vocabulary.context))
         # The event's own words, folded ("Danube Gate Bridge" is one term) and one by one ("Danube").
@@ -174,14 +176,15 @@ class Lexicon:
 
         A slip in a shorter word is two letters swapped or one letter missing or extra ("whne",
         "forein", "puttin"), and a four-letter word is never shortened; its first letter always
-        matches. A changed letter is not a slip there: without these rules, real words the content
-        lacks turn into words it has ("tanks" into "talks", "wear" into "war", "till" into "will")."""
+        matches. A changed letter is not a slip there, except a vowel in a person's name ("jung" for
+        "jong"): without these rules, real words the content lacks turn into words it has ("tanks" into
+        "talks", "wear" into "war", "till" into "will")."""
         limit = 1 if len(word) < 8 else 2
         scored = [(distance, -self._known[c], c)
                   for size in range(len(word) - limit, len(word) + limit + 1)
                   for c, distance, _ in process.extract(word, self._buckets.get((word[0], size), ()), limit=None,
                                                         scorer=OSA.distance, score_cutoff=limit)
-                  if _slip(word, c)
+                  if (_slip(word, c) or (c in self._name_words and _changed_vowel(word, c)))
                   # A real word is not turned into a function word ("tanks" into "thanks"); "whta" is,
                   # and so is a question's own word that lacks its last letter ("wher", "goin"; but
                   # "thin" is no "thing").
@@ -225,6 +228,11 @@ class Lexicon:
 
     def _surface_stems(self, text: str) -> tuple[str, ...]:
         return tuple(stem(w) for w in self.normalise(text))[:MAX_PHRASE]
+
+
+def _changed_vowel(typed: str, known: str) -> bool:
+    changed = [(a, b) for a, b in zip(typed, known, strict=False) if a != b]
+    return len(typed) == len(known) and len(changed) == 1 and all(ch in "aeiouy" for ch in changed[0])
 
 
 def _slip(typed: str, known: str) -> bool:

@@ -127,6 +127,17 @@ def test_when_something_last_happened_asks_for_its_date(request, store, question
     assert top(request.getfixturevalue(store), question) == expected
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "is kim jung un going", "attending:kim-jong-un"),
+    ("seed_store", "who is xi jinpeng", "person:xi-jinping"),
+    ("bridge", "who is todor vasiliv", "person:todor-vasilev"),
+])
+def test_a_name_spelt_by_ear_is_the_name(request, store, question, expected):
+    """One changed vowel is a slip in a person's name, and only there ("tanks" stays no "talks")."""
+    assert top(request.getfixturevalue(store), question) == expected
+    assert "tanks" in declined(request.getfixturevalue(store), "are there tanks on it")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
