@@ -29,6 +29,10 @@ SETS = {
                               ROOT / "tests" / "data" / "parade_eval_second_writer.yaml"),
     "second event": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                      ROOT / "tests" / "data" / "second_event" / "questions.yaml"),
+    # Written by a third session the same way, for both events; first run recorded in each file.
+    "parade, third writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_third_writer.yaml"),
+    "second event, third writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                   ROOT / "tests" / "data" / "second_event" / "questions_third_writer.yaml"),
 }
 
 
