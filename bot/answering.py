@@ -320,7 +320,11 @@ class Answerer:
             return decline(text, intent, NOT_ANSWERED)
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
-        return PartAnswer(text, intent, tuple(self._statement(h.key) for h in chosen))
+        statements = tuple(self._statement(h.key) for h in chosen)
+        if all(self.store.unsaid_cue.search(s) for s in self._holding(hits[0].key, salient)):
+            # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
+            return decline(text, intent, "The reports say that is not known.", *statements[:1])
+        return PartAnswer(text, intent, statements)
 
     def _in_one_clause(self, key: str, salient: list[str]) -> bool:
         """Whether the question's words that an entry's text holds stand together in one of its
@@ -335,14 +339,19 @@ class Answerer:
         return not held or any(held <= clause for clause in clauses)
 
     def _only_past(self, key: str, salient: list[str]) -> bool:
-        """Whether every sentence of an entry that holds the question's words (names aside; every
-        sentence where only its keywords hold them) speaks of the past ("has met ... before") and none
-        of them of what is to come."""
+        """Whether the sentences of an entry that hold the question's words speak of the past ("has
+        met ... before") and none of them of what is to come."""
+        return all(self.store.done_cue.search(s) and not self.store.future_cue.search(s)
+                   for s in self._holding(key, salient))
+
+    def _holding(self, key: str, salient: list[str]) -> list[str]:
+        """The sentences of an entry (lower case) that hold the most of the question's words, names
+        aside; all of them where none holds any (its keywords hold the words)."""
         asked = set(salient) - self._names
         sentences = [s.casefold() for s in _SENTENCE.split(self.store.entries[key].text) if s.strip()]
-        holding = [s for s in sentences if asked & set(self.lexicon.terms(s))] or sentences  # or: its keywords
-        return bool(holding) and all(self.store.done_cue.search(s) and not self.store.future_cue.search(s)
-                                     for s in holding)
+        held = [len(asked & set(self.lexicon.terms(s))) for s in sentences]
+        most = max(held, default=0)
+        return [s for s, n in zip(sentences, held, strict=True) if n == most]
 
     def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
         """Whether an entry's text gives the number or duration asked for ("did not say how long"

@@ -65,6 +65,7 @@ class FactStore:
         self.future_cue = self._cues["future"]
         self.past_cue = self._cues["past"]
         self.done_cue = self._cues["done"]
+        self.unsaid_cue = self._cues["unsaid"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
         self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?(?:" + "|".join(
             re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
