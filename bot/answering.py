@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.content import Absentee, Person
@@ -39,6 +39,9 @@ RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
                  "anyone quoted mentioned cited named they president prime minister king queen")
+# Offices a question may name ("the Romanian president"): a guest holding another one is not that guest.
+_OFFICES = ("president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "monarch", "minister",
+            "mayor", "governor", "commissioner")
 _PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
 _NO_KIND = {
     "time": "The reports give no time of day for that.",
@@ -113,6 +116,7 @@ class Answerer:
         self.store = store
         self.lexicon = lexicon = store.lexicon
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
+        self._roles = {p.id: f" {' '.join(lexicon.normalise(p.role))} " for p in store.event.people}
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
         self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
         self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
@@ -478,10 +482,11 @@ class Answerer:
                for t in self._terms(reading.after)):
             return None
         names = [n for n in reading.who.split(" and ") if n.strip()]
-        answers = [self._attendance_of(text, name, turn, named_only) for name in names]
+        offices = self._offices_in(f"{reading.who} {reading.after}")  # "is Pakistan sending the PM or the president"
+        answers = [self._attendance_of(text, name, turn, named_only, offices) for name in names]
         # "is kim, putin and iran going": the commas are gone, so try "kim putin" name by name.
         for i, name in enumerate(names):
-            singles = [self._attendance_of(text, word, turn, True) for word in name.split()]
+            singles = [self._attendance_of(text, word, turn, True, offices) for word in name.split()]
             if len(singles) > 1 and (answers[i] is None or not answers[i].confident) and all(singles):
                 answers[i:i + 1] = singles
         if any(a is None for a in answers):
@@ -491,7 +496,8 @@ class Answerer:
         reasons = [a.reason for a in found if a.reason]
         return PartAnswer(text, "attending", statements, " ".join(reasons) or None)
 
-    def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool) -> PartAnswer | None:
+    def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool,
+                       offices: frozenset[str] = frozenset()) -> PartAnswer | None:
         words = [w for w in name.split() if w not in ("the", "a", "an", "any", "some", "from", "of")]
         if words[:1] == ["us"]:  # "are us officials going": "we" would be "are we"
             words[0] = "united states"
@@ -500,7 +506,7 @@ class Answerer:
             return self._person_attending(text, person)
         place = self._place(" ".join(words))
         if place is not None:
-            return self._attendance_in(text, *place)
+            return self._attendance_in(text, *place, offices)
         terms = self._terms(" ".join(words))
         if (named_only or "that" in words or set(terms) & self._names
                 or all(t in self.lexicon.context or t in self._around_names for t in terms)):
@@ -526,8 +532,10 @@ class Answerer:
                 return PartAnswer(text, "attending", (_absence(absent, person.country),))
         return decline(text, "attending", f"The sources don't list {person.name} among those attending.")
 
-    def _attendance_in(self, text: str, kind: str, place: str) -> PartAnswer:
-        """Attendance for a country or a region, from the attendees' countries and the absentees."""
+    def _attendance_in(self, text: str, kind: str, place: str, offices: frozenset[str] = frozenset()) -> PartAnswer:
+        """Attendance for a country or a region, from the attendees' countries and the absentees; where
+        the question names an office ("the Romanian president"), only a guest the reports give that
+        office counts."""
         store, attendance = self.store, self.store.event.attendance
         world = self.lexicon.world
         inside = {place} if kind == "country" else world.countries_in(place)
@@ -543,6 +551,13 @@ class Answerer:
                 key = f"attending:{person.id if person else _slug(country or '')}"
                 who = f"{person.name} ({country})" if person else f"The leader of {country}"
                 yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
+        if offices:
+            held = [s for s in yes if self._holds(s.key.removeprefix("attending:"), offices)]
+            if not held and yes:
+                reason = (f"The reports don't say which office the guest from {place} holds." if len(offices) > 1
+                          else f"The reports name no {min(offices)} of {place} among those attending.")
+                return decline(text, "attending", reason, *(replace(s, text=s.text.removeprefix("Yes. ")) for s in yes))
+            yes = held
         if yes:
             return PartAnswer(text, "attending", tuple(yes))
         named = [b for b in attendance.absentees if inside & set(b.countries) or place in b.regions]
@@ -552,6 +567,27 @@ class Answerer:
                     if any(r in world.regions_of.get(place, ()) for r in b.regions)]
         return decline(text, "attending", f"The sources don't list anyone from {place} among those attending.",
                        *((_absence(covering, place),) if covering else ()))
+
+    def _holds(self, guest: str, offices: frozenset[str]) -> bool:
+        """Whether a guest (a person id, or a country's slug where the reports name no one) may hold
+        the office asked for: a role that names another office says no ("Prime Minister of Romania"
+        is no president); where the reports give no office ("the leader of Pakistan") it may, unless
+        the question asks which of two it is ("the PM or the president?")."""
+        role = self._roles.get(guest, "")
+        given = self._offices_in(role)
+        if given:
+            return bool(given & offices)
+        return len(offices) == 1
+
+    def _offices_in(self, text: str) -> frozenset[str]:
+        """The offices a question's (normalised) words name, the longest first: "prime minister", not
+        also "minister"."""
+        left, found = f" {text} ", []
+        for office in sorted(_OFFICES, key=len, reverse=True):
+            if f" {office} " in left:
+                found.append(office)
+                left = left.replace(f" {office} ", " ")
+        return frozenset(found)
 
     # Quotes and people ----------------------------------------------------------------------
 

@@ -155,6 +155,17 @@ def test_a_statement_that_something_is_not_known_is_no_answer(request, store, qu
     assert shown_declined(request.getfixturevalue(store), question) == expected
 
 
+def test_an_office_asked_for_must_be_the_guests(seed_store, bridge):
+    """"The Romanian president" is not Romania's prime minister; "the leader of Pakistan" may be its
+    prime minister, but the reports cannot say which of two offices it is."""
+    assert "no president of Romania" in declined(bridge, "is the romanian president attending")
+    assert shown_declined(bridge, "is the romanian president attending") == "attending:ioana-marinescu"
+    assert top(bridge, "is the romanian pm attending") == "attending:ioana-marinescu"
+    assert "which office" in declined(seed_store, "is pakistan sending the pm or the president")
+    assert top(seed_store, "is the pakistani prime minister going") == "attending:pakistan"
+    assert top(seed_store, "is the russian president going") == "attending:vladimir-putin"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
