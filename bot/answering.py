@@ -319,6 +319,10 @@ class Answerer:
             hits = tuple(h for h in hits if self._states_value(h.key, set(salient), set(terms), intent))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
+        if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
+            hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
+            if not hits:
+                return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
         if not hits:
             return decline(text, intent, NOT_ANSWERED)
@@ -329,6 +333,12 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _places_beyond(self, key: str, asked: set[str]) -> bool:
+        """Whether an entry puts something in a place the question does not already name; an entry
+        whose text names no place answers "where" only by its author's word (`answers: [place]`)."""
+        places = self.store.places_in(self.store.entries[key].text)
+        return not places or any(not set(self.lexicon.terms(p)) <= asked for p in places)
 
     def _in_one_clause(self, key: str, salient: list[str]) -> bool:
         """Whether the question's words that an entry's text holds stand together in one of its
@@ -494,6 +504,9 @@ class Answerer:
         found = [a for a in answers if a is not None]
         statements = tuple(s for a in found for s in a.statements)
         reasons = [a.reason for a in found if a.reason]
+        if re.search(r"\binvit", text) and any(s.key.startswith("absent:") for s in statements):
+            # Not expected is not uninvited: "was Trump invited" is not answered by "no US leaders".
+            reasons.append("The reports say who is not expected, not who was invited.")
         return PartAnswer(text, "attending", statements, " ".join(reasons) or None)
 
     def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool,

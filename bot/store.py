@@ -67,7 +67,8 @@ class FactStore:
         self.done_cue = self._cues["done"]
         self.unsaid_cue = self._cues["unsaid"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
-        self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?(?:" + "|".join(
+        self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?"
+                                   r"(?P<place>" + "|".join(
             re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
                                           *self.lexicon.world.capitals,
                                           *(p.strip().casefold() for p in event.place.split(","))},
@@ -179,6 +180,10 @@ class FactStore:
         if self._located.search(lower):
             found.add("place")
         return frozenset(found)
+
+    def places_in(self, text: str) -> list[str]:
+        """The places a text puts something in ("to China", "in Washington"), lower case."""
+        return [m["place"] for m in self._located.finditer(text.casefold())]
 
     def number_word(self, word: str) -> bool:
         """Whether one normalised word is a number ("26", "three", "1.2", "80th")."""

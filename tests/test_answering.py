@@ -166,6 +166,18 @@ def test_an_office_asked_for_must_be_the_guests(seed_store, bridge):
     assert top(seed_store, "is the russian president going") == "attending:vladimir-putin"
 
 
+def test_not_expected_is_not_uninvited(seed_store, bridge):
+    assert "not who was invited" in declined(seed_store, "was trump invited")
+    assert "not who was invited" in declined(bridge, "was serbia invited")
+    assert top(seed_store, "was putin invited") == "attending:vladimir-putin"
+
+
+def test_where_is_not_answered_by_the_place_the_question_names(seed_store):
+    """"Kim travelled to China four times" does not say where in China he went."""
+    assert "don't say where" in declined(seed_store, "where in china did kim go in 2019")
+    assert top(seed_store, "where did trump meet lee") == "trump-lee-meeting"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
