@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # Intents asking for a value (a date, a number, a place) that belongs to whoever the question names.
 _SUBJECT_BOUND = frozenset({"when", "time", "count", "duration", "where"})
+_EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely|specific|what day|which day)\b")
 _SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
 # Where one statement ends and the next begins inside a sentence: "Kim will use the trip to raise his
 # standing, and North Korea, China and Russia may ..." says nothing of a trip to Russia. Sentences are
@@ -319,6 +320,11 @@ class Answerer:
             hits = tuple(h for h in hits if self._states_value(h.key, set(salient), set(terms), intent))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
+        if intent == "when" and _EXACT.search(text):  # "what date exactly": not "earlier in August"
+            dated = tuple(h for h in hits if self.store.day_cue.search(self.store.entries[h.key].text.casefold()))
+            if not dated:
+                return decline(text, intent, "The reports give no exact date for that.", self._statement(hits[0].key))
+            hits = dated
         if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
             hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
             if not hits:

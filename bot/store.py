@@ -66,6 +66,7 @@ class FactStore:
         self.past_cue = self._cues["past"]
         self.done_cue = self._cues["done"]
         self.unsaid_cue = self._cues["unsaid"]
+        self.day_cue = self._cues["day"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
         self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?"
                                    r"(?P<place>" + "|".join(

@@ -178,6 +178,12 @@ def test_where_is_not_answered_by_the_place_the_question_names(seed_store):
     assert top(seed_store, "where did trump meet lee") == "trump-lee-meeting"
 
 
+def test_an_exact_date_is_not_answered_by_a_month(seed_store):
+    assert "no exact date" in declined(seed_store, "what date exactly was the kim putin phone call")
+    assert top(seed_store, "when did kim and putin talk on the phone") == "kim-putin-call"
+    assert top(seed_store, "what day exactly is the parade") == "event:when"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
