@@ -625,6 +625,10 @@ class Answerer:
         speaker = [(f"{SPEAKER}{t}",) for t in self._name_terms[person.id]]
         hits = self.store.index.search([*speaker, *((t,) for t in salient)],
                                        types=self.store.kind_mask(ANSWER_KINDS["quote"]))
+        event_words = self.lexicon.context - self._where_terms - self._names
+        if set(self._terms(reading.rest)) & event_words:
+            # "what did Trump say about the parade": his words about the DMZ name no part of the event.
+            hits = tuple(h for h in hits if event_words & set(self.lexicon.terms(self.store.entries[h.key].text)))
         if not hits:
             quoted = self.store.quotes_by(person.id)
             reason = (f"The reports quote {person.name} on nothing like that." if quoted

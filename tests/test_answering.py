@@ -184,6 +184,13 @@ def test_an_exact_date_is_not_answered_by_a_month(seed_store):
     assert top(seed_store, "what day exactly is the parade") == "event:when"
 
 
+def test_what_someone_said_about_the_event_must_name_the_event(seed_store):
+    """Trump's words about the DMZ are not his words about the parade."""
+    assert "on nothing like that" in declined(seed_store, "what did trump say about the parade")
+    assert top(seed_store, "what did hong lei say about the parade") == "quote:hong-lei-welcome-ap"
+    assert top(seed_store, "what did easley say about the parade") == "quote:easley-repair"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
