@@ -245,6 +245,10 @@ class Answerer:
         if intent == "why" and not rest and turn.last is not None and (
                 turn.topic or turn.last.intent in ("attendees", "absent")):
             return self._follow_up(text, intent, turn)
+        if intent in ("where", "when") and not rest and turn.topic:  # "who cuts the ribbon, and where?"
+            found = self._follow_up(text, intent, turn)
+            if found.confident:
+                return found
         if intent in EVENT_INTENTS:
             return self._event(text, intent, turn.zone)
         if intent in ("count", "duration"):

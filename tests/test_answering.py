@@ -191,6 +191,24 @@ def test_what_someone_said_about_the_event_must_name_the_event(seed_store):
     assert top(seed_store, "what did easley say about the parade") == "quote:easley-repair"
 
 
+def test_what_a_reader_may_do_there_is_personal(bridge, seed_store):
+    """The generic "you": the reports tell what happens, not whether a reader can walk across."""
+    assert "not what you should do" in declined(bridge, "can you walk across it")
+    assert "not what you should do" in declined(seed_store, "can you watch the parade on tv")
+    assert top(bridge, "can you tell me when the bridge opens") == "event:when"
+
+
+def test_how_much_time_asks_how_long(bridge):
+    assert bridge.ask("how much faster is it than the ferry").intent == "duration"
+    assert top(bridge, "how much faster is it than the ferry") == "journey-time"
+
+
+def test_a_bare_where_after_a_part_asks_where_that_happens(bridge):
+    """"Who's cutting the ribbon, and where": where the ribbon is cut, not where the event is."""
+    assert bridge.ask("who's cutting the ribbon and where").keys == ("ribbon-cutting", "ribbon-cutting")
+    assert bridge.ask("who cuts the ribbon and when").keys == ("ribbon-cutting", "event:when")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
