@@ -27,6 +27,7 @@ from bot.language import Language, World, english, world
 from bot.search import sorted_place
 
 _TOKEN = re.compile(r"w/o?|b/c|y/n|%|[^\W_]+(?:'[^\W_]+)?")
+_YEAR_RANGE = re.compile(r"\b((?:19|20)\d)(\d)\s*[-–/]\s*(\d)\b|\b((?:19|20))(\d\d)\s*[-–/]\s*(\d\d)\b")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 _DETERMINERS = frozenset("the a an this that his her its their our your".split())
 MAX_PHRASE = 5  # words in the longest synonym phrase matched
@@ -83,6 +84,7 @@ class Lexicon:
     def normalise(self, text: str) -> list[str]:
         """Lower-case words with shorthand and contractions spelt out."""
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)  # full-width letters, ligatures
+        text = _YEAR_RANGE.sub(_years, text)  # "2018-19" is "2018 and 2019"
         if any(ch.islower() for ch in text):  # in SHOUTED TEXT "US" is just "us"
             text = self._abbreviation.sub(lambda m: " " + self.language.abbreviations[m[1]] + " ", text)
         words: list[str] = []
@@ -228,6 +230,12 @@ class Lexicon:
 
     def _surface_stems(self, text: str) -> tuple[str, ...]:
         return tuple(stem(w) for w in self.normalise(text))[:MAX_PHRASE]
+
+
+def _years(match: re.Match[str]) -> str:
+    if match[1]:  # "2018-9"
+        return f"{match[1]}{match[2]} and {match[1]}{match[3]}"
+    return f"{match[4]}{match[5]} and {match[4]}{match[6]}"
 
 
 def _changed_vowel(typed: str, known: str) -> bool:

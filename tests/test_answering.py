@@ -209,6 +209,16 @@ def test_a_bare_where_after_a_part_asks_where_that_happens(bridge):
     assert bridge.ask("who cuts the ribbon and when").keys == ("ribbon-cutting", "event:when")
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "is kim rly going lol", "attending:kim-jong-un"),
+    ("seed_store", "wat's the parade even for", "event:why"),
+    ("seed_store", "how many times did kim go to china in 2018-19", "four-china-trips"),
+    ("bridge", "why'd hungary say no", "hungary-absent"),
+])
+def test_more_chat_spellings_from_a_third_writer(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
