@@ -135,6 +135,7 @@ class Answerer:
         # Units and verbs of time: in "how many years", "how long will it last" they are what is asked.
         self._time_terms = frozenset(lexicon.terms(
             "day days hour hours week weeks month months year years date long soon"))
+        self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._recency = frozenset(lexicon.terms("last latest recent recently"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -215,6 +216,8 @@ class Answerer:
         if reading.intent == "when":  # "when did they last speak": the latest date the reports give
             recency = tuple(t for t in salient if t in self._recency)
             salient = [t for t in salient if t not in self._recency]
+        if reading.intent == "why":  # "why is Kim going, what's the purpose": the word asks for the reason
+            salient = [t for t in salient if t not in self._reason_words]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
@@ -502,11 +505,10 @@ class Answerer:
                for t in self._terms(reading.after)):
             return None
         names = [n for n in reading.who.split(" and ") if n.strip()]
-        offices = self._offices_in(f"{reading.who} {reading.after}")  # "is Pakistan sending the PM or the president"
-        answers = [self._attendance_of(text, name, turn, named_only, offices) for name in names]
+        answers = [self._attendance_of(text, name, turn, named_only) for name in names]
         # "is kim, putin and iran going": the commas are gone, so try "kim putin" name by name.
         for i, name in enumerate(names):
-            singles = [self._attendance_of(text, word, turn, True, offices) for word in name.split()]
+            singles = [self._attendance_of(text, word, turn, True) for word in name.split()]
             if len(singles) > 1 and (answers[i] is None or not answers[i].confident) and all(singles):
                 answers[i:i + 1] = singles
         if any(a is None for a in answers):
@@ -519,8 +521,7 @@ class Answerer:
             reasons.append("The reports say who is not expected, not who was invited.")
         return PartAnswer(text, "attending", statements, " ".join(reasons) or None)
 
-    def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool,
-                       offices: frozenset[str] = frozenset()) -> PartAnswer | None:
+    def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool) -> PartAnswer | None:
         words = [w for w in name.split() if w not in ("the", "a", "an", "any", "some", "from", "of")]
         if words[:1] == ["us"]:  # "are us officials going": "we" would be "are we"
             words[0] = "united states"
@@ -529,7 +530,7 @@ class Answerer:
             return self._person_attending(text, person)
         place = self._place(" ".join(words))
         if place is not None:
-            return self._attendance_in(text, *place, offices)
+            return self._attendance_in(text, *place)
         terms = self._terms(" ".join(words))
         if (named_only or "that" in words or set(terms) & self._names
                 or all(t in self.lexicon.context or t in self._around_names for t in terms)):
@@ -555,7 +556,7 @@ class Answerer:
                 return PartAnswer(text, "attending", (_absence(absent, person.country),))
         return decline(text, "attending", f"The sources don't list {person.name} among those attending.")
 
-    def _attendance_in(self, text: str, kind: str, place: str, offices: frozenset[str] = frozenset()) -> PartAnswer:
+    def _attendance_in(self, text: str, kind: str, place: str) -> PartAnswer:
         """Attendance for a country or a region, from the attendees' countries and the absentees; where
         the question names an office ("the Romanian president"), only a guest the reports give that
         office counts."""
@@ -574,10 +575,12 @@ class Answerer:
                 key = f"attending:{person.id if person else _slug(country or '')}"
                 who = f"{person.name} ({country})" if person else f"The leader of {country}"
                 yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
+        offices = self._offices_in(text)
         if offices:
-            held = [s for s in yes if self._holds(s.key.removeprefix("attending:"), offices)]
+            choice = len(offices) > 1 or " or " in f" {text} "  # "is Pakistan sending the PM or the president"
+            held = [s for s in yes if self._holds(s.key.removeprefix("attending:"), offices, choice)]
             if not held and yes:
-                reason = (f"The reports don't say which office the guest from {place} holds." if len(offices) > 1
+                reason = (f"The reports don't say which office the guest from {place} holds." if choice
                           else f"The reports name no {min(offices)} of {place} among those attending.")
                 return decline(text, "attending", reason, *(replace(s, text=s.text.removeprefix("Yes. ")) for s in yes))
             yes = held
@@ -591,7 +594,7 @@ class Answerer:
         return decline(text, "attending", f"The sources don't list anyone from {place} among those attending.",
                        *((_absence(covering, place),) if covering else ()))
 
-    def _holds(self, guest: str, offices: frozenset[str]) -> bool:
+    def _holds(self, guest: str, offices: frozenset[str], choice: bool) -> bool:
         """Whether a guest (a person id, or a country's slug where the reports name no one) may hold
         the office asked for: a role that names another office says no ("Prime Minister of Romania"
         is no president); where the reports give no office ("the leader of Pakistan") it may, unless
@@ -600,7 +603,7 @@ class Answerer:
         given = self._offices_in(role)
         if given:
             return bool(given & offices)
-        return len(offices) == 1
+        return not choice
 
     def _offices_in(self, text: str) -> frozenset[str]:
         """The offices a question's (normalised) words name, the longest first: "prime minister", not

@@ -162,6 +162,7 @@ def test_an_office_asked_for_must_be_the_guests(seed_store, bridge):
     assert shown_declined(bridge, "is the romanian president attending") == "attending:ioana-marinescu"
     assert top(bridge, "is the romanian pm attending") == "attending:ioana-marinescu"
     assert "which office" in declined(seed_store, "is pakistan sending the pm or the president")
+    assert "which office" in declined(seed_store, "who is iran sending, the president or the supreme leader")
     assert top(seed_store, "is the pakistani prime minister going") == "attending:pakistan"
     assert top(seed_store, "is the russian president going") == "attending:vladimir-putin"
 
@@ -214,6 +215,13 @@ def test_a_bare_where_after_a_part_asks_where_that_happens(bridge):
     ("seed_store", "wat's the parade even for", "event:why"),
     ("seed_store", "how many times did kim go to china in 2018-19", "four-china-trips"),
     ("bridge", "why'd hungary say no", "hungary-absent"),
+    ("seed_store", "yang moo jin - who's that", "person:yang-moo-jin"),
+    ("seed_store", "nk leader confirmed for the parade or nah", "attending:kim-jong-un"),
+    ("seed_store", "indonesia sending its leader to beijing?", "attending:indonesia"),
+    ("bridge", "who's japan sending", "attending:japan"),
+    ("bridge", "who's representing italy", "attending:italy"),
+    ("seed_store", "who extended the invite to kim jong un?", "invitation"),
+    ("bridge", "why are serbia staying away, what's the reason", "serbia-absent"),
 ])
 def test_more_chat_spellings_from_a_third_writer(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
