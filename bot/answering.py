@@ -136,7 +136,7 @@ class Answerer:
         self._time_terms = frozenset(lexicon.terms(
             "day days hour hours week weeks month months year years date long soon"))
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
-        self._recency = frozenset(lexicon.terms("last latest recent recently"))
+        self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
@@ -210,10 +210,10 @@ class Answerer:
         """Answers from what the part's words ask, once its intent has set aside the words it used."""
         rest = self._terms(reading.rest)
         salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
-        if reading.intent in ("count", "duration", "when"):  # "how many years": the unit is what is asked
-            salient = [t for t in salient if t not in self._time_terms]
+        if reading.intent in ("count", "duration", "when", "where"):  # "how many years": the unit is asked;
+            salient = [t for t in salient if t not in self._time_terms]  # "where is he headed next week"
         recency: tuple[str, ...] = ()
-        if reading.intent == "when":  # "when did they last speak": the latest date the reports give
+        if reading.intent in ("when", "where"):  # "when did they last speak": the latest date the reports give
             recency = tuple(t for t in salient if t in self._recency)
             salient = [t for t in salient if t not in self._recency]
         if reading.intent == "why":  # "why is Kim going, what's the purpose": the word asks for the reason
@@ -237,7 +237,8 @@ class Answerer:
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
-                             topic=(*turn.topic, *self._terms(reading.cue), *future, *recency),
+                             topic=(*turn.topic, *self._terms(reading.cue), *future,
+                                    *(recency if reading.intent == "when" else ())),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found

@@ -163,8 +163,10 @@ class FactStore:
                         frozenset({"person", "place"} if p.country else {"person"}))
         outlets = "; ".join(f"{s.outlet}, \"{s.title}\" ({s.published.isoformat()})" + (f". {s.note}" if s.note else "")
                             for s in event.sources)
+        # A headline's place or number is no answer ("where is Kim going" is not "... in Beijing next
+        # week" by AP); the publication dates are.
         yield Entry("event:sources", "event", outlets, tuple(s.id for s in event.sources), None,
-                    self.kinds_in(outlets) | {"statement", "list"})
+                    self.kinds_in(outlets) & {"date"} | {"statement", "list"})
         absentees = event.attendance.absentees
         if absentees:  # "why is Serbia staying away?" is answered by the list of who stays away
             text = "\n".join(b.who + (f": {b.reason}" if b.reason else "") for b in absentees)

@@ -222,9 +222,18 @@ def test_a_bare_where_after_a_part_asks_where_that_happens(bridge):
     ("bridge", "who's representing italy", "attending:italy"),
     ("seed_store", "who extended the invite to kim jong un?", "invitation"),
     ("bridge", "why are serbia staying away, what's the reason", "serbia-absent"),
+    ("seed_store", "who's trump in this story", "person:donald-trump"),
+    ("seed_store", "any idea where kim's headed next week?", "first-china-trip-since-2019"),
 ])
 def test_more_chat_spellings_from_a_third_writer(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_headline_is_no_answer_but_its_date_is(seed_store):
+    """The sources list answers "when were the articles published", not "where is Kim going next"
+    (AP's headline says "in Beijing next week")."""
+    assert top(seed_store, "where is kim going next") != "event:sources"
+    assert top(seed_store, "when were the articles published") == "event:sources"
 
 
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
