@@ -232,6 +232,10 @@ class Answerer:
             return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
             return self._without_words(text, reading, rest, turn)
+        if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
+            person = self._person(reading.rest, turn)
+            if person is not None:
+                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
@@ -656,7 +660,7 @@ class Answerer:
             return self._event(text, "why", turn.zone) if reading.who else None
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
         # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider").
-        return self._search(text, "who", reading.who, terms, terms, frozenset(terms), people=False)
+        return self._search(text, "who", reading.who, terms, terms, people=False)
 
     def _person(self, text: str, turn: _Turn, role_words: int = 2) -> Person | None:
         """The one person `text` names, by name, alias or role ("he" is the last one named); None if

@@ -82,7 +82,8 @@ class Source(_Model):
 
 # What kind of question an entry can answer. Most are read off the text (a digit is a number, a month
 # a date); `answers:` on a fact names the rest, e.g. that it gives a reason.
-AnswerType = Literal["date", "time", "duration", "place", "number", "quote", "statement", "person", "reason", "list"]
+AnswerType = Literal["date", "time", "duration", "place", "number", "quote", "statement", "person", "actor", "reason",
+                     "list"]
 
 
 class Topic(_Model):

@@ -25,7 +25,7 @@ ANSWER_KINDS: dict[str, tuple[str, ...]] = {
     "duration": ("duration",),  # a time span, or a length: "how long is the bridge"
     "quote": ("quote", "statement"),
     "person": ("person",),
-    "who": ("person", "place"),
+    "who": ("person", "place", "actor"),
 }
 _PART_START = r"(?:who|what|when|where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can|could)"
 # Between two parts: "... and when ...". Question marks and semicolons split the raw text. A comma does

@@ -74,6 +74,9 @@ class FactStore:
                                           *self.lexicon.world.capitals,
                                           *(p.strip().casefold() for p in event.place.split(","))},
                                          key=len, reverse=True)) + r")\b")
+        # A country as the subject answers "who": "China has long been North Korea's main source of aid".
+        self._actor = re.compile(r"^(?:the\s+)?(?:" + "|".join(
+            re.escape(n) for n in sorted(self.lexicon.world.country_names, key=len, reverse=True)) + r")\b")
         self.entries = MappingProxyType({e.key: e for e in self._build_entries()})
         # Each entry's text and the words a reader would ask it with, normalised once for the index
         # and for the typo corrector's vocabulary.
@@ -182,6 +185,8 @@ class FactStore:
             found.discard("number")
         if self._located.search(lower):
             found.add("place")
+        if self._actor.search(lower):
+            found.add("actor")
         return frozenset(found)
 
     def places_in(self, text: str) -> list[str]:

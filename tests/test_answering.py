@@ -236,6 +236,29 @@ def test_a_headline_is_no_answer_but_its_date_is(seed_store):
     assert top(seed_store, "when were the articles published") == "event:sources"
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who is nk's main benefactor", "china-biggest-partner"),
+    ("seed_store", "who's north korea's biggest trading partner", "china-biggest-partner"),
+])
+def test_a_country_answers_who(request, store, question, expected):
+    """"China has long been North Korea's main source of aid" answers who gives it aid."""
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "hong lei = ?", "person:hong-lei"),
+    ("seed_store", "putin?", "person:vladimir-putin"),
+    ("bridge", "marinescu?", "person:ioana-marinescu"),
+])
+def test_a_bare_name_asks_who_that_is(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_one_of_them_asks_attendance(seed_store):
+    assert seed_store.ask("how many leaders are coming and is putin one of them").keys == (
+        "foreign-leader-count", "attending:vladimir-putin")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
