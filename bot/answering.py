@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 # Intents asking for a value (a date, a number, a place) that belongs to whoever the question names.
 _SUBJECT_BOUND = frozenset({"when", "time", "count", "duration", "where"})
 _EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely|specific|what day|which day)\b")
+# A question that ends on its verb's preposition asks for that verb's object ("what are they teaming up
+# against", "what was the parliament voting on").
+_DANGLING = re.compile(r"^what\b.*? (?P<verb>\w+(?: up| out)?) (?P<preposition>on|against|over|with)$")
 _SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
 # Where one statement ends and the next begins inside a sentence: "Kim will use the trip to raise his
 # standing, and North Korea, China and Russia may ..." says nothing of a trip to Russia. Sentences are
@@ -342,6 +345,9 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        dangling = _DANGLING.search(text) if intent == "other" else None
+        if dangling:  # "what was the parliament voting on": the entry must say what the vote was on
+            hits = tuple(h for h in hits if self._takes(h.key, dangling["verb"], dangling["preposition"]))
         if not hits:
             return decline(text, intent, NOT_ANSWERED)
         best = hits[0].score
@@ -351,6 +357,16 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _takes(self, key: str, verb: str, preposition: str) -> bool:
+        """Whether an entry's text has the verb's term with the preposition just after it ("a vote on
+        the budget"), so it says what the question asks the verb was about."""
+        wanted = set(self.lexicon.terms(verb))
+        if not wanted:
+            return True
+        words = self.lexicon.normalise(self.store.entries[key].text)
+        return any(wanted & set(self.lexicon.terms(w)) and preposition in words[i + 1:i + 4]
+                   for i, w in enumerate(words))
 
     def _places_beyond(self, key: str, asked: set[str]) -> bool:
         """Whether an entry puts something in a place the question does not already name; an entry

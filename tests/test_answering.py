@@ -259,6 +259,14 @@ def test_one_of_them_asks_attendance(seed_store):
         "foreign-leader-count", "attending:vladimir-putin")
 
 
+def test_a_question_ending_on_a_preposition_asks_for_the_verbs_object(seed_store, bridge):
+    """"A parliamentary vote that day" does not say what the vote was on; "cooperation with Russia ...
+    war against Ukraine" does not say what the three are teaming up against."""
+    declined(bridge, "what was the hungarian parliament voting on?")
+    declined(seed_store, "what are nk, china and russia supposedly teaming up against")
+    assert top(seed_store, "what did kim and putin talk about") == "kim-putin-call"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
