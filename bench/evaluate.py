@@ -34,7 +34,8 @@ SETS = {
     "second event, third writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                    ROOT / "tests" / "data" / "second_event" / "questions_third_writer.yaml"),
     # And a fourth, written after every rule above was in place: its first run is the honest figure.
-    "parade, fourth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_fourth_writer.yaml"),
+    "parade, fourth writer": (ROOT / "seeds" / "parade.yaml",
+                              ROOT / "tests" / "data" / "parade_eval_fourth_writer.yaml"),
     "second event, fourth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                     ROOT / "tests" / "data" / "second_event" / "questions_fourth_writer.yaml"),
 }

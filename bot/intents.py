@@ -53,7 +53,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     for piece in _PIECES.split(question):
         words = normalise(piece)
         if words:
-            parts.extend(language.unframe(p) for p in _JOIN.split(" ".join(words)))
+            # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
+            parts.extend(language.unframe(p) for p in _JOIN.split(language.unframe(" ".join(words))))
     return [p for p in parts if p]
 
 
