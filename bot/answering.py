@@ -46,6 +46,7 @@ _AROUND_NAMES = ("leader leaders delegation delegations official officials peopl
 # Offices a question may name ("the Romanian president"): a guest holding another one is not that guest.
 _OFFICES = ("president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "monarch", "minister",
             "mayor", "governor", "commissioner")
+_REFERRING = frozenset("he she him her his they them their there".split())  # to the last part, not the event
 _PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
 _NO_KIND = {
     "time": "The reports give no time of day for that.",
@@ -253,6 +254,11 @@ class Answerer:
     def _without_words(self, text: str, reading: Reading, rest: list[str], turn: _Turn) -> PartAnswer:
         """A part with no word of its own beyond the event's: "when is it?", "and why?"."""
         intent = reading.intent
+        if intent in ("why", "when", "where") and set(text.split()) & _REFERRING and (turn.topic or turn.subject):
+            # "who is Moon Jae-in, and why is he mentioned?", "... and when was he last there?": about the
+            # last part's subject, never the event's date or occasion.
+            words = list(turn.topic) or sorted(self._name_terms[turn.subject.id])  # type: ignore[union-attr]
+            return self._search(text, intent, " ".join(words), words, words)
         if intent == "why" and not rest and turn.last is not None and (
                 turn.topic or turn.last.intent in ("attendees", "absent")):
             return self._follow_up(text, intent, turn)

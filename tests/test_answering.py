@@ -267,6 +267,15 @@ def test_a_question_ending_on_a_preposition_asks_for_the_verbs_object(seed_store
     assert top(seed_store, "what did kim and putin talk about") == "kim-putin-call"
 
 
+def test_he_or_there_in_a_later_part_means_the_last_parts_subject_not_the_event(seed_store):
+    """"... and why is he mentioned?" is not the parade's occasion; "... and when was he last there?"
+    is not the parade's date."""
+    assert "event:why" not in seed_store.ask("who is moon jae-in and why is he even mentioned").keys
+    assert seed_store.ask("how many times did kim visit china in 2018-19 and when was he last there").keys[1] \
+        == "four-china-trips"
+    assert seed_store.ask("is kim going and when").keys == ("attending:kim-jong-un", "event:when")
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
