@@ -297,15 +297,16 @@ async def discord_latency(store: FactStore, repeats: int = 300) -> None:
 
 
 def subscribed_db(path: Path, platform: str, channels: int, at: dt.datetime) -> Database:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import insert
 
-    from bot.persistence import SubscriptionRow
+    from bot.persistence import SUBSCRIPTIONS
 
     db = Database(f"sqlite:///{path}")
     db.create_schema()
-    with Session(db.engine) as session, session.begin():
-        session.add_all(SubscriptionRow(platform=platform, workspace="W", channel=str(900_000_000 + n),
-                                        timezone="UTC", subscribed_at=at) for n in range(channels))
+    with db.engine.begin() as connection:  # one statement for every channel
+        connection.execute(insert(SUBSCRIPTIONS), [
+            {"platform": platform, "workspace": "W", "channel": str(900_000_000 + n), "timezone": "UTC",
+             "subscribed_at": at} for n in range(channels)])
     return db
 
 

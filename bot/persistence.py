@@ -1,4 +1,4 @@
-"""Subscriptions and the delivery ledger, on SQLAlchemy 2 (SQLite by default, any URL it supports).
+"""Subscriptions and the delivery ledger, on SQLAlchemy 2 Core (SQLite by default, any URL it supports).
 
 The ledger's unique key (subscription, reminder) is what makes delivery at most once per channel:
 a process claims a row before posting, and only the process whose INSERT succeeded posts. That holds
@@ -16,26 +16,30 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import (
+    Boolean,
+    Column,
     DateTime,
     ForeignKey,
     Integer,
+    MetaData,
     String,
+    Table,
     UniqueConstraint,
     create_engine,
     delete,
     event,
     func,
+    insert,
     inspect,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, Row, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from bot import metrics
@@ -70,132 +74,129 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value is not None else None
 
 
-class Base(DeclarativeBase):
-    pass
+# The schema, as SQLAlchemy Core tables: the bot reads and writes rows with plain statements and needs
+# none of the ORM's unit of work or identity map, whose import alone cost every start about 6 MiB.
+# bot/migrations/versions must create exactly this (tests/test_migrations.py compares the two).
+metadata = MetaData()
 
+META = Table(
+    "parade_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
 
-class MetaRow(Base):
-    __tablename__ = "parade_meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(256))
-
-
-class SubscriptionRow(Base):
-    __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(64))  # Discord guild, Slack team; "" where none
-    channel: Mapped[str] = mapped_column(String(64))
-    timezone: Mapped[str] = mapped_column(String(64))
-    active: Mapped[bool] = mapped_column(default=True)
-    subscribed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+SUBSCRIPTIONS = Table(
+    "subscriptions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(64), nullable=False),  # Discord guild, Slack team; "" where none
+    Column("channel", String(64), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("subscribed_at", UtcDateTime, nullable=False),
     # Why posts do not reach the channel: the end of it when inactive ("unsubscribed", "channel gone:
     # ..."), what to fix when active (paused). The column keeps its first name so no migration is needed.
-    reason: Mapped[str | None] = mapped_column("inactive_reason", String(256), default=None)
+    Column("inactive_reason", String(256), key="reason"),
+    UniqueConstraint("platform", "workspace", "channel"),
+)
 
+DELIVERIES = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False),
+    Column("reminder_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_by", String(64), nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("detail", String(500)),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("retry_safe", Boolean, nullable=False, default=False),  # a failure that may be claimed again
+    UniqueConstraint("subscription_id", "reminder_id"),
+)
 
-class DeliveryRow(Base):
-    __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("subscription_id", "reminder_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
-    reminder_id: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16))
-    claimed_by: Mapped[str] = mapped_column(String(64))
-    claimed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
-    detail: Mapped[str | None] = mapped_column(String(500), default=None)
-    attempts: Mapped[int] = mapped_column(Integer, default=1)
-    retry_safe: Mapped[bool] = mapped_column(default=False)  # a failure that may be claimed again
+FEED_STATE = Table(
+    "feed_state", metadata,
+    Column("url", String(1000), primary_key=True),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("next_poll", UtcDateTime),
+    Column("failures", Integer, nullable=False, default=0),  # in a row
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("last_status", String(300)),
+    Column("last_fetch", UtcDateTime),
+    Column("items_seen", Integer, nullable=False, default=0),
+)
 
+# Every feed item seen, with the story it joined: what makes "once per story" hold across restarts.
+FEED_ITEMS = Table(
+    "feed_items", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("story", String(64), nullable=False, index=True),
+    Column("title_date", String(64), nullable=False),
+    Column("link", String(1000)),
+    Column("title", String(300), nullable=False),
+    Column("summary", String(1000), nullable=False),
+    Column("outlet", String(100), nullable=False),
+    Column("feed_url", String(1000), nullable=False),
+    Column("published", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False, index=True),
+)
 
-class FeedStateRow(Base):
-    __tablename__ = "feed_state"
-    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    etag: Mapped[str | None] = mapped_column(String(500), default=None)
-    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
-    next_poll: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
-    failures: Mapped[int] = mapped_column(Integer, default=0)  # in a row
-    disabled: Mapped[bool] = mapped_column(default=False)
-    last_status: Mapped[str | None] = mapped_column(String(300), default=None)
-    last_fetch: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, default=None)
-    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+# The event as a platform lists it in one workspace (a Discord server's Scheduled Event): the platform's
+# id for it, so a second `/parade-admin event` or a reload updates it, never adds another.
+EVENT_LISTINGS = Table(
+    "event_listings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),  # the content's event id
+    Column("external_id", String(64), nullable=False),  # the platform's id for the listing
+    Column("start", UtcDateTime, nullable=False),  # the start it was last published with
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("platform", "workspace", "event_id"),
+)
 
+# A subscribed channel that takes no feed stories (it keeps the countdown and the content's news).
+FEED_OPTOUTS = Table(
+    "feed_optouts", metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), primary_key=True),
+)
 
-class FeedItemRow(Base):
-    """Every feed item seen, with the story it joined: what makes "once per story" hold across restarts."""
+CONTENT_RELOADS = Table(
+    "content_reloads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("actor", String(128), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("hash_before", String(64), nullable=False),
+    Column("hash_after", String(64)),  # None: refused, nothing changed
+    Column("summary", String(2000), nullable=False),
+)
 
-    __tablename__ = "feed_items"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    story: Mapped[str] = mapped_column(String(64), index=True)
-    title_date: Mapped[str] = mapped_column(String(64))
-    link: Mapped[str | None] = mapped_column(String(1000), default=None)
-    title: Mapped[str] = mapped_column(String(300))
-    summary: Mapped[str] = mapped_column(String(1000))
-    outlet: Mapped[str] = mapped_column(String(100))
-    feed_url: Mapped[str] = mapped_column(String(1000))
-    published: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+# A workspace that installed the app through the OAuth flow (Slack distribution): its bot token is a
+# secret, so whoever can read this table can post as the bot there.
+INSTALLATIONS = Table(
+    "installations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("workspace", String(64), nullable=False),  # Slack team id
+    Column("workspace_name", String(200), nullable=False, default=""),
+    Column("app_id", String(64), nullable=False, default=""),
+    Column("bot_token", String(300), nullable=False),
+    Column("bot_id", String(64), nullable=False, default=""),
+    Column("bot_user_id", String(64), nullable=False, default=""),
+    Column("scopes", String(1000), nullable=False, default=""),
+    Column("installer", String(64), nullable=False, default=""),  # the user who installed it
+    Column("installed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("platform", "workspace"),
+)
 
-
-class EventListingRow(Base):
-    """The event as a platform lists it in one workspace (a Discord server's Scheduled Event): the
-    platform's id for it, so a second `/parade-admin event` or a reload updates it, never adds another."""
-
-    __tablename__ = "event_listings"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "event_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(64))
-    event_id: Mapped[str] = mapped_column(String(128))  # the content's event id
-    external_id: Mapped[str] = mapped_column(String(64))  # the platform's id for the listing
-    start: Mapped[dt.datetime] = mapped_column(UtcDateTime)  # the start it was last published with
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-
-
-class FeedOptOutRow(Base):
-    """A subscribed channel that takes no feed stories (it keeps the countdown and the content's news)."""
-
-    __tablename__ = "feed_optouts"
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), primary_key=True)
-
-
-class ReloadAuditRow(Base):
-    __tablename__ = "content_reloads"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    actor: Mapped[str] = mapped_column(String(128))
-    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    hash_before: Mapped[str] = mapped_column(String(64))
-    hash_after: Mapped[str | None] = mapped_column(String(64))  # None: refused, nothing changed
-    summary: Mapped[str] = mapped_column(String(2000))
-
-
-class InstallationRow(Base):
-    """A workspace that installed the app through the OAuth flow (Slack distribution): its bot token is a
-    secret, so whoever can read this table can post as the bot there."""
-
-    __tablename__ = "installations"
-    __table_args__ = (UniqueConstraint("platform", "workspace"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    workspace: Mapped[str] = mapped_column(String(64))  # Slack team id
-    workspace_name: Mapped[str] = mapped_column(String(200), default="")
-    app_id: Mapped[str] = mapped_column(String(64), default="")
-    bot_token: Mapped[str] = mapped_column(String(300))
-    bot_id: Mapped[str] = mapped_column(String(64), default="")
-    bot_user_id: Mapped[str] = mapped_column(String(64), default="")
-    scopes: Mapped[str] = mapped_column(String(1000), default="")
-    installer: Mapped[str] = mapped_column(String(64), default="")  # the user who installed it
-    installed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-
-
-class OAuthStateRow(Base):
-    """An install link's `state`, valid once and until `expires_at`: a callback must bring one back."""
-
-    __tablename__ = "oauth_states"
-    state: Mapped[str] = mapped_column(String(64), primary_key=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+# An install link's `state`, valid once and until `expires_at`: a callback must bring one back.
+OAUTH_STATES = Table(
+    "oauth_states", metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,7 @@ class Subscription:
     timezone: str
     active: bool
     subscribed_at: dt.datetime
-    reason: str | None = None  # see SubscriptionRow.reason
+    reason: str | None = None  # see SUBSCRIPTIONS.c.reason
 
     @property
     def key(self) -> str:
@@ -373,7 +374,7 @@ def _translating(cls: type[T]) -> type[T]:
     return cls
 
 
-def _listing(row: EventListingRow) -> EventListing:
+def _listing(row: Row[Any]) -> EventListing:
     return EventListing(row.platform, row.workspace, row.event_id, row.external_id, row.start)
 
 
@@ -385,7 +386,7 @@ def _lease_stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _subscription(row: SubscriptionRow) -> Subscription:
+def _subscription(row: Row[Any]) -> Subscription:
     return Subscription(row.id, row.platform, row.workspace, row.channel, row.timezone, row.active,
                         row.subscribed_at, row.reason)
 
@@ -436,72 +437,74 @@ class Database:
                   now: dt.datetime, *, keep_zone: bool = False) -> Subscription:
         """Subscribe a channel, or reactivate it and set its timezone (with `keep_zone`, an existing
         subscription keeps the zone it has) if it already was."""
-        with Session(self._command_engine) as session, session.begin():
-            row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
-                                                                   channel=channel))
+        with self._command_engine.begin() as connection:
+            row = connection.execute(select(SUBSCRIPTIONS).filter_by(platform=platform, workspace=workspace,
+                                                                     channel=channel)).first()
             if row is None:
-                row = SubscriptionRow(platform=platform, workspace=workspace, channel=channel,
-                                      timezone=timezone, subscribed_at=now)
-                session.add(row)
-            else:
-                if not row.active:
-                    row.subscribed_at = now  # a returning channel gets reminders from now on
-                row.timezone = row.timezone if keep_zone else timezone
-                row.active, row.reason = True, None
-            session.flush()
-            return _subscription(row)
+                added = connection.execute(insert(SUBSCRIPTIONS).values(
+                    platform=platform, workspace=workspace, channel=channel, timezone=timezone, subscribed_at=now))
+                return Subscription(added.inserted_primary_key[0], platform, workspace, channel, timezone, True, now)
+            subscribed_at = row.subscribed_at if row.active else now  # a returning channel gets reminders from now on
+            zone = row.timezone if keep_zone else timezone
+            wanted = {"subscribed_at": subscribed_at, "timezone": zone, "active": True, "reason": None}
+            # Only what differs is written, as the ORM's flush did: a channel subscribing again as it is
+            # costs no write (no write lock on SQLite for a command that changes nothing).
+            changed = {name: value for name, value in wanted.items() if getattr(row, name) != value}
+            if changed:
+                connection.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == row.id).values(**changed))
+            return Subscription(row.id, platform, workspace, channel, zone, True, subscribed_at)
 
     def unsubscribe(self, platform: str, workspace: str, channel: str) -> bool:
         return self._deactivate(platform, workspace, channel, "unsubscribed")
 
     def subscription(self, platform: str, workspace: str, channel: str) -> Subscription | None:
-        with Session(self._command_engine) as session:
-            row = session.scalar(select(SubscriptionRow).filter_by(platform=platform, workspace=workspace,
-                                                                   channel=channel))
+        with self._command_engine.connect() as connection:
+            row = connection.execute(select(SUBSCRIPTIONS).filter_by(platform=platform, workspace=workspace,
+                                                                     channel=channel)).first()
             return _subscription(row) if row else None
 
     def active_subscriptions(self, subscribed_by: dt.datetime | None = None) -> list[Subscription]:
-        with Session(self.engine) as session:
-            query = select(SubscriptionRow).filter_by(active=True).order_by(SubscriptionRow.id)
+        with self.engine.connect() as connection:
+            query = select(SUBSCRIPTIONS).filter_by(active=True).order_by(SUBSCRIPTIONS.c.id)
             if subscribed_by is not None:
-                query = query.where(SubscriptionRow.subscribed_at <= subscribed_by)
-            return [_subscription(r) for r in session.scalars(query)]
+                query = query.where(SUBSCRIPTIONS.c.subscribed_at <= subscribed_by)
+            return [_subscription(r) for r in connection.execute(query)]
 
     def mark_gone(self, subscription_id: int, reason: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id)
-                            .values(active=False, reason=reason[:256]))
+        with self.engine.begin() as connection:
+            connection.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id)
+                               .values(active=False, reason=reason[:256]))
 
     def pause(self, subscription_id: int, reason: str) -> None:
         """Keep the subscription but record what stops its posts (a permission, membership)."""
-        with Session(self.engine) as session, session.begin():
-            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id,
-                                                          SubscriptionRow.active.is_(True))
-                            .values(reason=reason[:256]))
+        with self.engine.begin() as connection:
+            connection.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id,
+                                                           SUBSCRIPTIONS.c.active.is_(True))
+                               .values(reason=reason[:256]))
 
     def resume(self, subscription_id: int) -> None:
         """A post got through: whatever paused the channel was fixed."""
-        with Session(self.engine) as session, session.begin():
-            session.execute(update(SubscriptionRow).where(SubscriptionRow.id == subscription_id,
-                                                          SubscriptionRow.active.is_(True))
-                            .values(reason=None))
+        with self.engine.begin() as connection:
+            connection.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id,
+                                                           SUBSCRIPTIONS.c.active.is_(True))
+                               .values(reason=None))
 
     def _deactivate(self, platform: str, workspace: str, channel: str, reason: str) -> bool:
-        with Session(self._command_engine) as session, session.begin():  # a command's: gives up on a lock soon
-            result = session.execute(
-                update(SubscriptionRow)
+        with self._command_engine.begin() as connection:  # a command's: gives up on a lock soon
+            result = connection.execute(
+                update(SUBSCRIPTIONS)
                 .filter_by(platform=platform, workspace=workspace, channel=channel, active=True)
                 .values(active=False, reason=reason)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return bool(result.rowcount)
 
     def end_workspace(self, platform: str, workspace: str, reason: str) -> int:
         """Ends every active subscription of a workspace (the app was uninstalled there); how many."""
-        with Session(self._command_engine) as session, session.begin():
-            result = session.execute(
-                update(SubscriptionRow).filter_by(platform=platform, workspace=workspace, active=True)
+        with self._command_engine.begin() as connection:
+            result = connection.execute(
+                update(SUBSCRIPTIONS).filter_by(platform=platform, workspace=workspace, active=True)
                 .values(active=False, reason=reason[:256]))
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return int(result.rowcount)
 
     # Installations (OAuth) ------------------------------------------------------------------------
 
@@ -513,44 +516,44 @@ class Database:
                   "installer": installation.installer, "installed_at": installation.installed_at}
         key = {"platform": installation.platform, "workspace": installation.workspace}
         for attempt in range(2):  # an insert that lost a race with another process's becomes an update
-            with Session(self._command_engine) as session, session.begin():
-                result = session.execute(update(InstallationRow).filter_by(**key).values(**values))
-                if result.rowcount:  # type: ignore[attr-defined]
+            with self._command_engine.begin() as connection:
+                result = connection.execute(update(INSTALLATIONS).filter_by(**key).values(**values))
+                if result.rowcount:
                     return
             try:
-                with Session(self._command_engine) as session, session.begin():
-                    session.add(InstallationRow(**key, **values))
+                with self._command_engine.begin() as connection:
+                    connection.execute(insert(INSTALLATIONS).values(**key, **values))
                 return
             except IntegrityError:
                 if attempt:
                     raise
 
     def installation(self, platform: str, workspace: str) -> Installation | None:
-        with Session(self._command_engine) as session:
-            row = session.scalar(select(InstallationRow).filter_by(platform=platform, workspace=workspace))
+        with self._command_engine.connect() as connection:
+            row = connection.execute(select(INSTALLATIONS).filter_by(platform=platform, workspace=workspace)).first()
             if row is None:
                 return None
             return Installation(row.platform, row.workspace, row.bot_token, row.installed_at, row.workspace_name,
                                 row.app_id, row.bot_id, row.bot_user_id, row.scopes, row.installer)
 
     def delete_installation(self, platform: str, workspace: str) -> bool:
-        with Session(self._command_engine) as session, session.begin():
-            result = session.execute(delete(InstallationRow).filter_by(platform=platform, workspace=workspace))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        with self._command_engine.begin() as connection:
+            result = connection.execute(delete(INSTALLATIONS).filter_by(platform=platform, workspace=workspace))
+            return bool(result.rowcount)
 
     def issue_oauth_state(self, state: str, expires_at: dt.datetime, now: dt.datetime) -> None:
         """Records a new install link's state; states that expired unused are cleared on the way."""
-        with Session(self._command_engine) as session, session.begin():
-            session.execute(delete(OAuthStateRow).where(OAuthStateRow.expires_at <= now))
-            session.add(OAuthStateRow(state=state, expires_at=expires_at))
+        with self._command_engine.begin() as connection:
+            connection.execute(delete(OAUTH_STATES).where(OAUTH_STATES.c.expires_at <= now))
+            connection.execute(insert(OAUTH_STATES).values(state=state, expires_at=expires_at))
 
     def consume_oauth_state(self, state: str, now: dt.datetime) -> bool:
         """True once for a state issued here and not expired: the delete's row count says who had it, so
         a state replayed (or raced by two callbacks) is accepted at most once."""
-        with Session(self._command_engine) as session, session.begin():
-            result = session.execute(delete(OAuthStateRow).where(OAuthStateRow.state == state,
-                                                                 OAuthStateRow.expires_at > now))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        with self._command_engine.begin() as connection:
+            result = connection.execute(delete(OAUTH_STATES).where(OAUTH_STATES.c.state == state,
+                                                                   OAUTH_STATES.c.expires_at > now))
+            return bool(result.rowcount)
 
     # Ledger -------------------------------------------------------------------------------------
 
@@ -558,30 +561,29 @@ class Database:
         """Record the intent to post; True only for the one caller whose claim is new, or who took
         over a retry-safe failure (a conditional update, so two processes cannot both win)."""
         try:
-            with Session(self.engine) as session, session.begin():
-                session.add(DeliveryRow(subscription_id=subscription_id, reminder_id=reminder_id,
-                                        status="claimed", claimed_by=owner, claimed_at=now))
+            with self.engine.begin() as connection:
+                connection.execute(insert(DELIVERIES).values(subscription_id=subscription_id, reminder_id=reminder_id,
+                                                             status="claimed", claimed_by=owner, claimed_at=now))
             return True
         except IntegrityError:
             pass
-        with Session(self.engine) as session, session.begin():
-            result = session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.subscription_id == subscription_id, DeliveryRow.reminder_id == reminder_id,
-                       DeliveryRow.status == "failed", DeliveryRow.retry_safe.is_(True),
-                       DeliveryRow.attempts < MAX_ATTEMPTS)
-                .values(status="claimed", claimed_by=owner, claimed_at=now, attempts=DeliveryRow.attempts + 1)
+        d = DELIVERIES.c
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(DELIVERIES)
+                .where(d.subscription_id == subscription_id, d.reminder_id == reminder_id,
+                       d.status == "failed", d.retry_safe.is_(True), d.attempts < MAX_ATTEMPTS)
+                .values(status="claimed", claimed_by=owner, claimed_at=now, attempts=d.attempts + 1)
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            return bool(result.rowcount)
 
     def claimable(self, reminder_id: str, subscription_ids: list[int]) -> set[int]:
         """Which of these subscriptions may still claim `reminder_id`: no row yet, or a retry-safe failure
         with attempts left. One read, so passes over posts already done cost no writes."""
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(DeliveryRow.subscription_id, DeliveryRow.status, DeliveryRow.retry_safe, DeliveryRow.attempts)
-                .where(DeliveryRow.reminder_id == reminder_id)
-            )
+        d = DELIVERIES.c
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(d.subscription_id, d.status, d.retry_safe, d.attempts).where(d.reminder_id == reminder_id))
             settled = {sid for sid, status, safe, attempts in rows
                        if not (status == "failed" and safe and attempts < MAX_ATTEMPTS)}
         return set(subscription_ids) - settled
@@ -589,17 +591,18 @@ class Database:
     def recorded(self, reminder_ids: tuple[str, ...], subscription_ids: list[int]) -> set[int]:
         """The subscriptions with a ledger row under any of `reminder_ids`, but for a retry-safe failure
         (the post certainly was not made)."""
-        with Session(self.engine) as session:
-            return set(session.scalars(
-                select(DeliveryRow.subscription_id).distinct()
-                .where(DeliveryRow.reminder_id.in_(reminder_ids), DeliveryRow.subscription_id.in_(subscription_ids),
-                       ~((DeliveryRow.status == "failed") & DeliveryRow.retry_safe.is_(True)))))
+        d = DELIVERIES.c
+        with self.engine.connect() as connection:
+            return set(connection.scalars(
+                select(d.subscription_id).distinct()
+                .where(d.reminder_id.in_(reminder_ids), d.subscription_id.in_(subscription_ids),
+                       ~((d.status == "failed") & d.retry_safe.is_(True)))))
 
     def finish(self, subscription_id: int, reminder_id: str, status: Status, now: dt.datetime,
                detail: str | None = None, *, retry_safe: bool = False) -> None:
-        with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(DeliveryRow)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(DELIVERIES)
                 .filter_by(subscription_id=subscription_id, reminder_id=reminder_id)
                 .values(status=status, finished_at=now, detail=(detail or None) and detail[:500],
                         retry_safe=retry_safe)
@@ -611,60 +614,62 @@ class Database:
         Such a post may or may not have reached the platform; sending again could post twice. Only
         claims older than any post takes are settled, so another live process's claims are left alone.
         """
-        with Session(self.engine) as session, session.begin():
-            result = session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.status == "claimed", DeliveryRow.claimed_at < claimed_before)
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.c.status == "claimed", DELIVERIES.c.claimed_at < claimed_before)
                 .values(status="unknown", finished_at=now, detail="process stopped between claim and outcome")
             )
-            return int(result.rowcount)  # type: ignore[attr-defined]
+            return int(result.rowcount)
 
     def deliveries(self, subscription_id: int | None = None) -> list[Delivery]:
-        with Session(self.engine) as session:
-            query = select(DeliveryRow).order_by(DeliveryRow.id)
+        with self.engine.connect() as connection:
+            query = select(DELIVERIES).order_by(DELIVERIES.c.id)
             if subscription_id is not None:
                 query = query.filter_by(subscription_id=subscription_id)
             return [Delivery(r.subscription_id, r.reminder_id, r.status, r.claimed_by, r.detail)
-                    for r in session.scalars(query)]
+                    for r in connection.execute(query)]
 
     def channel_statuses(self) -> list[ChannelStatus]:
         """Every subscription, with the outcome of its latest post, for `/parade status`."""
-        with Session(self._command_engine) as session:
-            latest = (select(DeliveryRow.subscription_id, func.max(DeliveryRow.id).label("last"))
-                      .group_by(DeliveryRow.subscription_id).subquery())
-            rows = session.execute(
-                select(SubscriptionRow, DeliveryRow)
-                .outerjoin(latest, latest.c.subscription_id == SubscriptionRow.id)
-                .outerjoin(DeliveryRow, DeliveryRow.id == latest.c.last)
-                .order_by(SubscriptionRow.platform, SubscriptionRow.id))
-            return [ChannelStatus(f"{s.platform}:{s.workspace}:{s.channel}", s.active, s.reason,
-                                  d.reminder_id if d else None, d.status if d else None, d.detail if d else None)
-                    for s, d in rows]
+        s, d = SUBSCRIPTIONS.c, DELIVERIES.c
+        with self._command_engine.connect() as connection:
+            latest = select(d.subscription_id, func.max(d.id).label("last")).group_by(d.subscription_id).subquery()
+            rows = connection.execute(
+                select(s.platform, s.workspace, s.channel, s.active, s.reason, d.reminder_id, d.status, d.detail)
+                .select_from(SUBSCRIPTIONS.outerjoin(latest, latest.c.subscription_id == s.id)
+                             .outerjoin(DELIVERIES, d.id == latest.c.last))
+                .order_by(s.platform, s.id))
+            # A channel without posts has NULL for its latest post's columns: None, as the report shows it.
+            return [ChannelStatus(f"{r.platform}:{r.workspace}:{r.channel}", r.active, r.reason, r.reminder_id,
+                                  r.status, r.detail) for r in rows]
 
     def failures_since(self, since: dt.datetime, limit: int = 50) -> list[Failure]:
         """Posts that failed, went to a gone channel or ended unknown since `since`, newest first."""
-        with Session(self._command_engine) as session:
-            at = func.coalesce(DeliveryRow.finished_at, DeliveryRow.claimed_at)
-            rows = session.execute(
-                select(SubscriptionRow, DeliveryRow, at)
-                .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
-                .where(DeliveryRow.status.in_(("failed", "gone", "unknown")), at >= since)
-                .order_by(DeliveryRow.id.desc()).limit(limit))
-            return [Failure(f"{s.platform}:{s.workspace}:{s.channel}", d.reminder_id, d.status,
-                            d.finished_at or d.claimed_at, d.detail) for s, d, _ in rows]
+        s, d = SUBSCRIPTIONS.c, DELIVERIES.c
+        with self._command_engine.connect() as connection:
+            at = func.coalesce(d.finished_at, d.claimed_at)
+            rows = connection.execute(
+                select(s.platform, s.workspace, s.channel, d.reminder_id, d.status, d.finished_at, d.claimed_at,
+                       d.detail)
+                .select_from(DELIVERIES.join(SUBSCRIPTIONS, s.id == d.subscription_id))
+                .where(d.status.in_(("failed", "gone", "unknown")), at >= since)
+                .order_by(d.id.desc()).limit(limit))
+            return [Failure(f"{r.platform}:{r.workspace}:{r.channel}", r.reminder_id, r.status,
+                            r.finished_at or r.claimed_at, r.detail) for r in rows]
 
     def delivered_reminders(self, subscription_id: int) -> set[str]:
-        with Session(self._command_engine) as session:
-            query = select(DeliveryRow.reminder_id).filter_by(subscription_id=subscription_id)
-            return set(session.scalars(query))
+        with self._command_engine.connect() as connection:
+            query = select(DELIVERIES.c.reminder_id).filter_by(subscription_id=subscription_id)
+            return set(connection.scalars(query))
 
     # Feeds ------------------------------------------------------------------------------------
 
     def feed_states(self) -> dict[str, FeedState]:
-        with Session(self.engine) as session:
+        with self.engine.connect() as connection:
             return {row.url: FeedState(row.url, row.etag, row.last_modified, row.next_poll, row.failures,
                                        row.disabled, row.last_status, row.last_fetch, row.items_seen)
-                    for row in session.scalars(select(FeedStateRow))}
+                    for row in connection.execute(select(FEED_STATE))}
 
     def lease_feed_polls(self, owner: str, now: dt.datetime, until: dt.datetime) -> bool:
         """Whether this process may poll the feeds now, until `until`: one process at a time polls, so
@@ -673,110 +678,113 @@ class Database:
         takes the lease only where it has lapsed (PostgreSQL re-checks the condition after a concurrent
         update commits; SQLite has one writer at a time); a process that dies holding it delays
         polling until `until`."""
-        with Session(self.engine) as session:
-            missing = session.get(MetaRow, FEED_LEASE) is None
+        with self.engine.connect() as connection:
+            missing = connection.execute(select(META.c.key).where(META.c.key == FEED_LEASE)).first() is None
         if missing:
             try:
-                with Session(self.engine) as session, session.begin():
-                    session.add(MetaRow(key=FEED_LEASE, value=""))
+                with self.engine.begin() as connection:
+                    connection.execute(insert(META).values(key=FEED_LEASE, value=""))
             except IntegrityError:  # another process made the row at the same moment
                 pass
-        with Session(self.engine) as session, session.begin():
-            taken = session.execute(update(MetaRow).where(MetaRow.key == FEED_LEASE,
-                                                          MetaRow.value < _lease_stamp(now))
-                                    .values(value=f"{_lease_stamp(until)} {owner}"[:256])
-                                    .execution_options(synchronize_session=False))
-            return taken.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+        with self.engine.begin() as connection:
+            taken = connection.execute(update(META).where(META.c.key == FEED_LEASE, META.c.value < _lease_stamp(now))
+                                       .values(value=f"{_lease_stamp(until)} {owner}"[:256]))
+            return taken.rowcount == 1
 
     def release_feed_polls(self, owner: str) -> None:
         """Ends this process's lease at once, so the next process need not wait for it to lapse."""
-        with Session(self.engine) as session, session.begin():
-            mine = MetaRow.value.endswith(f" {owner}", autoescape=True)
-            session.execute(update(MetaRow).where(MetaRow.key == FEED_LEASE, mine)
-                            .values(value="").execution_options(synchronize_session=False))
+        with self.engine.begin() as connection:
+            mine = META.c.value.endswith(f" {owner}", autoescape=True)
+            connection.execute(update(META).where(META.c.key == FEED_LEASE, mine).values(value=""))
 
     def save_feed_states(self, states: list[FeedState]) -> None:
-        """The feeds' states, in one transaction (a poll touches up to every feed)."""
-        with Session(self.engine) as session, session.begin():
+        """The feeds' states, in one transaction (a poll touches up to every feed): each row updated, or
+        inserted where the feed has none yet."""
+        with self.engine.begin() as connection:
             for state in states:
-                session.merge(FeedStateRow(url=state.url, etag=state.etag, last_modified=state.last_modified,
-                                           next_poll=state.next_poll, failures=state.failures,
-                                           disabled=state.disabled, last_status=state.last_status,
-                                           last_fetch=state.last_fetch, items_seen=state.items_seen))
+                values = {"etag": state.etag, "last_modified": state.last_modified, "next_poll": state.next_poll,
+                          "failures": state.failures, "disabled": state.disabled, "last_status": state.last_status,
+                          "last_fetch": state.last_fetch, "items_seen": state.items_seen}
+                changed = connection.execute(update(FEED_STATE).where(FEED_STATE.c.url == state.url).values(values))
+                if not changed.rowcount:
+                    connection.execute(insert(FEED_STATE).values(url=state.url, **values))
 
     def record_feed_items(self, items: list[SeenItem], now: dt.datetime) -> None:
         """Items with their story. One another process recorded first is left as it is."""
-        with Session(self.engine) as session:
+        with self.engine.connect() as connection:
             for seen in items:
                 item = seen.item
                 try:
-                    with session.begin():
-                        session.add(FeedItemRow(key=item.key, story=seen.story, title_date=item.title_date_key,
-                                                link=item.link, title=item.title, summary=item.summary,
-                                                outlet=item.outlet, feed_url=item.feed_url,
-                                                published=item.published, seen_at=now))
+                    with connection.begin():  # one transaction an item: a duplicate undoes only itself
+                        connection.execute(insert(FEED_ITEMS).values(
+                            key=item.key, story=seen.story, title_date=item.title_date_key, link=item.link,
+                            title=item.title, summary=item.summary, outlet=item.outlet, feed_url=item.feed_url,
+                            published=item.published, seen_at=now))
                 except IntegrityError:
                     continue
 
     def set_feed_alerts(self, subscription_id: int, on: bool) -> None:
-        with Session(self._command_engine) as session, session.begin():
-            row = session.get(FeedOptOutRow, subscription_id)
-            if on and row is not None:
-                session.delete(row)
-            elif not on and row is None:
-                session.add(FeedOptOutRow(subscription_id=subscription_id))
+        with self._command_engine.begin() as connection:
+            mine = FEED_OPTOUTS.c.subscription_id == subscription_id
+            opted_out = connection.execute(select(FEED_OPTOUTS.c.subscription_id).where(mine)).first() is not None
+            if on and opted_out:
+                connection.execute(delete(FEED_OPTOUTS).where(mine))
+            elif not on and not opted_out:
+                connection.execute(insert(FEED_OPTOUTS).values(subscription_id=subscription_id))
 
     def feed_optouts(self) -> set[int]:
-        with Session(self.engine) as session:
-            return set(session.scalars(select(FeedOptOutRow.subscription_id)))
+        with self.engine.connect() as connection:
+            return set(connection.scalars(select(FEED_OPTOUTS.c.subscription_id)))
 
     def feed_items_since(self, since: dt.datetime) -> list[SeenItem]:
         """Items seen since `since`, oldest first: the stories to restore at start."""
         from bot.feeds import FeedItem  # here: feedparser is imported only where feeds are used
 
-        with Session(self.engine) as session:
-            rows = session.scalars(select(FeedItemRow).where(FeedItemRow.seen_at >= since)
-                                   .order_by(FeedItemRow.seen_at, FeedItemRow.key))
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(FEED_ITEMS).where(FEED_ITEMS.c.seen_at >= since)
+                                      .order_by(FEED_ITEMS.c.seen_at, FEED_ITEMS.c.key))
             return [SeenItem(r.story, FeedItem(r.key, r.title, r.summary, r.link, r.published, r.outlet, r.feed_url,
                                                r.title_date)) for r in rows]
 
     # Content reload audit ---------------------------------------------------------------------
 
     def record_reload(self, audit: ReloadAudit) -> None:
-        with Session(self._command_engine) as session, session.begin():
-            session.add(ReloadAuditRow(actor=audit.actor[:128], at=audit.at, hash_before=audit.hash_before,
-                                       hash_after=audit.hash_after, summary=audit.summary[:2000]))
+        with self._command_engine.begin() as connection:
+            connection.execute(insert(CONTENT_RELOADS).values(
+                actor=audit.actor[:128], at=audit.at, hash_before=audit.hash_before, hash_after=audit.hash_after,
+                summary=audit.summary[:2000]))
 
     def reload_audit(self) -> list[ReloadAudit]:
-        with Session(self.engine) as session:
-            rows = session.scalars(select(ReloadAuditRow).order_by(ReloadAuditRow.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(CONTENT_RELOADS).order_by(CONTENT_RELOADS.c.id))
             return [ReloadAudit(r.actor, r.at, r.hash_before, r.hash_after, r.summary) for r in rows]
 
     # Event listings (platform scheduled events) ------------------------------------------------
 
     def event_listing(self, platform: str, workspace: str, event_id: str) -> EventListing | None:
-        with Session(self._command_engine) as session:
-            row = session.scalar(select(EventListingRow).filter_by(platform=platform, workspace=workspace,
-                                                                   event_id=event_id))
+        with self._command_engine.connect() as connection:
+            row = connection.execute(select(EVENT_LISTINGS).filter_by(platform=platform, workspace=workspace,
+                                                                      event_id=event_id)).first()
             return _listing(row) if row else None
 
     def event_listings(self, platform: str, event_id: str) -> list[EventListing]:
-        with Session(self.engine) as session:
-            rows = session.scalars(select(EventListingRow).filter_by(platform=platform, event_id=event_id)
-                                   .order_by(EventListingRow.id))
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(EVENT_LISTINGS).filter_by(platform=platform, event_id=event_id)
+                                      .order_by(EVENT_LISTINGS.c.id))
             return [_listing(r) for r in rows]
 
     def save_event_listing(self, listing: EventListing, now: dt.datetime) -> None:
         """Record (or replace) the platform's id and start for the event in a workspace."""
-        with Session(self._command_engine) as session, session.begin():
-            row = session.scalar(select(EventListingRow).filter_by(
-                platform=listing.platform, workspace=listing.workspace, event_id=listing.event_id))
+        with self._command_engine.begin() as connection:
+            row = connection.execute(select(EVENT_LISTINGS.c.id).filter_by(
+                platform=listing.platform, workspace=listing.workspace, event_id=listing.event_id)).first()
             if row is None:
-                session.add(EventListingRow(platform=listing.platform, workspace=listing.workspace,
-                                            event_id=listing.event_id, external_id=listing.external_id,
-                                            start=listing.start, updated_at=now))
+                connection.execute(insert(EVENT_LISTINGS).values(
+                    platform=listing.platform, workspace=listing.workspace, event_id=listing.event_id,
+                    external_id=listing.external_id, start=listing.start, updated_at=now))
             else:
-                row.external_id, row.start, row.updated_at = listing.external_id, listing.start, now
+                connection.execute(update(EVENT_LISTINGS).where(EVENT_LISTINGS.c.id == row.id).values(
+                    external_id=listing.external_id, start=listing.start, updated_at=now))
 
     def close(self) -> None:
         for engine in self.engines:

@@ -23,7 +23,7 @@ from adapters.discord_bot import DiscordPoster, ParadeClient
 from adapters.slack_app import SlackPoster, classify, slack_client
 from bot.commands import Command, Dispatcher
 from bot.delivery import DeliveryService
-from bot.persistence import Database, SubscriptionRow
+from bot.persistence import SUBSCRIPTIONS, Database
 from bot.ports import ChannelGone, ChannelNeedsFix, DeliveryError, PlatformUnavailable, TokenRejected
 from bot.reply import Reply
 
@@ -37,7 +37,7 @@ CLOUDFLARE_PAGE = Response(403, "<html><body>Sorry, you have been blocked</body>
 
 def subscribe_many(db: Database, platform: str, count: int) -> None:
     with db.engine.begin() as connection:  # one statement: 10,000 subscribe() calls would take minutes
-        connection.execute(insert(SubscriptionRow), [
+        connection.execute(insert(SUBSCRIPTIONS), [
             {"platform": platform, "workspace": "W", "channel": str(1000 + n), "timezone": "UTC", "active": True,
              "subscribed_at": SUBSCRIBED} for n in range(count)])
 

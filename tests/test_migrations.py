@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from backends import database_url, open_test_db
@@ -40,7 +39,7 @@ from adapters.cli import main
 from bot import migrations, persistence
 from bot.application import open_database
 from bot.migrations import new_revision, schema_head, schema_revisions
-from bot.persistence import Base, Database, DatabaseError
+from bot.persistence import Database, DatabaseError, metadata
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -139,13 +138,13 @@ def every_row(url: str) -> dict[str, list[dict[str, object]]]:
     return rows
 
 
-def differences(db: Database, metadata: MetaData = Base.metadata) -> list[object]:
-    """What Alembic's autogenerate finds between `metadata` and the database: what a new revision would hold."""
+def differences(db: Database, models: MetaData = metadata) -> list[object]:
+    """What Alembic's autogenerate finds between `models` and the database: what a new revision would hold."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
     with db.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), metadata)
+        return compare_metadata(MigrationContext.configure(connection), models)
 
 
 def test_a_database_made_before_alembic_is_upgraded_at_start_with_every_row_kept(tmp_path):
@@ -186,7 +185,7 @@ def test_models_and_revisions_agree(tmp_path):
     assert differences(db) == []  # a model change without its revision fails here
     # ... and the comparison sees such a change: a model with one more column and one more table.
     changed = MetaData()
-    for table in Base.metadata.tables.values():
+    for table in metadata.tables.values():
         table.to_metadata(changed)
     changed.tables["subscriptions"].append_column(Column("installed_by", String(64)))
     Table("slack_installations", changed, Column("team_id", String(32), primary_key=True))
@@ -411,11 +410,11 @@ def test_a_developer_revision_holds_the_model_change_and_upgrades_a_database(tmp
     ruff clean."""
     scripts = migrations_copy(tmp_path, monkeypatch)
     changed = MetaData()
-    for table in Base.metadata.tables.values():
+    for table in metadata.tables.values():
         table.to_metadata(changed)
     Table("slack_installations", changed, Column("team_id", String(32), primary_key=True),
           Column("installed_at", persistence.UtcDateTime(), nullable=False))
-    monkeypatch.setattr(persistence, "Base", SimpleNamespace(metadata=changed))  # what env.py compares with
+    monkeypatch.setattr(persistence, "metadata", changed)  # what env.py compares with
 
     path = new_revision("slack installations")
     assert path == scripts / "versions" / f"{NEXT}_slack_installations.py"

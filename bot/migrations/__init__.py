@@ -27,7 +27,7 @@ from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.persistence import Database, DatabaseError, MetaRow, make_engine
+from bot.persistence import META, Database, DatabaseError, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -212,8 +212,7 @@ def _made_before_alembic(connection: Connection) -> bool:
         missing = ", ".join(sorted(PRE_ALEMBIC_TABLES - present))
         raise DatabaseError(f"the database has some of the bot's tables but not {missing}: it was not made by "
                             "this bot, or its creation was interrupted; use an empty database")
-    meta = MetaRow.__table__
-    version = connection.scalar(select(meta.c.value).where(meta.c.key == "schema_version"))
+    version = connection.scalar(select(META.c.value).where(META.c.key == "schema_version"))
     if version is not None and int(version) > 1:
         raise DatabaseError(f"database schema version {version} is newer than this bot's")
     return True
@@ -222,8 +221,7 @@ def _made_before_alembic(connection: Connection) -> bool:
 def _record_version(connection: Connection, head: str) -> None:
     """parade_meta.schema_version = the head's number: bots from before Alembic read it and refuse a
     database whose number is above theirs (1), so they never run on a schema they do not know."""
-    meta = MetaRow.__table__
     value = str(int(head))
-    changed = connection.execute(update(meta).where(meta.c.key == "schema_version").values(value=value))
+    changed = connection.execute(update(META).where(META.c.key == "schema_version").values(value=value))
     if not changed.rowcount:
-        connection.execute(insert(meta).values(key="schema_version", value=value))
+        connection.execute(insert(META).values(key="schema_version", value=value))

@@ -11,7 +11,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.types import TypeDecorator
 
-from bot.persistence import Base
+from bot.persistence import metadata
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | bool:
@@ -25,7 +25,7 @@ def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     # SQLite alters a table by copying it ("batch" mode); the same operations run as plain ALTERs elsewhere.
     render_as_batch=connection.dialect.name == "sqlite",
     render_item=render_item,
