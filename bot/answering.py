@@ -46,6 +46,7 @@ _AROUND_NAMES = ("leader leaders delegation delegations official officials peopl
 # Offices a question may name ("the Romanian president"): a guest holding another one is not that guest.
 _OFFICES = ("president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "monarch", "minister",
             "mayor", "governor", "commissioner")
+_TOWARDS = frozenset({"to", "into"})  # "has Xi been to Pyongyang": where someone goes
 _REFERRING = frozenset("he she him her his they them their there".split())  # to the last part, not the event
 _PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
 _NO_KIND = {
@@ -133,6 +134,7 @@ class Answerer:
                             for p in store.event.people}
         start = store.event.start
         self._where_terms = frozenset(lexicon.terms(store.event.place))
+        self._event_places = self._places([p.strip().casefold() for p in store.event.place.split(",")])
         self._when_terms = frozenset(lexicon.terms(f"{start:%A %B %Y} {start.day}"))
         self._calendar_terms = frozenset(lexicon.terms(" ".join(
             [*calendar.day_name, *calendar.month_name[1:], *(str(y) for y in range(1900, 2101))])))
@@ -346,6 +348,12 @@ class Answerer:
             if not dated:
                 return decline(text, intent, "The reports give no exact date for that.", self._statement(hits[0].key))
             hits = dated
+        going = self._places(self.store.places_in(text, _TOWARDS)) - self._event_places if intent != "where" else set()
+        if going:  # "has Xi ever been to Pyongyang": not "Kim travelled to China ... to meet Xi"
+            wanted = set(self.lexicon.terms(" ".join(going)))
+            hits = tuple(h for h in hits if wanted & set(self.lexicon.terms(self.store.entries[h.key].text)))
+            if not hits:
+                return decline(text, intent, NOT_ANSWERED)
         if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
             hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
             if not hits:
@@ -373,6 +381,11 @@ class Answerer:
         words = self.lexicon.normalise(self.store.entries[key].text)
         return any(wanted & set(self.lexicon.terms(w)) and preposition in words[i + 1:i + 4]
                    for i, w in enumerate(words))
+
+    def _places(self, names: list[str]) -> set[str]:
+        """The countries and regions that place names ("pyongyang", "the west") stand for."""
+        world = self.lexicon.world
+        return {world.country_names.get(n) or world.capitals.get(n) or world.region_names.get(n) or n for n in names}
 
     def _places_beyond(self, key: str, asked: set[str]) -> bool:
         """Whether an entry puts something in a place the question does not already name; an entry

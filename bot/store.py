@@ -68,7 +68,7 @@ class FactStore:
         self.unsaid_cue = self._cues["unsaid"]
         self.day_cue = self._cues["day"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
-        self._located = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?"
+        self._located = re.compile(r"\b(?P<preposition>in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?"
                                    r"(?P<place>" + "|".join(
             re.escape(n) for n in sorted({*self.lexicon.world.country_names, *self.lexicon.world.region_names,
                                           *self.lexicon.world.capitals,
@@ -189,9 +189,11 @@ class FactStore:
             found.add("actor")
         return frozenset(found)
 
-    def places_in(self, text: str) -> list[str]:
-        """The places a text puts something in ("to China", "in Washington"), lower case."""
-        return [m["place"] for m in self._located.finditer(text.casefold())]
+    def places_in(self, text: str, prepositions: frozenset[str] | None = None) -> list[str]:
+        """The places a text puts something in ("to China", "in Washington"), lower case; only after
+        the given prepositions, if any are given."""
+        return [m["place"] for m in self._located.finditer(text.casefold())
+                if prepositions is None or m["preposition"] in prepositions]
 
     def number_word(self, word: str) -> bool:
         """Whether one normalised word is a number ("26", "three", "1.2", "80th")."""

@@ -276,6 +276,14 @@ def test_he_or_there_in_a_later_part_means_the_last_parts_subject_not_the_event(
     assert seed_store.ask("is kim going and when").keys == ("attending:kim-jong-un", "event:when")
 
 
+def test_a_destination_the_question_names_must_be_in_the_answer(seed_store):
+    """"Has Xi ever been to Pyongyang" is not answered by Kim's trips to China to meet Xi (Pyongyang
+    is North Korea's capital, which the entry names only through Kim)."""
+    declined(seed_store, "has xi ever been to pyongyang")
+    assert top(seed_store, "did nk send troops to russia bc of ukraine") == "russia-troops"
+    assert top(seed_store, "when did kim last go to china") == "first-china-trip-since-2019"
+
+
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
     """"thin" is not "thing" (which would leave "line" to match Trump's walk across the DMZ line)."""
     declined(seed_store, "is the thin line in the parade")
