@@ -544,7 +544,7 @@ class Answerer:
         if any(t not in self.lexicon.context and t not in self._around_names
                for t in self._terms(reading.after)):
             return None
-        names = [n for n in reading.who.split(" and ") if n.strip()]
+        names = [n for n in re.split(r" (?:and|or) ", reading.who) if n.strip()]  # "will France or Germany send"
         answers = [self._attendance_of(text, name, turn, named_only) for name in names]
         # "is kim, putin and iran going": the commas are gone, so try "kim putin" name by name.
         for i, name in enumerate(names):

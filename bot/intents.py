@@ -55,7 +55,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
             parts.extend(language.unframe(p) for p in _JOIN.split(language.unframe(" ".join(words))))
-    return [p for p in parts if p]
+    # Nothing but a frame ("thanks", "asking for a friend"): read the words as they are, to decline.
+    return [p for p in parts if p] or [" ".join(normalise(question))]
 
 
 def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> Reading:

@@ -224,6 +224,9 @@ def test_a_bare_where_after_a_part_asks_where_that_happens(bridge):
     ("bridge", "why are serbia staying away, what's the reason", "serbia-absent"),
     ("seed_store", "who's trump in this story", "person:donald-trump"),
     ("seed_store", "any idea where kim's headed next week?", "first-china-trip-since-2019"),
+    ("seed_store", "myanmars leader going?? asking for a friend", "attending:myanmar"),
+    ("seed_store", "will malaysia be there at leader level", "attending:malaysia"),
+    ("seed_store", "what did hong lei say at the presser", "quote:hong-lei-welcome-wire"),
 ])
 def test_more_chat_spellings_from_a_third_writer(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
@@ -282,6 +285,16 @@ def test_a_destination_the_question_names_must_be_in_the_answer(seed_store):
     declined(seed_store, "has xi ever been to pyongyang")
     assert top(seed_store, "did nk send troops to russia bc of ukraine") == "russia-troops"
     assert top(seed_store, "when did kim last go to china") == "first-china-trip-since-2019"
+
+
+def test_or_between_guests_asks_about_each(seed_store):
+    assert seed_store.ask("is kim or putin going").keys == ("attending:kim-jong-un", "attending:vladimir-putin")
+    assert "from France" in declined(seed_store, "will france or germany send their leaders?")
+
+
+@pytest.mark.parametrize("question", ["thanks", "asking for a friend", "", "???"])
+def test_a_question_of_nothing_but_a_frame_is_declined_with_a_hint(seed_store, question):
+    assert "Ask about the event" in declined(seed_store, question)
 
 
 def test_a_real_word_is_not_completed_into_a_function_word(seed_store):
