@@ -259,7 +259,8 @@ class Answerer:
         if intent in ("why", "when", "where") and set(text.split()) & _REFERRING and (turn.topic or turn.subject):
             # "who is Moon Jae-in, and why is he mentioned?", "... and when was he last there?": about the
             # last part's subject, never the event's date or occasion.
-            words = list(turn.topic) or sorted(self._name_terms[turn.subject.id])  # type: ignore[union-attr]
+            subject = turn.subject
+            words = list(turn.topic) or (sorted(self._name_terms[subject.id]) if subject else [])
             return self._search(text, intent, " ".join(words), words, words)
         if intent == "why" and not rest and turn.last is not None and (
                 turn.topic or turn.last.intent in ("attendees", "absent")):
