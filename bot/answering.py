@@ -122,7 +122,7 @@ class Answerer:
         self.store = store
         self.lexicon = lexicon = store.lexicon
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
-        self._roles = {p.id: f" {' '.join(lexicon.normalise(p.role))} " for p in store.event.people}
+        self._role_offices = {p.id: _offices_in(" ".join(lexicon.normalise(p.role))) for p in store.event.people}
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
         self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
         self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
@@ -134,6 +134,8 @@ class Answerer:
                             for p in store.event.people}
         start = store.event.start
         self._where_terms = frozenset(lexicon.terms(store.event.place))
+        # The event's own words, its place aside: what "about the parade" must find in a quote.
+        self._event_words = lexicon.context - self._where_terms - self._names
         self._event_places = self._places([p.strip().casefold() for p in store.event.place.split(",")])
         self._when_terms = frozenset(lexicon.terms(f"{start:%A %B %Y} {start.day}"))
         self._calendar_terms = frozenset(lexicon.terms(" ".join(
@@ -152,7 +154,7 @@ class Answerer:
         lower = " ".join(w for text in texts for w in _LOWER_CASE_WORD.findall(text))
         self._named_things = (frozenset(lexicon.terms(capitalised)) - frozenset(lexicon.terms(lower))
                               - self._names - self._calendar_terms)
-        self._clauses: dict[str, tuple[frozenset[str], ...]] = {}  # an entry's terms, clause by clause
+        self._texts: dict[str, _EntryText] = {}  # an entry's text as the checks below read it, once
         self._attendance_terms = frozenset(lexicon.terms(" ".join(
             [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
             + [store.people[a.person].name for a in attendance.attendees if a.person]
@@ -352,7 +354,7 @@ class Answerer:
         going = self._places(self.store.places_in(text, _TOWARDS)) - self._event_places if intent != "where" else set()
         if going:  # "has Xi ever been to Pyongyang": not "Kim travelled to China ... to meet Xi"
             wanted = set(self.lexicon.terms(" ".join(going)))
-            hits = tuple(h for h in hits if wanted & set(self.lexicon.terms(self.store.entries[h.key].text)))
+            hits = tuple(h for h in hits if wanted & self._text(h.key).terms)
             if not hits:
                 return decline(text, intent, NOT_ANSWERED)
         if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
@@ -385,8 +387,7 @@ class Answerer:
 
     def _places(self, names: list[str]) -> set[str]:
         """The countries and regions that place names ("pyongyang", "the west") stand for."""
-        world = self.lexicon.world
-        return {world.country_names.get(n) or world.capitals.get(n) or world.region_names.get(n) or n for n in names}
+        return {(self._place(n) or ("", n))[1] for n in names}
 
     def _places_beyond(self, key: str, asked: set[str]) -> bool:
         """Whether an entry puts something in a place the question does not already name; an entry
@@ -398,10 +399,7 @@ class Answerer:
         """Whether the question's words that an entry's text holds stand together in one of its
         clauses: scattered over several, they are no statement of what was asked. A person's name may
         stand apart ("Kim arrived on Tuesday, and he will meet Xi"), as may words only its keywords hold."""
-        clauses = self._clauses.get(key)
-        if clauses is None:
-            clauses = self._clauses[key] = tuple(
-                frozenset(self.lexicon.terms(c)) for c in _CLAUSE.split(self.store.entries[key].text) if c)
+        clauses = self._text(key).clauses
         asked = set(salient) - self._names
         held = asked & frozenset().union(*clauses)
         return not held or any(held <= clause for clause in clauses)
@@ -416,10 +414,20 @@ class Answerer:
         """The sentences of an entry (lower case) that hold the most of the question's words, names
         aside; all of them where none holds any (its keywords hold the words)."""
         asked = set(salient) - self._names
-        sentences = [s.casefold() for s in _SENTENCE.split(self.store.entries[key].text) if s.strip()]
-        held = [len(asked & set(self.lexicon.terms(s))) for s in sentences]
+        sentences = self._text(key).sentences
+        held = [len(asked & said) for _, said in sentences]
         most = max(held, default=0)
-        return [s for s, n in zip(sentences, held, strict=True) if n == most]
+        return [s.casefold() for (s, _), n in zip(sentences, held, strict=True) if n == most]
+
+    def _text(self, key: str) -> _EntryText:
+        found = self._texts.get(key)
+        if found is None:
+            text, terms = self.store.entries[key].text, self.lexicon.terms
+            found = self._texts[key] = _EntryText(
+                frozenset(terms(text)),
+                tuple(frozenset(terms(c)) for c in _CLAUSE.split(text) if c),
+                tuple((s, frozenset(terms(s))) for s in _SENTENCE.split(text) if s.strip()))
+        return found
 
     def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
         """Whether an entry's text gives the number or duration asked for ("did not say how long"
@@ -428,8 +436,7 @@ class Answerer:
         its text has none of those terms (only its keywords do), its author says it answers."""
         wanted = {"number", "duration"} if intent == "duration" else {"number"}
         named = False
-        for sentence in _SENTENCE.split(self.store.entries[key].text):
-            said = set(self.lexicon.terms(sentence))
+        for sentence, said in self._text(key).sentences:
             if asked & said:
                 named = True
                 other = (terms - said) & self._named_things and (said - terms) & self._named_things
@@ -616,7 +623,7 @@ class Answerer:
                 key = f"attending:{person.id if person else _slug(country or '')}"
                 who = f"{person.name} ({country})" if person else f"The leader of {country}"
                 yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
-        offices = self._offices_in(text)
+        offices = _offices_in(text)
         if offices:
             choice = len(offices) > 1 or " or " in f" {text} "  # "is Pakistan sending the PM or the president"
             held = [s for s in yes if self._holds(s.key.removeprefix("attending:"), offices, choice)]
@@ -640,21 +647,10 @@ class Answerer:
         the office asked for: a role that names another office says no ("Prime Minister of Romania"
         is no president); where the reports give no office ("the leader of Pakistan") it may, unless
         the question asks which of two it is ("the PM or the president?")."""
-        role = self._roles.get(guest, "")
-        given = self._offices_in(role)
+        given = self._role_offices.get(guest)
         if given:
             return bool(given & offices)
         return not choice
-
-    def _offices_in(self, text: str) -> frozenset[str]:
-        """The offices a question's (normalised) words name, the longest first: "prime minister", not
-        also "minister"."""
-        left, found = f" {text} ", []
-        for office in sorted(_OFFICES, key=len, reverse=True):
-            if f" {office} " in left:
-                found.append(office)
-                left = left.replace(f" {office} ", " ")
-        return frozenset(found)
 
     # Quotes and people ----------------------------------------------------------------------
 
@@ -673,10 +669,9 @@ class Answerer:
         speaker = [(f"{SPEAKER}{t}",) for t in self._name_terms[person.id]]
         hits = self.store.index.search([*speaker, *((t,) for t in salient)],
                                        types=self.store.kind_mask(ANSWER_KINDS["quote"]))
-        event_words = self.lexicon.context - self._where_terms - self._names
-        if set(self._terms(reading.rest)) & event_words:
+        if set(self._terms(reading.rest)) & self._event_words:
             # "what did Trump say about the parade": his words about the DMZ name no part of the event.
-            hits = tuple(h for h in hits if event_words & set(self.lexicon.terms(self.store.entries[h.key].text)))
+            hits = tuple(h for h in hits if self._event_words & self._text(h.key).terms)
         if not hits:
             quoted = self.store.quotes_by(person.id)
             reason = (f"The reports quote {person.name} on nothing like that." if quoted
@@ -746,6 +741,15 @@ class Answerer:
         return Statement(entry.key, entry.text, entry.sources, entry.differs)
 
 
+@dataclass(frozen=True, slots=True)
+class _EntryText:
+    """An entry's text as the answer checks read it: its terms, clause by clause, sentence by sentence."""
+
+    terms: frozenset[str]
+    clauses: tuple[frozenset[str], ...]
+    sentences: tuple[tuple[str, frozenset[str]], ...]  # each sentence with its terms
+
+
 @dataclass(slots=True)
 class _Turn:
     """What one question's parts share: the reader's zone, and who "he" or "she" refers to."""
@@ -762,6 +766,16 @@ def _absence(absentees: list[Absentee], place: str) -> Statement:
     said = "; ".join(b.who + (f" ({b.reason.rstrip('.')})" if b.reason else "") for b in absentees)
     sources = tuple(dict.fromkeys(s for b in absentees for s in b.sources))
     return Statement(f"absent:{_slug(place)}", f"No. Not expected: {said}.", sources)
+
+
+def _offices_in(text: str) -> frozenset[str]:
+    """The offices normalised words name, the longest first: "prime minister", not also "minister"."""
+    left, found = f" {text} ", []
+    for office in sorted(_OFFICES, key=len, reverse=True):
+        if f" {office} " in left:
+            found.append(office)
+            left = left.replace(f" {office} ", " ")
+    return frozenset(found)
 
 
 def _single_terms(lexicon: Lexicon, names: Iterable[str]) -> dict[str, str]:
