@@ -315,7 +315,11 @@ class Answerer:
         # entry about Putin, not one that names him in passing.
         bound = intent in _SUBJECT_BOUND
         required = [(f"@{t}",) if (bound and t in self._names) or t in subjects else (t,) for t in salient]
-        hits = index.search(required, [*optional, *topic], types=kinds, limit=3 if people else 12)
+        # The question's first named thing is its subject ("does North Korea want to talk to Trump"):
+        # an entry that opens with it ranks first.
+        subject = next((f"@{t}" for t in salient if t in self._names or t in self._countries), None)
+        hits = index.search(required, [*optional, *topic, *([subject] if subject else [])], types=kinds,
+                            limit=3 if people else 12)
         if intent not in ("who", "person") and not set(salient) & self._names:
             # A profile answers for its person only: "the party" is no question about Kim.
             hits = tuple(h for h in hits if not h.key.startswith("person:"))
@@ -503,8 +507,10 @@ class Answerer:
         return found or terms[:most]
 
     def _terms(self, text: str) -> list[str]:
-        """Terms of text that is already normalised (question parts are)."""
-        return list(self.lexicon.fold(text.split()))
+        """Terms of text that is already normalised (question parts are); a word the content holds
+        only in a longer name ("the coalition") stands for that name."""
+        index, whole_name = self.store.index, self.lexicon.whole_name
+        return [t if t in index else whole_name(t) or t for t in self.lexicon.fold(text.split())]
 
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
         """Who "he" or "she" means in the next part: the first person this part names ("did Kim meet

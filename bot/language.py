@@ -24,6 +24,8 @@ class Language:
     contractions: dict[str, str]
     stopwords: frozenset[str]
     fillers: frozenset[str]
+    filler_phrases: tuple[str, ...]
+    irregular: dict[str, str]  # past form -> verb
     synonyms: tuple[tuple[str, ...], ...]
     intents: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     event_words: tuple[str, ...]
@@ -80,6 +82,8 @@ def english() -> Language:
         contractions=data["contractions"],
         stopwords=_words(data["stopwords"]),
         fillers=_words(data["fillers"]),
+        filler_phrases=tuple(data["filler_phrases"]),
+        irregular=data["irregular"],
         synonyms=tuple(tuple(str(w).casefold() for w in group) for group in data["synonyms"]),
         intents=tuple((name, tuple(re.compile(p) for p in patterns)) for name, patterns in data["intents"].items()),
         event_words=tuple(data["event_words"].split()),

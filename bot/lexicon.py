@@ -32,18 +32,20 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"
 _DETERMINERS = frozenset("the a an this that his her its their our your".split())
 MAX_PHRASE = 5  # words in the longest synonym phrase matched
 MAX_CORRECTIONS = 8  # typo look-ups per question: bounds the cost of a question of unknown words
+_FILLER = ""  # what a filler phrase folds to: nothing
 MAX_REMEMBERED = 4096  # typo look-ups kept for the next questions
 _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (reloads index off the loop)
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The word's stem; the word itself (the same object) when it is its own stem, as most are, so the
-    vocabulary, the stems and the index hold one string for it, not three."""
+    """The word's stem, an irregular past form's verb's ("built": "build"); the word itself (the same
+    object) when it is its own stem, as most are, so the vocabulary, the stems and the index hold one
+    string for it, not three."""
     stemmer = getattr(_stemmers, "english", None)
     if stemmer is None:
         stemmer = _stemmers.english = snowballstemmer.stemmer("english")
-    stemmed: str = stemmer.stemWord(word)
+    stemmed: str = stemmer.stemWord(english().irregular.get(word, word))
     return word if stemmed == word else stemmed
 
 
@@ -56,14 +58,19 @@ class Lexicon:
         self._abbreviation = re.compile(
             r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(self.language.abbreviations, key=len,
                                                                    reverse=True)) + r")(?![\w])")
-        self._dropped = frozenset(stem(w) for w in (*self.language.stopwords, *self.language.fillers))
+        self._dropped = frozenset(stem(w) for w in (*self.language.stopwords, *self.language.fillers, _FILLER))
         self._phrases: dict[tuple[str, ...], str] = {}
         self._phrase_sizes: dict[str, tuple[int, ...]] = {}  # first stem of a phrase -> its lengths
         self._single: dict[str, str] = {}
+        for phrase in self.language.filler_phrases:
+            self._add_phrase(self._surface_stems(phrase), _FILLER)
         for group in self._synonym_groups():
             self._add_group(group)
         for group in event.vocabulary.synonyms:
             self._add_group(tuple(w.casefold() for w in group), own=True)
+        self._name_parts: dict[str, str | None] = {}  # a word of an event's phrase -> the phrase's term
+        for group in event.vocabulary.synonyms:
+            self._add_name_parts(group)
         for person in event.people:
             # A person's full name and aliases are one term, so "Easley" finds "Leif-Eric Easley".
             self._add_group((person.name.casefold(), *(a.casefold() for a in person.aliases)), own=True)
@@ -123,6 +130,12 @@ class Lexicon:
                     if term == stems[i] or term not in self._dropped:  # "compared" may mean "versus"
                         yield term
                 i += 1
+
+    def whole_name(self, term: str) -> str | None:
+        """The term of the one event phrase that a lone word of it stands for: "the coalition" for the
+        "Green Danube Coalition", once the phrase is folded into its meaning."""
+        found = self._name_parts.get(term)
+        return found if term not in self._dropped else None
 
     def is_filler(self, word: str) -> bool:
         return word in self.language.fillers or word in self.language.stopwords
@@ -222,11 +235,24 @@ class Lexicon:
             stems = self._surface_stems(member)
             if len(stems) > 1:
                 if own or stems not in self._phrases:
-                    self._phrases[stems] = canonical
-                sizes = {*self._phrase_sizes.get(stems[0], ()), len(stems)}
-                self._phrase_sizes[stems[0]] = tuple(sorted(sizes, reverse=True))  # longest match first
+                    self._add_phrase(stems, canonical)
             elif stems and (own or stems[0] not in self._single):
                 self._single[stems[0]] = canonical
+
+    def _add_name_parts(self, group: list[str]) -> None:
+        """Each word of the group's phrases stands for the phrase's meaning where it has none of its own
+        ("the coalition"); a word in phrases of two meanings stands for neither. People are matched by
+        name elsewhere ("Kim" may be Kim Yo Jong)."""
+        for member in group:
+            stems = self._surface_stems(member.casefold())
+            meaning = self._phrases.get(stems) if len(stems) > 1 else None
+            for part in stems if meaning else ():
+                self._name_parts[part] = meaning if self._name_parts.get(part, meaning) == meaning else None
+
+    def _add_phrase(self, stems: tuple[str, ...], term: str) -> None:
+        self._phrases[stems] = term
+        sizes = {*self._phrase_sizes.get(stems[0], ()), len(stems)}
+        self._phrase_sizes[stems[0]] = tuple(sorted(sizes, reverse=True))  # longest match first
 
     def _surface_stems(self, text: str) -> tuple[str, ...]:
         return tuple(stem(w) for w in self.normalise(text))[:MAX_PHRASE]
