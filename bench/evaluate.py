@@ -64,6 +64,17 @@ def expected_parts(item: dict[str, object]) -> list[list[str]]:
     return [list(p) for p in parts] if isinstance(parts, list) else [list(item["expect"])]  # type: ignore[call-overload]
 
 
+def answers_each_part(got: list[str | None], wanted: list[list[str]]) -> bool:
+    """Whether each sub-question got a right answer and no answer is wrong. One entry may answer two
+    sub-questions ("what will they show and is Xi giving a speech"): the reply shows it once, and a
+    part that repeats an earlier part's answer says "See above.", so it is no answer of its own."""
+    if len(got) == len(wanted):
+        return all(g in w for g, w in zip(got, wanted, strict=True))
+    shown = list(dict.fromkeys(got))
+    return (len(shown) < len(got) and all(any(g in w for g in shown) for w in wanted)
+            and all(any(g in w for w in wanted) for g in shown))
+
+
 def evaluate(store: FactStore, questions: dict[str, list[dict[str, object]]], name: str) -> Score:
     score = Score(name)
     for item in questions["answerable"]:
@@ -74,7 +85,7 @@ def evaluate(store: FactStore, questions: dict[str, list[dict[str, object]]], na
         if not answer.confident:
             score.declined += 1
             score.misses.append(f"declined  {item['q']!r}: {answer.intent}, {answer.reason}")
-        elif len(got) == len(wanted) and all(g in w for g, w in zip(got, wanted, strict=True)):
+        elif answers_each_part(got, wanted):
             score.right += 1
         else:
             score.confidently_wrong += 1

@@ -638,7 +638,15 @@ def cmd_ask(ctx: Context) -> Reply:
         return dataclasses.replace(reply, fact_ids=keys, intent=answer.intent, ephemeral=False)
     several = len(answer.parts) > 1
     text = "" if several else _part_text(answer.parts[0])
-    fields = [ReplyField(p.question, _part_text(p)) for p in answer.parts] if several else []
+    # A part answered by the very statements of an earlier one ("how much did it cost? one article says
+    # 1.9bn") points there rather than repeating them.
+    shown: set[str] = set()
+    fields = []
+    for part in answer.parts if several else ():
+        keys = {s.key for s in part.statements}
+        repeated = part.reason is None and bool(keys) and keys <= shown
+        fields.append(ReplyField(part.question, "See above." if repeated else _part_text(part)))
+        shown |= keys
     if answer.corrections:
         fields.append(ReplyField("Read as", ", ".join(f"{typed} → {meant}" for typed, meant in answer.corrections)))
     cited = ctx.store.citations(s for p in answer.parts for st in p.statements for s in st.sources)

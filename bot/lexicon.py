@@ -26,7 +26,11 @@ from bot.content import Event
 from bot.language import Language, World, english, world
 from bot.search import sorted_place
 
-_TOKEN = re.compile(r"w/o?|b/c|y/n|%|[^\W_]+(?:'[^\W_]+)?")
+_TOKEN = re.compile(r"w/o?|b/c|y/n|%|\d+(?:\.\d+)+(?![\d.])|[^\W_]+(?:'[^\W_]+)?")  # "1.9" is one number
+# "3,500" is 3500; "1.9bn" is 1.9 billion, "4k" 4 thousand ("32 m" stays metres, not million).
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_MAGNITUDE = re.compile(r"(?<=\d) ?(bn|mn|k)\b", re.IGNORECASE)
+_MAGNITUDES = {"bn": " billion", "mn": " million", "k": " thousand"}
 _YEAR_RANGE = re.compile(r"\b((?:19|20)\d)(\d)\s*[-–/]\s*(\d)\b|\b((?:19|20))(\d\d)\s*[-–/]\s*(\d\d)\b")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
 _DETERMINERS = frozenset("the a an this that his her its their our your".split())
@@ -92,6 +96,7 @@ class Lexicon:
         """Lower-case words with shorthand and contractions spelt out."""
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)  # full-width letters, ligatures
         text = _YEAR_RANGE.sub(_years, text)  # "2018-19" is "2018 and 2019"
+        text = _MAGNITUDE.sub(lambda m: _MAGNITUDES[m[1].casefold()], _THOUSANDS.sub("", text))
         if any(ch.islower() for ch in text):  # in SHOUTED TEXT "US" is just "us"
             text = self._abbreviation.sub(lambda m: " " + self.language.abbreviations[m[1]] + " ", text)
         words: list[str] = []

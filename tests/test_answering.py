@@ -498,3 +498,24 @@ def test_verbs_and_names_as_readers_write_them(request, store, question, expecte
 def test_a_word_of_a_person_s_name_is_no_other_person(seed_store):
     # "Jong" is part of Kim Jong Un's name, not a word for him: Kim Yo Jong is never mentioned.
     declined(seed_store, "is kim yo jong going")
+
+
+# Comparing the reports ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "do the two reports agree on when kim took power", "kim-in-power"),
+    ("seed_store", "which report mentions the phone call between kim and putin", "kim-putin-call"),
+    ("seed_store", "one report says the end of ww2 and the other says japan's surrender, which is right?", "event:why"),
+    ("seed_store", "do both reports give a reason for the western leaders staying away", "western-absence"),
+    ("bridge", "do the papers agree on what it cost", "cost"),
+    ("bridge", "which paper mentions the noise screens", "consortium-response"),
+    ("bridge", "do both articles give a reason for hungary staying away", "hungary-absent"),
+    ("bridge", "do the two articles describe the clearance the same way", "clearance"),
+    # Numbers as readers write them: "3500" is the content's "3,500", "1.9bn" its "1.9 billion".
+    ("bridge", "was it 3500 guests or 4000? the articles say different things", "guest-count"),
+    ("bridge", "one paper says 1.9bn and the other says 2.1bn. which is it?", "cost"),
+])
+def test_a_question_comparing_the_reports_gets_the_fact_with_every_version(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+

@@ -235,3 +235,10 @@ def test_the_dispatcher_enforces_what_a_command_declares(echo_command, bot):
     assert admin.say("/parade echo hi").text == "hi"
     structured = asyncio.run(bot.handle(Command(text="", name="echo", argument="hello", is_admin=True)))
     assert structured.text == "hello"                                          # no text to parse again
+
+
+def test_a_part_answered_by_an_earlier_part_points_there_instead_of_repeating_it(chat):
+    reply = chat.say("/parade ask what will they show at the parade and is xi giving a speech")
+    assert reply.fact_ids == {"parade-content"}
+    assert reply.fields[1].value == "See above."
+    assert reply.fields[0].value.count("speech by Xi") == 1
