@@ -33,6 +33,13 @@ _PART_START = r"(?:who|what|when|where|why|how|which|is|are|was|were|does|did|do
 # measured worse on both question sets as a part of its own.
 _JOIN = re.compile(rf"\s*\band (?={_PART_START}\b)\s*")
 _PIECES = re.compile(r"[?;]+")
+# ... and a comma starts a new part only before a question of its own: a question word and its verb,
+# with nothing that points back ("when is it, who's going?"; but "which anniversary, how many years",
+# "what about Italy, who's representing them" and "..., who said that" say more about the same thing).
+_NEW_QUESTION = re.compile(
+    r",\s*(?=(?:who|what|when|where|why)(?:'s|’s| (?:is|are|was|were|will|did|does|do|has|have)\b))", re.IGNORECASE)
+_ASKS = re.compile(rf"\b{_PART_START}\b", re.IGNORECASE)
+_POINTS_BACK = re.compile(r"\b(?:it|its|that|this|them|they|their|he|she|him|her|one)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +57,7 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     """The parts of a question ("who invited him and when was his last visit?"), each normalised and
     without its frame ("I was wondering whether ...")."""
     parts: list[str] = []
-    for piece in _PIECES.split(question):
+    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(raw)):
         words = normalise(piece)
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
@@ -73,3 +80,15 @@ def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> R
                 return Reading(name, rest=rest.strip(), who=(groups.get("who") or "").strip(), after=after,
                                cue=match[0])
     return Reading("other", rest=part)
+
+
+def _comma_parts(piece: str) -> list[str]:
+    pieces = _NEW_QUESTION.split(piece)
+    parts = [pieces[0]]
+    for later in pieces[1:]:
+        # "hey bot, when ...", "the bridge, when does it open": what comes before asks nothing itself.
+        if _POINTS_BACK.search(later) or not _ASKS.search(parts[-1]):
+            parts[-1] += ", " + later
+        else:
+            parts.append(later)
+    return parts

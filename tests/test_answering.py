@@ -519,3 +519,16 @@ def test_a_word_of_a_person_s_name_is_no_other_person(seed_store):
 def test_a_question_comparing_the_reports_gets_the_fact_with_every_version(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
 
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    # A comma before a question word and its verb starts a question of its own ...
+    ("seed_store", "when is it, who is going, and is anyone staying away", ["when", "attendees", "other"]),
+    ("bridge", "where is the ceremony, who is cutting the ribbon?", ["where", "who"]),
+    # ... but not where the words after it point back to the first part, or have no verb.
+    ("bridge", "what about italy, who's representing them", ["other"]),
+    ("seed_store", "ww2 anniversary, which one?", ["why"]),
+])
+def test_a_comma_starts_a_part_only_before_a_question_of_its_own(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and [p.intent for p in answer.parts] == expected
