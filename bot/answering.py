@@ -144,6 +144,7 @@ class Answerer:
         self._time_terms = frozenset(lexicon.terms(
             "day days hour hours week weeks month months year years date long soon"))
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
+        self._reaction = frozenset(lexicon.terms("respond react"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -332,7 +333,7 @@ class Answerer:
             untyped = kinds and index.search(required, optional, limit=1)
             return decline(text, intent, _NO_KIND[intent] if untyped else NOT_ANSWERED)
         if settled:  # "who has Kim met before": not "whether he will hold talks with Xi"
-            hits = tuple(h for h in hits if not self.store.future_cue.search(self.store.entries[h.key].text.casefold()))
+            hits = tuple(h for h in hits if not self._only_ahead(h.key, salient))
             if not hits:
                 return decline(text, intent, "The reports speak of that only as something to come.")
         if ahead:  # "will Kim sit down with Xi": not "Kim has met Xi before"
@@ -412,6 +413,12 @@ class Answerer:
         """Whether the sentences of an entry that hold the question's words speak of the past ("has
         met ... before") and none of them of what is to come."""
         return all(self.store.done_cue.search(s) and not self.store.future_cue.search(s)
+                   for s in self._holding(key, salient))
+
+    def _only_ahead(self, key: str, salient: list[str]) -> bool:
+        """Whether the sentences of an entry that hold the question's words speak of what is to come
+        and none of them of what has been done."""
+        return all(self.store.future_cue.search(s) and not self.store.done_cue.search(s)
                    for s in self._holding(key, salient))
 
     def _holding(self, key: str, salient: list[str]) -> list[str]:
@@ -668,6 +675,10 @@ class Answerer:
         if person is None:
             # "What did China's foreign ministry say": the speaker must be what the entry is about.
             who = frozenset(t for t in self._terms(reading.who) if t not in self._around_names)
+            reacted = [t for t in self._terms(reading.cue) if t in self._reaction]
+            if reacted:  # "how has North Korea responded to Trump's outreach": what it did, said or not
+                return self._search(text, "other", f"{reading.who} {reading.rest}", [*who, *reacted, *salient],
+                                    [*who, *reacted, *salient], subjects=who)
             return self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
                                 subjects=who)
         # A person's words: their quotes, or a fact that opens with them saying something ("Trump

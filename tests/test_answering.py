@@ -532,3 +532,20 @@ def test_a_question_comparing_the_reports_gets_the_fact_with_every_version(reque
 def test_a_comma_starts_a_part_only_before_a_question_of_its_own(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and [p.intent for p in answer.parts] == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    # "How did X react": what X did counts ("has so far rejected"), not only X's quoted words; and the
+    # sentence that holds the question's words decides its tense, not a later one ("would return").
+    ("seed_store", "how did north korea react to trump's overtures", "trump-outreach-dismissed"),
+    ("seed_store", "is the visit linked to trump somehow", "trump-diplomacy"),        # "somehow": filler
+    ("seed_store", "do the ap report and the wire copy describe what the parade marks the same way", "event:why"),
+    ("bridge", "what is the drama with the pelicans", "pelican-controversy"),        # drama: controversy
+    ("bridge", "what happened to the court case against the bridge", "lawsuit"),    # "against": no content word
+])
+def test_reactions_and_chat_words(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_reaction_nobody_reports_is_declined(seed_store):
+    declined(seed_store, "how did japan react to the parade")
