@@ -64,6 +64,7 @@ NOT_ANSWERED = "The sources I have don't answer that."
 _DECLINED = {  # intents the sources can never answer
     "hypothetical": "The reports don't speculate about that.",
     "personal": "The reports cover the event, not what you should do.",
+    "unnamed": "The reports do not name them.",
 }
 
 

@@ -549,3 +549,11 @@ def test_reactions_and_chat_words(request, store, question, expected):
 
 def test_a_reaction_nobody_reports_is_declined(seed_store):
     declined(seed_store, "how did japan react to the parade")
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "which of the 26 leaders have not been identified"),
+    ("bridge", "who are the unnamed guests among the 3500"),
+])
+def test_who_the_reports_leave_unnamed_is_declined(request, store, question):
+    assert declined(request.getfixturevalue(store), question) == "The reports do not name them."
