@@ -38,6 +38,10 @@ SETS = {
                               ROOT / "tests" / "data" / "parade_eval_fourth_writer.yaml"),
     "second event, fourth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                     ROOT / "tests" / "data" / "second_event" / "questions_fourth_writer.yaml"),
+    # And a fifth, written after a later session's rules were in place; its first run is recorded too.
+    "parade, fifth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_fifth_writer.yaml"),
+    "second event, fifth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                   ROOT / "tests" / "data" / "second_event" / "questions_fifth_writer.yaml"),
 }
 
 

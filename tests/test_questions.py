@@ -14,7 +14,8 @@ from bot.store import FactStore
 FLOORS = {"parade": (0.90, 3, 200, 60), "parade, second writer": (0.93, 0, 60, 30),
           "second event": (0.88, 0, 50, 20), "parade, third writer": (0.88, 0, 90, 55),
           "second event, third writer": (0.95, 1, 40, 25), "parade, fourth writer": (0.85, 3, 70, 45),
-          "second event, fourth writer": (0.85, 1, 35, 22)}
+          "second event, fourth writer": (0.85, 1, 35, 22), "parade, fifth writer": (0.70, 6, 80, 30),
+          "second event, fifth writer": (0.73, 2, 40, 12)}
 
 
 @pytest.mark.parametrize("name", list(SETS))
