@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # Intents asking for a value (a date, a number, a place) that belongs to whoever the question names.
 _SUBJECT_BOUND = frozenset({"when", "time", "count", "duration", "where"})
-_EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely|specific|what day|which day)\b")
+_EXACT = re.compile(r"\b(?:exact|exactly|precise|precisely|specific|what day|which day|what date|which date)\b")
 # A question that ends on its verb's preposition asks for that verb's object ("what are they teaming up
 # against", "what was the parliament voting on").
 _DANGLING = re.compile(r"^what\b.*? (?P<verb>\w+(?: up| out)?) (?P<preposition>on|against|over|with)$")
@@ -47,6 +47,7 @@ _AROUND_NAMES = ("leader leaders delegation delegations official officials peopl
 _OFFICES = ("president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "monarch", "minister",
             "mayor", "governor", "commissioner")
 _TOWARDS = frozenset({"to", "into"})  # "has Xi been to Pyongyang": where someone goes
+_LISTS_REASONS = ("attendees", "absent", "attending")  # answers that give an absentee's reasons with them
 _REFERRING = frozenset("he she him her his they them their there".split())  # to the last part, not the event
 _PRONOUNS = frozenset("he she it they him her them this that there you we i everyone everybody".split())
 _NO_KIND = {
@@ -266,8 +267,9 @@ class Answerer:
             subject = turn.subject
             words = list(turn.topic) or (sorted(self._name_terms[subject.id]) if subject else [])
             return self._search(text, intent, " ".join(words), words, words)
-        if intent == "why" and not rest and turn.last is not None and (
-                turn.topic or turn.last.intent in ("attendees", "absent")):
+        own = set(self._terms(text)) & self.lexicon.context  # "... and what is the parade marking": its own
+        if intent == "why" and not rest and not own and turn.last is not None and (
+                turn.topic or turn.last.intent in _LISTS_REASONS):  # "is Serbia coming? if not, why?"
             return self._follow_up(text, intent, turn)
         if intent in ("where", "when") and not rest and turn.topic:  # "who cuts the ribbon, and where?"
             found = self._follow_up(text, intent, turn)
@@ -294,7 +296,7 @@ class Answerer:
         """A bare "and why?" after another part asks about that part's subject."""
         last = turn.last
         assert last is not None
-        if last.intent in ("attendees", "absent") or not turn.topic:
+        if last.intent in _LISTS_REASONS or not turn.topic:
             return PartAnswer(text, intent, last.statements, last.reason)  # their reasons are listed there
         return self._search(text, intent, " ".join(turn.topic), list(turn.topic), list(turn.topic))
 

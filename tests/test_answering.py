@@ -557,3 +557,22 @@ def test_a_reaction_nobody_reports_is_declined(seed_store):
 ])
 def test_who_the_reports_leave_unnamed_is_declined(request, store, question):
     assert declined(request.getfixturevalue(store), question) == "The reports do not name them."
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "on which date did the chinese bureau reopen"),   # "March 2025" is no date to the day
+    ("bridge", "on what date was the lawsuit dismissed"),            # "February 2028"
+])
+def test_what_date_asks_for_a_day(request, store, question):
+    assert declined(request.getfixturevalue(store), question) == "The reports give no exact date for that."
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    # "if not, why?" after a yes/no about a guest: that guest's reasons, never the event's occasion ...
+    ("bridge", "is hungary sending anyone? if not, why", ["absent:hungary", "absent:hungary"]),
+    # ... while a part with words of its own asks them, not the last part's subject again.
+    ("seed_store", "who invited kim and what is the parade commemorating", ["invitation", "event:why"]),
+])
+def test_a_bare_why_follows_the_last_part_and_only_a_bare_one(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and list(answer.keys) == expected
