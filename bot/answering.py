@@ -520,7 +520,7 @@ class Answerer:
         """Terms of text that is already normalised (question parts are); a word the content holds
         only in a longer name ("the coalition") stands for that name."""
         index, whole_name = self.store.index, self.lexicon.whole_name
-        return [t if t in index else whole_name(t) or t for t in self.lexicon.fold(text.split())]
+        return [name if (name := whole_name(t)) and t not in index else t for t in self.lexicon.fold(text.split())]
 
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
         """Who "he" or "she" means in the next part: the first person this part names ("did Kim meet
