@@ -267,9 +267,9 @@ class Answerer:
             subject = turn.subject
             words = list(turn.topic) or (sorted(self._name_terms[subject.id]) if subject else [])
             return self._search(text, intent, " ".join(words), words, words)
-        own = set(self._terms(text)) & self.lexicon.context  # "... and what is the parade marking": its own
-        if intent == "why" and not rest and not own and turn.last is not None and (
-                turn.topic or turn.last.intent in _LISTS_REASONS):  # "is Serbia coming? if not, why?"
+        if intent == "why" and not rest and turn.last is not None and (
+                turn.topic or turn.last.intent in _LISTS_REASONS) and not (  # "is Serbia coming? if not, why?"
+                set(self._terms(text)) & self.lexicon.context):  # but "... and what is the parade marking" asks its own
             return self._follow_up(text, intent, turn)
         if intent in ("where", "when") and not rest and turn.topic:  # "who cuts the ribbon, and where?"
             found = self._follow_up(text, intent, turn)

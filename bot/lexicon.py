@@ -36,8 +36,8 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"
 _DETERMINERS = frozenset("the a an this that his her its their our your".split())
 MAX_PHRASE = 5  # words in the longest synonym phrase matched
 MAX_CORRECTIONS = 8  # typo look-ups per question: bounds the cost of a question of unknown words
-_FILLER = ""  # what a filler phrase folds to: nothing
 MAX_REMEMBERED = 4096  # typo look-ups kept for the next questions
+_FILLER = ""  # what a filler phrase folds to: nothing
 _stemmers = threading.local()  # Snowball stemmers keep state: one per thread (reloads index off the loop)
 
 
