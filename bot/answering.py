@@ -39,6 +39,8 @@ _CLAUSE = re.compile(r",\s+(?:and|while|whereas)\s+(?=[A-Z])")
 # A capitalised word inside a sentence: a name ("Port Veresti", "Kamenograd", "the Danube").
 _MID_SENTENCE_NAME = re.compile(r"(?<=[\w,;)] )[A-Z][\w'-]*")
 _LOWER_CASE_WORD = re.compile(r"\b[a-z][\w'-]*")
+# "the 70th or the 80th", "Kim or Putin": two options, one word each.
+_CHOICE = re.compile(r"\b(?P<first>\w+) or (?:the |a |an )?(?P<second>\w+)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
@@ -220,7 +222,7 @@ class Answerer:
     def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
         """Answers from what the part's words ask, once its intent has set aside the words it used."""
         rest = self._terms(reading.rest)
-        salient = [t for t in dict.fromkeys(rest) if t not in self.lexicon.context]
+        salient = self._one_choice([t for t in dict.fromkeys(rest) if t not in self.lexicon.context], reading.rest)
         if reading.intent in ("count", "duration", "when", "where"):  # "how many years": the unit is asked;
             salient = [t for t in salient if t not in self._time_terms]  # "where is he headed next week"
         recency: tuple[str, ...] = ()
@@ -248,6 +250,11 @@ class Answerer:
             if person is not None:
                 return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
+            # ... but "have Kim, Xi and Putin been in the same room": the event's own words ask the rest.
+            own = [t for t in dict.fromkeys(rest) if t not in salient]
+            found = self._search(text, reading.intent, reading.rest, [*salient, *own], rest) if own else None
+            if found is not None and found.confident:
+                return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
@@ -257,6 +264,18 @@ class Answerer:
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         return found
+
+    def _one_choice(self, salient: list[str], rest: str) -> list[str]:
+        """The question's words without an option the sources never mention, where it offers one they
+        do ("is it the 70th or the 80th anniversary"): the answer then says which it is."""
+        known = self.store.index.__contains__
+        for choice in _CHOICE.finditer(rest):
+            options = [self._terms(choice[side]) for side in ("first", "second")]
+            for this, other in (options, options[::-1]):
+                if this and other and not any(map(known, this)) and all(
+                        known(t) or t in self.lexicon.context for t in other):
+                    salient = [t for t in salient if t not in this]
+        return salient
 
     def _without_words(self, text: str, reading: Reading, rest: list[str], turn: _Turn) -> PartAnswer:
         """A part with no word of its own beyond the event's: "when is it?", "and why?"."""
