@@ -601,3 +601,15 @@ def test_choices_invitations_savings_and_greetings(request, store, question, exp
 ])
 def test_choices_and_names_the_sources_cannot_settle_are_declined(request, store, question):
     declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "what did kim and putin discuss on their call", "kim-putin-call"),       # discuss: talk
+    ("seed_store", "what does pyongyang receive from moscow in exchange", "russia-troops"),  # receive: aid
+    ("seed_store", "did the russia cooperation hurt nk china relations", "quote:easley-strained"),  # hurt: strain
+    ("seed_store", "when did kim become leader of north korea", "kim-in-power"),             # become leader: power
+    ("seed_store", "how did kim get the job in the first place", "kim-in-power"),            # "in the first place"
+    ("seed_store", "could nk china and russia gang up vs sk, japan and us", "yang-view"),     # gang up; SK
+])
+def test_more_verbs_and_idioms_as_readers_write_them(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
