@@ -245,6 +245,8 @@ class Answerer:
             return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
             return self._without_words(text, reading, rest, turn)
+        if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
+            return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
@@ -389,6 +391,9 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        countries = {t for t in terms if t in self._countries}
+        if intent == "who" and countries:  # "who heads the Romanian delegation": not the EU's head
+            hits = tuple(h for h in hits if countries <= self._text(h.key).terms)
         dangling = _DANGLING.search(text) if intent == "other" else None
         if dangling:  # "what was the parliament voting on": the entry must say what the vote was on
             hits = tuple(h for h in hits if self._takes(h.key, dangling["verb"], dangling["preposition"]))

@@ -613,3 +613,23 @@ def test_choices_and_names_the_sources_cannot_settle_are_declined(request, store
 ])
 def test_more_verbs_and_idioms_as_readers_write_them(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "how much did it cost to build", "cost"),                  # "to build" adds nothing to a cost
+    ("bridge", "who heads the eu delegation", "eu-delegation"),          # "heads the" leads; "headed to" travels
+    ("bridge", "did the coalition take anyone to court", "lawsuit"),     # "take X to court": sue
+    ("bridge", "why do the two reports give different price tags", "cost"),  # their figures, side by side
+    ("seed_store", "why do the reports give different dates for kim taking power", "kim-in-power"),
+])
+def test_costs_heads_courts_and_differing_reports(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("bridge", "who heads the romanian delegation"),   # the reports name the EU's head, not Romania's
+    ("seed_store", "why do the articles give different reasons"),  # reasons for what?
+    ("seed_store", "reasons?"),
+])
+def test_a_country_or_a_reason_the_question_names_must_be_answered(request, store, question):
+    declined(request.getfixturevalue(store), question)
