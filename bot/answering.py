@@ -501,6 +501,10 @@ class Answerer:
             named = named or bool(spots)
             if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
                 return True
+            # "travelled to China four times" counts trips as surely as "four trips" does.
+            if any(self.store.number_word(w) and words[j + 1:j + 2] == ["times"]
+                   for i in spots for j, w in enumerate(words[i + 1:i + 5], start=i + 1)):
+                return True
         return False if named else None
 
     # Event-level answers --------------------------------------------------------------------

@@ -633,3 +633,15 @@ def test_costs_heads_courts_and_differing_reports(request, store, question, expe
 ])
 def test_a_country_or_a_reason_the_question_names_must_be_answered(request, store, question):
     declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("when did kim n putin last speak", "kim-putin-call"),     # two people speaking: a talk, not a speech
+    ("how many trips did kim make to china in 2018-2019?", "four-china-trips"),  # "travelled ... four times"
+])
+def test_talks_between_two_and_counts_of_times(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+def test_speaking_at_an_event_is_still_a_speech(seed_store):
+    declined(seed_store, "will xi and putin speak at the parade")  # the reports give no speech by either
