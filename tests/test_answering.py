@@ -645,3 +645,15 @@ def test_talks_between_two_and_counts_of_times(seed_store, question, expected):
 
 def test_speaking_at_an_event_is_still_a_speech(seed_store):
     declined(seed_store, "will xi and putin speak at the parade")  # the reports give no speech by either
+
+
+def test_when_can_i_asks_when_it_becomes_possible(bridge):
+    assert top(bridge, "when can i actually drive across it") == "traffic-opens"
+    assert "not what you should do" in declined(bridge, "when should i arrive to get a good spot")
+
+
+def test_an_event_word_that_takes_over_a_shipped_meaning_takes_its_forms_along(bridge):
+    # The bridge's vocabulary makes "crossing" the bridge: "across" and "walk across", which the shipped
+    # data read as "cross", now stand for it too, not for a term no entry holds.
+    lexicon = bridge.lexicon
+    assert lexicon.terms("across") == lexicon.terms("crossing") == lexicon.terms("walk across")
