@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bot.content import Absentee, Person
 from bot.intents import ANSWER_KINDS, EVENT_INTENTS, Reading, read, split_parts
 from bot.lexicon import Lexicon, stem
-from bot.search import FUTURE, SPEAKER
+from bot.search import FUTURE, SOURCE_WORDS, SPEAKER
 from bot.timefmt import describe_start
 
 if TYPE_CHECKING:
@@ -159,6 +159,8 @@ class Answerer:
         lower = " ".join(w for text in texts for w in _LOWER_CASE_WORD.findall(text))
         self._named_things = (frozenset(lexicon.terms(capitalised)) - frozenset(lexicon.terms(lower))
                               - self._names - self._calendar_terms)
+        self._source_terms = frozenset(lexicon.terms(" ".join(
+            [SOURCE_WORDS, *(f"{s.outlet} {s.note or ''}" for s in store.event.sources)])))
         self._texts: dict[str, _EntryText] = {}  # an entry's text as the checks below read it, once
         self._attendance_terms = frozenset(lexicon.terms(" ".join(
             [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
@@ -345,6 +347,8 @@ class Answerer:
         subject = next((f"@{t}" for t in salient if t in self._names or t in self._countries), None)
         hits = index.search(required, [*optional, *topic, *([subject] if subject else [])], types=kinds,
                             limit=3 if people else 12)
+        if not set(terms) & self._source_terms:
+            hits = tuple(h for h in hits if h.key != "event:sources")
         if intent not in ("who", "person") and not set(salient) & self._names:
             # A profile answers for its person only: "the party" is no question about Kim.
             hits = tuple(h for h in hits if not h.key.startswith("person:"))

@@ -24,6 +24,10 @@ B = 0.75
 WEAK_WEIGHT = 0.3
 SPEAKER = "!"  # marks who speaks in a document: a quote's speaker, or who a statement opens with
 FUTURE = "future"  # the weak term on entries about what is to come (bot/data/english.yaml `future`)
+# Words that ask about the reports themselves: the sources entry answers only a question with one of
+# them or an outlet's name ("Kim to attend ..." in a headline is no answer to "has Kim attended ...").
+SOURCE_WORDS = ("sources outlets articles article story stories reports reported news agency published "
+                "headline title")
 WEAK = "~"  # a document term marked weak (its topic's words) ranks it but never makes it answer
 
 

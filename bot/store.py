@@ -19,7 +19,7 @@ from bot.answering import Answer, Answerer
 from bot.content import AnswerType, Event, Fact, Person, Quote, Source, Topic
 from bot.lexicon import Lexicon
 from bot.reply import Citation
-from bot.search import FUTURE, SPEAKER, WEAK, BM25Index
+from bot.search import FUTURE, SOURCE_WORDS, SPEAKER, WEAK, BM25Index
 
 SUBJECT_WORDS = 6  # an entry's first terms name what it is about: "China's Foreign Ministry welcomed ..."
 NAME_MATCH_CUTOFF = 75.0  # rapidfuzz WRatio for "putn" -> Putin, "eco" -> Trade and the economy
@@ -247,8 +247,7 @@ class FactStore:
             absentees = self.event.attendance.absentees
             extra = ["absent not attending staying away", *(c for b in absentees for c in (*b.countries, *b.regions))]
         elif entry.key == "event:sources":
-            extra = ["sources outlets articles article story stories reports reported news agency published "
-                     "headline title"]
+            extra = [SOURCE_WORDS]
         return " ".join(extra)
 
 

@@ -112,7 +112,7 @@ def test_a_question_about_the_past_is_not_answered_by_a_plan(seed_store):
     with Xi" answers "will they meet", not "who has Kim met before"."""
     assert top(seed_store, "who has kim met with before") == "past-summits"
     assert shown_declined(seed_store, "will kim hold talks with xi") == "kcna-no-details"
-    assert "something to come" in declined(seed_store, "has kim ever been to a summit w lots of leaders before")
+    assert "something to come" in declined(seed_store, "has kim ever stayed long in beijing before")
 
 
 def test_a_question_about_what_is_to_come_is_not_answered_by_the_past(seed_store, bridge):
@@ -657,3 +657,21 @@ def test_an_event_word_that_takes_over_a_shipped_meaning_takes_its_forms_along(b
     # data read as "cross", now stand for it too, not for a term no entry holds.
     lexicon = bridge.lexicon
     assert lexicon.terms("across") == lexicon.terms("crossing") == lexicon.terms("walk across")
+
+
+@pytest.mark.parametrize("question", [
+    "has kim ever been to a multilateral summit b4",
+    "has kim ever been to a summit w lots of leaders before",   # "been to a summit" attends one
+])
+def test_been_to_an_event_is_attending_it(seed_store, question):
+    assert top(seed_store, question) == "past-summits"
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    # A headline ("Kim Jong Un to join world leaders at Beijing parade") is no answer to a question
+    # that asks nothing about the reports.
+    ("seed_store", "has kim been to a parade in beijing before"),
+    ("bridge", "did the long-delayed bridge open before"),
+])
+def test_the_sources_entry_answers_only_questions_about_the_reports(request, store, question):
+    declined(request.getfixturevalue(store), question)
