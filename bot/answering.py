@@ -161,6 +161,12 @@ class Answerer:
                               - self._names - self._calendar_terms)
         self._source_terms = frozenset(lexicon.terms(" ".join(
             [SOURCE_WORDS, *(f"{s.outlet} {s.note or ''}" for s in store.event.sources)])))
+        # The words that name one report and no other ("Reuters", "the wire copy"), by report; its own
+        # id always does ("AP" is the AP report, though the wire copy says it draws on AP too).
+        generic = set(lexicon.normalise(f"{SOURCE_WORDS} report copy version brief based one and"))
+        outlets = {s.id: set(lexicon.normalise(s.outlet)) - generic for s in store.event.sources}
+        self._outlet_words = {sid: frozenset(words - set().union(*(w for o, w in outlets.items() if o != sid))
+                                             | {sid.casefold()}) for sid, words in outlets.items()}
         self._texts: dict[str, _EntryText] = {}  # an entry's text as the checks below read it, once
         self._attendance_terms = frozenset(lexicon.terms(" ".join(
             [a.group + " " + (a.country or "") + " " + (a.note or "") for a in attendance.attendees]
@@ -325,7 +331,7 @@ class Answerer:
 
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),
-                settled: bool = False, ahead: bool = False) -> PartAnswer:
+                settled: bool = False, ahead: bool = False, cited_by: str | None = None) -> PartAnswer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
@@ -349,6 +355,10 @@ class Answerer:
                             limit=3 if people else 12)
         if not set(terms) & self._source_terms:
             hits = tuple(h for h in hits if h.key != "event:sources")
+        if cited_by is not None:
+            hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)
+            if not hits:
+                return decline(text, intent, f"{self.store.sources[cited_by].outlet} says nothing about that.")
         if intent not in ("who", "person") and not set(salient) & self._names:
             # A profile answers for its person only: "the party" is no question about Kim.
             hits = tuple(h for h in hits if not h.key.startswith("person:"))
@@ -703,6 +713,10 @@ class Answerer:
     # Quotes and people ----------------------------------------------------------------------
 
     def _quote(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
+        source = self._source_named(reading.who)
+        if source is not None:  # "what does the AP piece say about Trump": what that report holds
+            salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context]
+            return self._search(text, "other", reading.rest, salient, salient, cited_by=source)
         person = self._person(reading.who, turn, role_words=1)
         if person is None and reading.who.split() and all(w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "quote", "Say whose words you mean: the question does not name anyone.")
@@ -731,6 +745,12 @@ class Answerer:
             return decline(text, "quote", reason)
         ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
+
+    def _source_named(self, who: str) -> str | None:
+        """The id of the one report that words name ("the AP piece", "Reuters"), if they name one."""
+        words = set(self.lexicon.normalise(who))
+        named = [sid for sid, outlet in self._outlet_words.items() if words & outlet]
+        return named[0] if len(named) == 1 else None
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
         person = self._person(reading.who, turn, role_words=1)

@@ -675,3 +675,19 @@ def test_been_to_an_event_is_attending_it(seed_store, question):
 ])
 def test_the_sources_entry_answers_only_questions_about_the_reports(request, store, question):
     declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected", "source"), [
+    ("seed_store", "what does the AP piece say abt trump", "trump-outreach-dismissed", "ap"),
+    ("seed_store", "what does reuters say about sanctions", "sanctions", "wire"),  # the wire copy draws on Reuters
+    ("bridge", "what does balkan business daily say about the cost", "cost", "a2"),
+])
+def test_what_one_report_says_comes_from_that_report(request, store, question, expected, source):
+    facts = request.getfixturevalue(store)
+    assert top(facts, question) == expected
+    assert all(source in facts.entries[key].sources for key in facts.ask(question).keys)
+
+
+def test_a_report_that_says_nothing_on_it_is_declined(bridge):
+    assert declined(bridge, "what does balkan business daily say about the lawsuit") == (  # only CP reports it
+        "Balkan Business Daily says nothing about that.")
