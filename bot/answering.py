@@ -42,6 +42,7 @@ _LOWER_CASE_WORD = re.compile(r"\b[a-z][\w'-]*")
 # "the 70th or the 80th", "Kim or Putin": two options, one word each.
 _CHOICE = re.compile(r"\b(?P<first>\w+) or (?:the |a |an )?(?P<second>\w+)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
+_RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
 _AROUND_NAMES = ("leader leaders delegation delegations official officials people representative government head "
                  "anyone quoted mentioned cited named they president prime minister king queen")
@@ -125,6 +126,7 @@ class Answerer:
     def __init__(self, store: FactStore) -> None:
         self.store = store
         self.lexicon = lexicon = store.lexicon
+        self._recent_terms: dict[str, tuple[str, ...]] = {}
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
         self._role_offices = {p.id: _offices_in(" ".join(lexicon.normalise(p.role))) for p in store.event.people}
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
@@ -560,9 +562,16 @@ class Answerer:
 
     def _terms(self, text: str) -> list[str]:
         """Terms of text that is already normalised (question parts are); a word the content holds
-        only in a longer name ("the coalition") stands for that name."""
-        index, whole_name = self.store.index, self.lexicon.whole_name
-        return [name if (name := whole_name(t)) and t not in index else t for t in self.lexicon.fold(text.split())]
+        only in a longer name ("the coalition") stands for that name. A part is read more than once
+        (its words, then whom it names), so the last few are kept."""
+        found = self._recent_terms.get(text)
+        if found is None:
+            if len(self._recent_terms) >= _RECENT_TERMS:
+                self._recent_terms.clear()
+            index, whole_name = self.store.index, self.lexicon.whole_name
+            found = self._recent_terms[text] = tuple(
+                name if (name := whole_name(t)) and t not in index else t for t in self.lexicon.fold(text.split()))
+        return list(found)
 
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
         """Who "he" or "she" means in the next part: the first person this part names ("did Kim meet

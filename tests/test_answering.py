@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import yaml
 from conftest import DATA
 
+from bot.language import english
 from bot.lexicon import MAX_CORRECTIONS
 from bot.loading import load_event
 from bot.store import FactStore
@@ -691,3 +695,21 @@ def test_what_one_report_says_comes_from_that_report(request, store, question, e
 def test_a_report_that_says_nothing_on_it_is_declined(bridge):
     assert declined(bridge, "what does balkan business daily say about the lawsuit") == (  # only CP reports it
         "Balkan Business Daily says nothing about that.")
+
+
+def test_the_quick_first_test_of_a_pattern_never_changes_what_it_finds(seed_store):
+    """Every intent, frame and reorder pattern finds what the plain regular expression finds, on
+    every question of the project's sets."""
+    language = english()
+    patterns = [p for _, group in language.intents for p in group] + [*language.frames]
+    patterns += [p for p, _ in language.reorder]
+    questions = [str(item["q"]) for path in DATA.rglob("*.yaml") if "eval" in path.name or "questions" in path.name
+                 for kind in ("answerable", "unanswerable")
+                 for item in yaml.safe_load(path.read_text(encoding="utf-8")).get(kind, [])]
+    assert len(questions) > 1000
+    for question in questions:
+        text = " ".join(seed_store.lexicon.normalise(question))
+        for pattern in patterns:
+            plain = re.compile(pattern.pattern.pattern).search(text)
+            found = pattern.search(text)
+            assert (found and found.span()) == (plain and plain.span()), (pattern.pattern.pattern, question)
