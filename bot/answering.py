@@ -151,6 +151,7 @@ class Answerer:
             "day days hour hours week weeks month months year years date long soon"))
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
+        self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -344,6 +345,8 @@ class Answerer:
         kinds = self.store.kind_mask(ANSWER_KINDS.get(intent, ()))
         if intent == "quote" and re.search(r"\bquotes?\b|\bexact words\b", text):
             kinds = self.store.kind_mask(["quote"])  # "the exact quote": a paraphrase will not do
+        if intent == "why" and set(salient) & self._novelty:  # "why is it a big deal": what is new is why
+            kinds = 0
         if intent == "count" and set(terms) & self._time_terms:  # "how many years ago": a date will do
             kinds |= self.store.kind_mask(("date", "duration"))
         # A date, number or place belongs to the entry's subject: "how long will Putin stay" needs an
@@ -552,13 +555,16 @@ class Answerer:
 
     def _words_for(self, text: str, terms: list[str], most: int = 4) -> list[str]:
         """The reader's own words behind some of the question's terms, for a reply: at most `most`."""
-        wanted, found = set(terms), []
-        for word in dict.fromkeys(text.split()):
-            if wanted & set(self._terms(word)):
-                found.append(word)
-                if len(found) == most:
-                    break
-        return found or terms[:most]
+        wanted, found, words = set(terms), [], text.split()
+        for size in (1, 2, 3):  # a phrase's term ("big deal") is found only in its words together
+            for start in range(len(words) - size + 1):
+                chunk = " ".join(words[start:start + size])
+                if chunk not in found and wanted & set(self._terms(chunk)):
+                    wanted -= set(self._terms(chunk))
+                    found.append(chunk)
+                    if len(found) == most:
+                        return found
+        return found + [t.replace("_", " ") for t in terms if t in wanted][:most - len(found)]
 
     def _terms(self, text: str) -> list[str]:
         """Terms of text that is already normalised (question parts are); a word the content holds

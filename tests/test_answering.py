@@ -90,11 +90,20 @@ def test_an_embedded_question_is_read_as_the_direct_question(request, store, que
 @pytest.mark.parametrize(("store", "question"), [
     ("seed_store", "why is everyone making such a big deal of putin coming"),
     ("bridge", "why is everyone making a big deal out of the pelicans"),
-    ("seed_store", "is it a big deal that kim is going"),
 ])
 def test_an_idiom_the_sources_never_use_is_not_dropped(request, store, question):
-    """"A big deal" once folded into a dropped word, so "why ... Kim" got any reason for Kim's trip."""
-    assert "don't mention big" in declined(request.getfixturevalue(store), question)
+    """"A big deal" once folded into a dropped word, so "why ... Kim" got any reason for Kim's trip.
+    It asks what is new about it, and only a first the reports name answers that."""
+    declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize("question", [
+    "is it a big deal that kim is going",
+    "why's everyone making such a big deal out of kim going",
+    "I'm prepping a lesson for tomorrow. In a line or two, why is Kim going considered a big deal?",
+])
+def test_a_big_deal_is_what_the_reports_call_a_first(seed_store, question):
+    assert top(seed_store, question) in ("first-multilateral", "kim-xi-putin-together")
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
@@ -713,3 +722,15 @@ def test_the_quick_first_test_of_a_pattern_never_changes_what_it_finds(seed_stor
             plain = re.compile(pattern.pattern.pattern).search(text)
             found = pattern.search(text)
             assert (found and found.span()) == (plain and plain.span()), (pattern.pattern.pattern, question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    # What the asker needs it for, before the question, and an elaboration after it, say nothing asked.
+    ("bridge", "my boss is asking about this, i need to know when the bridge opens, like is it this month or next",
+     "event:when"),
+    ("bridge", "i am writing a report for school, who cuts the ribbon", "ribbon-cutting"),
+    ("seed_store", "we are doing a quiz tonight, which leaders are coming", "event:who"),
+    ("seed_store", "basically i need to know if putin is going", "attending:vladimir-putin"),
+])
+def test_what_a_long_message_says_about_the_asker_is_not_asked(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
