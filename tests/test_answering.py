@@ -734,3 +734,18 @@ def test_the_quick_first_test_of_a_pattern_never_changes_what_it_finds(seed_stor
 ])
 def test_what_a_long_message_says_about_the_asker_is_not_asked(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "Which countries have leaders confirmed for the parade? I need a list for my class.", "event:who"),
+    ("bridge", "who is confirmed for the opening? we need it for the newsletter", "event:who"),
+    ("seed_store", "China's assistant foreign minister - what's his name?", "person:hong-lei"),
+    ("bridge", "the mayor of kamenograd, what's his name", "person:stefan-georgiev"),
+])
+def test_who_is_confirmed_and_what_is_his_name(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_message_that_only_says_what_the_asker_needs_is_declined(seed_store):
+    declined(seed_store, "i need a list for my class")
+    assert top(seed_store, "who confirmed kim's visit") == "kim-attends"  # who confirmed it, not who attends
