@@ -749,3 +749,11 @@ def test_who_is_confirmed_and_what_is_his_name(request, store, question, expecte
 def test_a_message_that_only_says_what_the_asker_needs_is_declined(seed_store):
     declined(seed_store, "i need a list for my class")
     assert top(seed_store, "who confirmed kim's visit") == "kim-attends"  # who confirmed it, not who attends
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who announced the list of 26 leaders", "foreign-leader-count"),  # "..., according to ..."
+    ("bridge", "who announced that the bridge will last 120 years", "design-life"),
+])
+def test_according_to_says_who_announced_it(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
