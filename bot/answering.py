@@ -258,6 +258,12 @@ class Answerer:
             return self._without_words(text, reading, rest, turn)
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
+        if reading.intent == "where" and "from" in text.split():  # "where is Kim from": not his trips
+            person = self._person(reading.rest, turn, role_words=1)
+            people = [person] if person is not None and set(salient) <= self._person_terms[person.id] else [
+                p for p in self.store.event.people if self._name_terms[p.id] & set(salient)]
+            if people and set(salient) <= self._names | {t for p in people for t in self._person_terms[p.id]}:
+                return self._origin(text, people)
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
@@ -760,6 +766,13 @@ class Answerer:
             return decline(text, "quote", reason)
         ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
+
+    def _origin(self, text: str, people: list[Person]) -> PartAnswer:
+        """Where people are from: their profiles' countries, if the content gives every one."""
+        unknown = [p.name for p in people if not p.country]
+        if unknown:
+            return decline(text, "where", f"The reports don't say where {_listed(unknown)} is from.")
+        return PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
 
     def _source_named(self, who: str) -> str | None:
         """The id of the one report that words name ("the AP piece", "Reuters"), if they name one."""

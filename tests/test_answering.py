@@ -757,3 +757,23 @@ def test_a_message_that_only_says_what_the_asker_needs_is_declined(seed_store):
 ])
 def test_according_to_says_who_announced_it(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "where did the news of kim's invite come from", ["invitation"]),      # who said so
+    ("seed_store", "where does the 26 leaders number come from", ["foreign-leader-count"]),
+    ("bridge", "where does the 120 years figure come from", ["design-life"]),
+    ("seed_store", "where does this info come from", ["event:sources"]),                 # still the sources
+    # Where someone is from is their profile's country, not a trip of theirs.
+    ("seed_store", "where does kim come from", ["person:kim-jong-un"]),
+    ("seed_store", "where are kim and putin from", ["person:kim-jong-un", "person:vladimir-putin"]),
+    ("bridge", "where is the mayor from", ["person:stefan-georgiev"]),
+])
+def test_where_a_claim_or_a_person_comes_from(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and list(answer.keys) == expected
+
+
+def test_where_someone_is_from_the_reports_do_not_say_is_declined(bridge):
+    assert declined(bridge, "where does van damme come from") == (
+        "The reports don't say where Pieter van Damme is from.")
