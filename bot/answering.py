@@ -41,6 +41,9 @@ _MID_SENTENCE_NAME = re.compile(r"(?<=[\w,;)] )[A-Z][\w'-]*")
 _LOWER_CASE_WORD = re.compile(r"\b[a-z][\w'-]*")
 # "the 70th or the 80th", "Kim or Putin": two options, one word each.
 _CHOICE = re.compile(r"\b(?P<first>\w+) or (?:the |a |an )?(?P<second>\w+)\b")
+# Whom a relation is with: "mend ties with China", "its relationship with the United States".
+_PARTNER = re.compile(r"\b(?:ties|relations|relationship|friendship)\s+(?:with|to)\s+(?:the\s+)?"
+                      r"(?P<partner>[a-z]+(?: [a-z]+){0,2})")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
@@ -152,6 +155,7 @@ class Answerer:
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
+        self._relation = lexicon.terms("relations")[0]
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -416,6 +420,9 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        parties = {t for t in terms if t in self._countries or t in self._names}
+        if self._relation in salient and len(parties) >= 2:  # "how tight are NK and Russia": not NK's ties
+            hits = tuple(h for h in hits if self._partners(h.key) <= parties)  # with China
         countries = {t for t in terms if t in self._countries}
         if intent == "who" and countries:  # "who heads the Romanian delegation": not the EU's head
             hits = tuple(h for h in hits if countries <= self._text(h.key).terms)
@@ -460,6 +467,17 @@ class Answerer:
         asked = set(salient) - self._names
         held = asked & frozenset().union(*clauses)
         return not held or any(held <= clause for clause in clauses)
+
+    def _partners(self, key: str) -> set[str]:
+        """The countries and people an entry's text names as someone's partner ("ties with China",
+        "relations with Xi", "ties with Beijing"), as terms."""
+        found: set[str] = set()
+        for match in _PARTNER.finditer(self.store.entries[key].text.casefold()):
+            partner = match["partner"]
+            country = self.lexicon.world.capitals.get(partner.split()[0])
+            terms = set(self._terms(country.casefold() if country else partner))
+            found |= {t for t in terms if t in self._countries or t in self._names}
+        return found
 
     def _only_past(self, key: str, salient: list[str]) -> bool:
         """Whether the sentences of an entry that hold the question's words speak of the past ("has

@@ -777,3 +777,15 @@ def test_where_a_claim_or_a_person_comes_from(request, store, question, expected
 def test_where_someone_is_from_the_reports_do_not_say_is_declined(bridge):
     assert declined(bridge, "where does van damme come from") == (
         "The reports don't say where Pieter van Damme is from.")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how tight are nk and russia rn", "kim-putin-call"),   # not "mend ties with China ...: Russia can only ..."
+    ("how are relations between nk and china", "cooler-relations"),
+])
+def test_a_relation_between_two_is_answered_by_their_own_ties(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+def test_ties_with_a_third_party_do_not_answer(seed_store):
+    declined(seed_store, "does kim want better relations with trump")  # Easley: "repair relations with Xi"
