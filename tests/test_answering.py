@@ -789,3 +789,8 @@ def test_a_relation_between_two_is_answered_by_their_own_ties(seed_store, questi
 
 def test_ties_with_a_third_party_do_not_answer(seed_store):
     declined(seed_store, "does kim want better relations with trump")  # Easley: "repair relations with Xi"
+
+
+def test_world_war_2_is_the_reports_world_war_ii(seed_store):
+    assert top(seed_store, "Is the parade about World War 2?") == "event:why"
+    declined(seed_store, "what does the parade have to do with world war 1")
