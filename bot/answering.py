@@ -44,6 +44,9 @@ _CHOICE = re.compile(r"\b(?P<first>\w+) or (?:the |a |an )?(?P<second>\w+)\b")
 # Whom a relation is with: "mend ties with China", "its relationship with the United States".
 _PARTNER = re.compile(r"\b(?:ties|relations|relationship|friendship)\s+(?:with|to)\s+(?:the\s+)?"
                       r"(?P<partner>[a-z]+(?: [a-z]+){0,2})")
+# What someone said "about how long it will last": their words must give a duration.
+_ASKED_ABOUT = re.compile(r"\babout (how long|how many|how much|when|where)\b")
+_ASKED_KIND = {"how long": "duration", "how many": "count", "how much": "count", "when": "when", "where": "where"}
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
@@ -772,8 +775,14 @@ class Answerer:
         # A person's words: their quotes, or a fact that opens with them saying something ("Trump
         # recalled ..."); a fact that names them in passing ("Kim and Putin spoke by phone") is not.
         speaker = [(f"{SPEAKER}{t}",) for t in self._name_terms[person.id]]
+        asked = _ASKED_ABOUT.search(reading.rest)
+        if asked:  # "what did the engineer say about how long it will last": words that give a duration
+            salient = [t for t in salient if t not in self._time_terms | self._duration_verbs]
         hits = self.store.index.search([*speaker, *((t,) for t in salient)],
                                        types=self.store.kind_mask(ANSWER_KINDS["quote"]))
+        if asked:
+            wanted = set(ANSWER_KINDS[_ASKED_KIND[asked[1]]])
+            hits = tuple(h for h in hits if wanted & self.store.entries[h.key].answers)
         if set(self._terms(reading.rest)) & self._event_words:
             # "what did Trump say about the parade": his words about the DMZ name no part of the event.
             hits = tuple(h for h in hits if self._event_words & self._text(h.key).terms)

@@ -794,3 +794,8 @@ def test_ties_with_a_third_party_do_not_answer(seed_store):
 def test_world_war_2_is_the_reports_world_war_ii(seed_store):
     assert top(seed_store, "Is the parade about World War 2?") == "event:why"
     declined(seed_store, "what does the parade have to do with world war 1")
+
+
+def test_what_someone_said_about_how_long_needs_words_that_give_a_duration(seed_store, bridge):
+    assert top(bridge, "what did the chief engineer say about how long it will last") == "quote:craciun-120-years"
+    assert "on nothing like that" in declined(seed_store, "what did easley say about when kim will meet trump")
