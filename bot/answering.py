@@ -47,6 +47,7 @@ _PARTNER = re.compile(r"\b(?:ties|relations|relationship|friendship)\s+(?:with|t
 # What someone said "about how long it will last": their words must give a duration.
 _ASKED_ABOUT = re.compile(r"\babout (how long|how many|how much|when|where)\b")
 _ASKED_KIND = {"how long": "duration", "how many": "count", "how much": "count", "when": "when", "where": "where"}
+_WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
 # Words around a name in "is anyone from Iran going", "the Iranian leader": not part of the name.
@@ -158,7 +159,8 @@ class Answerer:
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
-        self._relation = lexicon.terms("relations")[0]
+        self._relation = frozenset(lexicon.terms("relations ties"))
+        self._coming = frozenset(lexicon.terms("come coming came"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -173,7 +175,10 @@ class Answerer:
             [SOURCE_WORDS, *(f"{s.outlet} {s.note or ''}" for s in store.event.sources)])))
         # The words that name one report and no other ("Reuters", "the wire copy"), by report; its own
         # id always does ("AP" is the AP report, though the wire copy says it draws on AP too).
-        generic = set(lexicon.normalise(f"{SOURCE_WORDS} report copy version brief based one and"))
+        # Words the language data or the world's names also use ("press" is any journalist, "states"
+        # any country) name no outlet.
+        generic = {*lexicon.normalise(f"{SOURCE_WORDS} report copy version brief based one and"),
+                   *lexicon.language.words(), *(w for n in lexicon.world.country_names for w in n.split())}
         outlets = {s.id: set(lexicon.normalise(s.outlet)) - generic for s in store.event.sources}
         self._outlet_words = {sid: frozenset(words - set().union(*(w for o, w in outlets.items() if o != sid))
                                              | {sid.casefold()}) for sid, words in outlets.items()}
@@ -262,14 +267,17 @@ class Answerer:
         if reading.intent == "other" and salient and set(salient) <= self._calendar_terms:
             return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
+            if _WHEN_CAN_I.search(text):  # "when can I cross the bridge": nothing asked but what I may do
+                return decline(text, "personal", _DECLINED["personal"])
             return self._without_words(text, reading, rest, turn)
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         if reading.intent == "where" and "from" in text.split():  # "where is Kim from": not his trips
+            asked = set(salient) - self._coming  # "where does Kim come from"
             person = self._person(reading.rest, turn, role_words=1)
-            people = [person] if person is not None and set(salient) <= self._person_terms[person.id] else [
-                p for p in self.store.event.people if self._name_terms[p.id] & set(salient)]
-            if people and set(salient) <= self._names | {t for p in people for t in self._person_terms[p.id]}:
+            people = [person] if person is not None and asked <= self._person_terms[person.id] else [
+                p for p in self.store.event.people if self._name_terms[p.id] & asked]
+            if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
                 return self._origin(text, people)
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
@@ -277,7 +285,7 @@ class Answerer:
                 return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
             # ... but "have Kim, Xi and Putin been in the same room": the event's own words ask the rest.
-            own = [t for t in dict.fromkeys(rest) if t not in salient]
+            own = [t for t in dict.fromkeys(rest) if t not in salient and t not in self._where_terms]
             found = self._search(text, reading.intent, reading.rest, [*salient, *own], rest) if own else None
             if found is not None and found.confident:
                 return found
@@ -292,14 +300,15 @@ class Answerer:
         return found
 
     def _one_choice(self, salient: list[str], rest: str) -> list[str]:
-        """The question's words without an option the sources never mention, where it offers one they
-        do ("is it the 70th or the 80th anniversary"): the answer then says which it is."""
-        known = self.store.index.__contains__
+        """The question's words without an option the sources never mention, where the other is one
+        of the event's own ("is it the 70th or the 80th anniversary", "on a Saturday or a Sunday"): the
+        event-level answer then says which it is. An option that is only some fact's word ("the
+        first or the second bridge") settles nothing, so both stay."""
+        index, context = self.store.index, self.lexicon.context
         for choice in _CHOICE.finditer(rest):
             options = [self._terms(choice[side]) for side in ("first", "second")]
             for this, other in (options, options[::-1]):
-                if this and other and not any(map(known, this)) and all(
-                        known(t) or t in self.lexicon.context for t in other):
+                if this and other and not any(t in index for t in this) and all(t in context for t in other):
                     salient = [t for t in salient if t not in this]
         return salient
 
@@ -370,11 +379,11 @@ class Answerer:
         # an entry that opens with it ranks first.
         subject = next((f"@{t}" for t in salient if t in self._names or t in self._countries), None)
         hits = index.search(required, [*optional, *topic, *([subject] if subject else [])], types=kinds,
-                            limit=3 if people else 12)
+                            limit=3 if people and cited_by is None else 12)
         if not set(terms) & self._source_terms:
             hits = tuple(h for h in hits if h.key != "event:sources")
         if cited_by is not None:
-            hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)
+            hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)[:3]
             if not hits:
                 return decline(text, intent, f"{self.store.sources[cited_by].outlet} says nothing about that.")
         if intent not in ("who", "person") and not set(salient) & self._names:
@@ -424,11 +433,11 @@ class Answerer:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
         parties = {t for t in terms if t in self._countries or t in self._names}
-        if self._relation in salient and len(parties) >= 2:  # "how tight are NK and Russia": not NK's ties
+        if self._relation & set(salient) and len(parties) >= 2:  # "how tight are NK and Russia": not NK's ties
             hits = tuple(h for h in hits if self._partners(h.key) <= parties)  # with China
-        countries = {t for t in terms if t in self._countries}
-        if intent == "who" and countries:  # "who heads the Romanian delegation": not the EU's head
-            hits = tuple(h for h in hits if countries <= self._text(h.key).terms)
+        described = self._described_countries(text)
+        if intent == "who" and described:  # "who heads the Romanian delegation": not the EU's head
+            hits = tuple(h for h in hits if described <= self._text(h.key).terms)
         dangling = _DANGLING.search(text) if intent == "other" else None
         if dangling:  # "what was the parliament voting on": the entry must say what the vote was on
             hits = tuple(h for h in hits if self._takes(h.key, dangling["verb"], dangling["preposition"]))
@@ -470,6 +479,13 @@ class Answerer:
         asked = set(salient) - self._names
         held = asked & frozenset().union(*clauses)
         return not held or any(held <= clause for clause in clauses)
+
+    def _described_countries(self, text: str) -> set[str]:
+        """The countries a question names by an adjective ("the Romanian delegation"), as terms: what
+        they describe must be that country's. A country's own name ("invited Kim to China") says where,
+        and need not be in the answer."""
+        names = self.lexicon.world.country_names
+        return {t for w in text.split() if w in names and names[w].casefold() != w for t in self.lexicon.terms(w)}
 
     def _partners(self, key: str) -> set[str]:
         """The countries and people an entry's text names as someone's partner ("ties with China",
@@ -586,12 +602,13 @@ class Answerer:
         for size in (1, 2, 3):  # a phrase's term ("big deal") is found only in its words together
             for start in range(len(words) - size + 1):
                 chunk = " ".join(words[start:start + size])
-                if chunk not in found and wanted & set(self._terms(chunk)):
-                    wanted -= set(self._terms(chunk))
+                meant = set(self._fold(chunk))
+                if chunk not in found and wanted & meant:
+                    wanted -= meant
                     found.append(chunk)
                     if len(found) == most:
                         return found
-        return found + [t.replace("_", " ") for t in terms if t in wanted][:most - len(found)]
+        return found or [t.replace("_", " ") for t in terms[:most]]
 
     def _terms(self, text: str) -> list[str]:
         """Terms of text that is already normalised (question parts are); a word the content holds
@@ -601,10 +618,12 @@ class Answerer:
         if found is None:
             if len(self._recent_terms) >= _RECENT_TERMS:
                 self._recent_terms.clear()
-            index, whole_name = self.store.index, self.lexicon.whole_name
-            found = self._recent_terms[text] = tuple(
-                name if (name := whole_name(t)) and t not in index else t for t in self.lexicon.fold(text.split()))
+            found = self._recent_terms[text] = self._fold(text)
         return list(found)
+
+    def _fold(self, text: str) -> tuple[str, ...]:
+        index, whole_name = self.store.index, self.lexicon.whole_name
+        return tuple(name if (name := whole_name(t)) and t not in index else t for t in self.lexicon.fold(text.split()))
 
     def _subject_of(self, part: str, answer: PartAnswer) -> Person | None:
         """Who "he" or "she" means in the next part: the first person this part names ("did Kim meet

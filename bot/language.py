@@ -23,21 +23,21 @@ class Pattern:
     patterns would walk a 500-character question letter by letter; the pattern without it matches
     wherever the whole one does, so where it finds nothing the whole one is never run."""
 
-    __slots__ = ("_quick", "pattern")
+    __slots__ = ("_quick", "regex")
 
     def __init__(self, source: str) -> None:
-        self.pattern = re.compile(source)
+        self.regex = re.compile(source)
         self._quick = re.compile(source[2:]) if source.startswith("\\b") else None
 
     def search(self, text: str) -> re.Match[str] | None:
         if self._quick is not None and self._quick.search(text) is None:
             return None
-        return self.pattern.search(text)
+        return self.regex.search(text)
 
     def sub(self, replacement: str, text: str) -> str:
         if self._quick is not None and self._quick.search(text) is None:
             return text
-        return self.pattern.sub(replacement, text)
+        return self.regex.sub(replacement, text)
 
 
 @dataclass(frozen=True, slots=True)

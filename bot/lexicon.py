@@ -242,19 +242,7 @@ class Lexicon:
                 if own or stems not in self._phrases:
                     self._add_phrase(stems, canonical)
             elif stems and (own or stems[0] not in self._single):
-                if own and self._single.get(stems[0]) == stems[0] != canonical:
-                    self._take_over(stems[0], canonical)
                 self._single[stems[0]] = canonical
-
-    def _take_over(self, shipped: str, meaning: str) -> None:
-        """An event's group took a shipped meaning's own word ("crossing" is the bridge): the words of
-        that meaning follow it ("across", "walk across"), or they would stand for a term nothing holds."""
-        for word, term in self._single.items():
-            if term == shipped:
-                self._single[word] = meaning
-        for phrase, term in self._phrases.items():
-            if term == shipped:
-                self._phrases[phrase] = meaning
 
     def _add_name_parts(self, group: list[str]) -> None:
         """Each word of the group's phrases stands for the phrase's meaning where it has none of its own

@@ -661,15 +661,8 @@ def test_speaking_at_an_event_is_still_a_speech(seed_store):
 
 
 def test_when_can_i_asks_when_it_becomes_possible(bridge):
-    assert top(bridge, "when can i actually drive across it") == "traffic-opens"
+    assert top(bridge, "when can i actually drive on it") == "traffic-opens"
     assert "not what you should do" in declined(bridge, "when should i arrive to get a good spot")
-
-
-def test_an_event_word_that_takes_over_a_shipped_meaning_takes_its_forms_along(bridge):
-    # The bridge's vocabulary makes "crossing" the bridge: "across" and "walk across", which the shipped
-    # data read as "cross", now stand for it too, not for a term no entry holds.
-    lexicon = bridge.lexicon
-    assert lexicon.terms("across") == lexicon.terms("crossing") == lexicon.terms("walk across")
 
 
 @pytest.mark.parametrize("question", [
@@ -719,9 +712,10 @@ def test_the_quick_first_test_of_a_pattern_never_changes_what_it_finds(seed_stor
     for question in questions:
         text = " ".join(seed_store.lexicon.normalise(question))
         for pattern in patterns:
-            plain = re.compile(pattern.pattern.pattern).search(text)
-            found = pattern.search(text)
-            assert (found and found.span()) == (plain and plain.span()), (pattern.pattern.pattern, question)
+            plain = re.compile(pattern.regex.pattern)
+            found, expected = pattern.search(text), plain.search(text)
+            assert (found and found.span()) == (expected and expected.span()), (plain.pattern, question)
+            assert pattern.sub("", text) == plain.sub("", text), (plain.pattern, question)
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
@@ -762,7 +756,7 @@ def test_according_to_says_who_announced_it(request, store, question, expected):
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "where did the news of kim's invite come from", ["invitation"]),      # who said so
     ("seed_store", "where does the 26 leaders number come from", ["foreign-leader-count"]),
-    ("bridge", "where does the 120 years figure come from", ["design-life"]),
+    ("bridge", "where does the 120 years figure come from", ["design-life", "quote:craciun-120-years"]),
     ("seed_store", "where does this info come from", ["event:sources"]),                 # still the sources
     # Where someone is from is their profile's country, not a trip of theirs.
     ("seed_store", "where does kim come from", ["person:kim-jong-un"]),
@@ -799,3 +793,30 @@ def test_world_war_2_is_the_reports_world_war_ii(seed_store):
 def test_what_someone_said_about_how_long_needs_words_that_give_a_duration(seed_store, bridge):
     assert top(bridge, "what did the chief engineer say about how long it will last") == "quote:craciun-120-years"
     assert "on nothing like that" in declined(seed_store, "what did easley say about when kim will meet trump")
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    # Found by a review of the rules above: each was answered confidently and wrongly while they were
+    # first written.
+    ("bridge", "is this the first or second bridge between romania and bulgaria"),  # "first" settles nothing
+    ("seed_store", "is this kim's first or fifth visit to china"),
+    ("seed_store", "are relations between china and north korea warm or cold"),
+    ("seed_store", "what does the chinese press say about kim"),         # "press" names no outlet
+    ("bridge", "who is confirmed to speak at the ceremony"),             # not who attends
+    ("bridge", "I am driving from Bucharest, how long will the drive take"),  # no preamble: it is asked
+    ("bridge", "when can i cross the bridge"),                           # nothing asked but what I may do
+    ("bridge", "who heads the romanian delegation"),
+])
+def test_rules_do_not_reach_past_their_class(request, store, question):
+    declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who invited kim to china", ["invitation"]),          # China says where, not whose
+    ("seed_store", "what does the wire report say about the trip", ["kim-attends"]),  # past the first three hits
+    ("bridge", "who is going? I need the date too", ["event:who", "event:when"]),     # the date is asked
+    ("seed_store", "who announced it - china or north korea?", ["kim-attends"]),
+])
+def test_rules_keep_what_was_right(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and list(answer.keys) == expected
