@@ -161,6 +161,7 @@ class Answerer:
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._coming = frozenset(lexicon.terms("come coming came"))
+        self._occasions = frozenset(lexicon.terms("time times"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         attendance = store.event.attendance
@@ -325,8 +326,8 @@ class Answerer:
                 turn.topic or turn.last.intent in _LISTS_REASONS) and not (  # "is Serbia coming? if not, why?"
                 set(self._terms(text)) & self.lexicon.context):  # but "... and what is the parade marking" asks its own
             return self._follow_up(text, intent, turn)
-        if intent in ("where", "when") and not rest and turn.topic:  # "who cuts the ribbon, and where?"
-            found = self._follow_up(text, intent, turn)
+        if intent in ("where", "when") and set(rest) <= self._recency and turn.topic:  # "... and where?"
+            found = self._follow_up(text, intent, turn, recency=tuple(rest))  # "... and when was the last time?"
             if found.confident:
                 return found
         if intent in EVENT_INTENTS:
@@ -346,13 +347,16 @@ class Answerer:
             return self._event(text, self._event_aspect(rest), turn.zone)
         return decline(text, intent, "Ask about the event: when, where, who, why, or a topic.")
 
-    def _follow_up(self, text: str, intent: str, turn: _Turn) -> PartAnswer:
-        """A bare "and why?" after another part asks about that part's subject."""
+    def _follow_up(self, text: str, intent: str, turn: _Turn, recency: tuple[str, ...] = ()) -> PartAnswer:
+        """A bare "and why?" after another part asks about that part's subject; "and when was the last
+        time?" asks for its latest date, whatever years the part before named."""
         last = turn.last
         assert last is not None
         if last.intent in _LISTS_REASONS or not turn.topic:
             return PartAnswer(text, intent, last.statements, last.reason)  # their reasons are listed there
-        return self._search(text, intent, " ".join(turn.topic), list(turn.topic), list(turn.topic))
+        # "how many times ... in 2018-19, and when was the last time": not within those years, nor "times".
+        topic = [t for t in turn.topic if not (recency and t in self._calendar_terms | self._occasions)]
+        return self._search(text, intent, " ".join(topic), topic, topic, topic=recency)
 
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),

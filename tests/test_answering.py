@@ -820,3 +820,9 @@ def test_rules_do_not_reach_past_their_class(request, store, question):
 def test_rules_keep_what_was_right(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and list(answer.keys) == expected
+
+
+def test_when_was_the_last_time_after_a_count_asks_for_the_latest_date(seed_store):
+    # Not the four visits "in 2018 and 2019" the first part counted, but the last one.
+    answer = seed_store.ask("how many times did kim visit china in 2018-19 and when was the last time")
+    assert answer.confident and list(answer.keys) == ["four-china-trips", "first-china-trip-since-2019"]
