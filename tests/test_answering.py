@@ -826,3 +826,15 @@ def test_when_was_the_last_time_after_a_count_asks_for_the_latest_date(seed_stor
     # Not the four visits "in 2018 and 2019" the first part counted, but the last one.
     answer = seed_store.ask("how many times did kim visit china in 2018-19 and when was the last time")
     assert answer.confident and list(answer.keys) == ["four-china-trips", "first-china-trip-since-2019"]
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "did the chinese government sound happy about the visit", "china-welcome"),  # "sound": no word
+    ("seed_store", "is china pleased kim is coming", "quote:hong-lei-welcome-ap"),             # pleased: welcome
+])
+def test_how_someone_sounds_is_what_they_said(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_pleased_is_declined_where_nobody_welcomes_anything(bridge):
+    assert "pleased" in declined(bridge, "does the coalition seem pleased")
