@@ -307,7 +307,7 @@ class Answerer:
         first or the second bridge") settles nothing, so both stay."""
         index, context = self.store.index, self.lexicon.context
         for choice in _CHOICE.finditer(rest):
-            options = [self._terms(choice[side]) for side in ("first", "second")]
+            options = [self._fold(choice[side]) for side in ("first", "second")]  # one word: not kept
             for this, other in (options, options[::-1]):
                 if this and other and not any(t in index for t in this) and all(t in context for t in other):
                     salient = [t for t in salient if t not in this]
@@ -436,11 +436,12 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
-        parties = {t for t in terms if t in self._countries or t in self._names}
-        if self._relation & set(salient) and len(parties) >= 2:  # "how tight are NK and Russia": not NK's ties
-            hits = tuple(h for h in hits if self._partners(h.key) <= parties)  # with China
-        described = self._described_countries(text)
-        if intent == "who" and described:  # "who heads the Romanian delegation": not the EU's head
+        if self._relation & set(salient):  # "how tight are NK and Russia": not NK's ties with China
+            parties = {t for t in terms if t in self._countries or t in self._names}
+            if len(parties) >= 2:
+                hits = tuple(h for h in hits if self._partners(h.key) <= parties)
+        described = self._described_countries(text) if intent == "who" else set()
+        if described:  # "who heads the Romanian delegation": not the EU's head
             hits = tuple(h for h in hits if described <= self._text(h.key).terms)
         dangling = _DANGLING.search(text) if intent == "other" else None
         if dangling:  # "what was the parliament voting on": the entry must say what the vote was on
