@@ -161,6 +161,8 @@ class Answerer:
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._coming = frozenset(lexicon.terms("come coming came"))
+        # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
+        self._workplace = frozenset(lexicon.terms("work works working based employed"))
         self._occasions = frozenset(lexicon.terms("time times"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
@@ -273,13 +275,18 @@ class Answerer:
             return self._without_words(text, reading, rest, turn)
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
-        if reading.intent == "where" and "from" in text.split():  # "where is Kim from": not his trips
-            asked = set(salient) - self._coming  # "where does Kim come from"
-            person = self._person(reading.rest, turn, role_words=1)
+        workplace = (reading.intent == "where" and bool(self._workplace & set(salient))
+                     and "did" not in text.split() and not self.store.past_cue.search(text))
+        if reading.intent == "where" and ("from" in text.split() or workplace):  # not Kim's trips
+            verbs = self._coming | self._workplace  # "where does Kim come from", "the analyst work"
+            asked = set(salient) - verbs
+            person = self._person(" ".join(w for w in reading.rest.split() if not set(self._terms(w)) & verbs),
+                                  turn, role_words=1)
             people = [person] if person is not None and asked <= self._person_terms[person.id] else [
                 p for p in self.store.event.people if self._name_terms[p.id] & asked]
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
-                return self._origin(text, people)
+                return (PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
+                        if workplace else self._origin(text, people))  # a role is where one works
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:

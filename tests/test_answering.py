@@ -768,6 +768,18 @@ def test_where_a_claim_or_a_person_comes_from(request, store, question, expected
     assert answer.confident and list(answer.keys) == expected
 
 
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "where does easley work", "person:leif-eric-easley"),   # the role names the university
+    ("bridge", "where does the analyst work", "person:andrei-popa"),
+])
+def test_where_someone_works_is_their_role(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_where_someone_worked_before_is_not_their_role_now(seed_store):
+    declined(seed_store, "where did putin work before")
+
+
 def test_where_someone_is_from_the_reports_do_not_say_is_declined(bridge):
     assert declined(bridge, "where does van damme come from") == (
         "The reports don't say where Pieter van Damme is from.")
