@@ -47,6 +47,8 @@ _PARTNER = re.compile(r"\b(?:ties|relations|relationship|friendship)\s+(?:with|t
 # What someone said "about how long it will last": their words must give a duration.
 _ASKED_ABOUT = re.compile(r"\babout (how long|how many|how much|when|where)\b")
 _ASKED_KIND = {"how long": "duration", "how many": "count", "how much": "count", "when": "when", "where": "where"}
+_DURATION_VERB = re.compile(
+    r"\b(?:(?P<take>take|takes|took|taken|taking)|(?P<last>last|lasts|lasted|lasting|stands? for|endures?))\b")
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -291,6 +293,9 @@ class Answerer:
             person = self._person(reading.rest, turn)
             if person is not None:
                 return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+        if reading.intent == "other" and set(rest) <= self._countries.keys():  # "and with Russia?": what of it?
+            named = _listed([self._countries[t] for t in dict.fromkeys(rest)])
+            return decline(text, reading.intent, f"What about {named}? Ask a whole question.")
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
             # ... but "have Kim, Xi and Putin been in the same room": the event's own words ask the rest.
             own = [t for t in dict.fromkeys(rest) if t not in salient and t not in self._where_terms]
@@ -427,6 +432,11 @@ class Answerer:
             hits = tuple(h for h in hits if self._states_value(h.key, set(salient), set(terms), intent))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
+        verb = _DURATION_VERB.search(text) if intent == "duration" else None
+        if verb:  # "how long does it take to cross": a span of time (not "2.8 km long"), and one it takes
+            hits = tuple(h for h in hits if self._spans(h.key, verb.lastgroup or ""))
+            if not hits:
+                return decline(text, intent, _NO_KIND[intent])
         if intent == "when" and _EXACT.search(text):  # "what date exactly": not "earlier in August"
             dated = tuple(h for h in hits if self.store.day_cue.search(self.store.entries[h.key].text.casefold()))
             if not dated:
@@ -462,6 +472,13 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _spans(self, key: str, verb: str) -> bool:
+        """Whether an entry gives a span of time for what the question's verb asks: how long something
+        takes is not how long it lasts ("built to last 120 years" is no building time)."""
+        text = self.store.entries[key].text.casefold()
+        said = {m.lastgroup for m in _DURATION_VERB.finditer(text)}
+        return bool(self.store.span_cue.search(text)) and (verb in said or not said)
 
     def _takes(self, key: str, verb: str, preposition: str) -> bool:
         """Whether an entry's text has the verb's term with the preposition just after it ("a vote on
@@ -680,11 +697,15 @@ class Answerer:
     # Attendance as yes or no ----------------------------------------------------------------
 
     def _attending(self, text: str, reading: Reading, turn: _Turn, *, named_only: bool) -> PartAnswer | None:
-        if any(t not in self.lexicon.context and t not in self._around_names
-               for t in self._terms(reading.after)):
+        after = self._terms(reading.after)
+        # "is North Korea's foreign minister going with Kim": whether they go at all comes first.
+        companion = reading.after.startswith("with ") and bool(after) and set(after) <= self._names
+        if not companion and any(t not in self.lexicon.context and t not in self._around_names for t in after):
             return None
         names = [n for n in re.split(r" (?:and|or) ", reading.who) if n.strip()]  # "will France or Germany send"
         answers = [self._attendance_of(text, name, turn, named_only) for name in names]
+        if companion and any(a is not None and a.confident for a in answers):
+            return None  # going, but the reports say nothing of going together
         # "is kim, putin and iran going": the commas are gone, so try "kim putin" name by name.
         for i, name in enumerate(names):
             singles = [self._attendance_of(text, word, turn, True) for word in name.split()]

@@ -67,6 +67,7 @@ class FactStore:
         self.done_cue = self._cues["done"]
         self.unsaid_cue = self._cues["unsaid"]
         self.day_cue = self._cues["day"]
+        self.span_cue = self._cues["span"]
         # A place answers "where" when the text puts something there: "in Washington", "to China".
         self._located = re.compile(r"\b(?P<preposition>in|at|to|from|near|inside|outside|across|into)\s+(?:the\s+)?"
                                    r"(?P<place>" + "|".join(

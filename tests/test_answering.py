@@ -850,3 +850,41 @@ def test_how_someone_sounds_is_what_they_said(request, store, question, expected
 
 def test_pleased_is_declined_where_nobody_welcomes_anything(bridge):
     assert "pleased" in declined(bridge, "does the coalition seem pleased")
+
+
+def test_an_event_word_that_takes_over_a_shipped_meaning_takes_its_synonyms_along(bridge):
+    """The bridge's content makes "crossing" the bridge, and so the stem "cross"; "across", shipped as
+    a synonym of "cross", must go with it, or "drive across" would ask for a term no entry holds."""
+    assert bridge.lexicon.terms("across") == bridge.lexicon.terms("crossing")
+    assert top(bridge, "when can i actually drive across it") == "traffic-opens"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how long does it take to cross", "journey-time"),       # a span of time, not "2.8 km long"
+    ("how long will the bridge last", "design-life"),
+])
+def test_how_long_something_takes_is_a_span_of_time_it_takes(bridge, question, expected):
+    assert top(bridge, question) == expected
+
+
+def test_how_long_it_lasts_does_not_answer_how_long_it_took(bridge):
+    declined(bridge, "how long did it take to build")  # "designed to stand for 120 years" is no build time
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "and w/ russia?"), ("seed_store", "what about russia?"), ("bridge", "and greece?")])
+def test_a_country_alone_asks_nothing(request, store, question):
+    assert declined(request.getfixturevalue(store), question).startswith("What about")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "what about cuba, r they sending someone", "attending:cuba"),
+    ("bridge", "what about serbia, are they sending anyone", "absent:serbia"),
+])
+def test_what_about_x_then_a_question_about_them_asks_it_of_x(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_going_with_someone_is_first_whether_they_go_at_all(seed_store):
+    assert declined(seed_store, "is north korea's foreign minister going with kim").startswith("The sources don't list")
+    declined(seed_store, "is putin going with kim")  # both go; the reports say nothing of going together
