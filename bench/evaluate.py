@@ -42,6 +42,10 @@ SETS = {
     "parade, fifth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_fifth_writer.yaml"),
     "second event, fifth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                    ROOT / "tests" / "data" / "second_event" / "questions_fifth_writer.yaml"),
+    # And a sixth, written the same way in a later session; its first run is recorded in each file.
+    "parade, sixth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_sixth_writer.yaml"),
+    "second event, sixth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                   ROOT / "tests" / "data" / "second_event" / "questions_sixth_writer.yaml"),
 }
 
 

@@ -15,7 +15,8 @@ FLOORS = {"parade": (0.92, 2, 200, 60), "parade, second writer": (0.98, 0, 60, 3
           "second event": (0.91, 0, 50, 20), "parade, third writer": (0.93, 0, 90, 55),
           "second event, third writer": (0.97, 0, 40, 25), "parade, fourth writer": (0.94, 0, 70, 45),
           "second event, fourth writer": (0.96, 0, 35, 22), "parade, fifth writer": (0.89, 0, 80, 30),
-          "second event, fifth writer": (0.84, 0, 40, 12)}
+          "second event, fifth writer": (0.84, 0, 40, 12), "parade, sixth writer": (0.82, 0, 80, 40),
+          "second event, sixth writer": (0.85, 1, 40, 20)}
 
 
 @pytest.mark.parametrize("name", list(SETS))
