@@ -160,6 +160,7 @@ class Answerer:
             "day days hour hours week weeks month months year years date long soon"))
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
+        self._wanting = frozenset(lexicon.terms("want"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._coming = frozenset(lexicon.terms("come coming came"))
@@ -257,8 +258,9 @@ class Answerer:
         if reading.intent in ("when", "where"):  # "when did they last speak": the latest date the reports give
             recency = tuple(t for t in salient if t in self._recency)
             salient = [t for t in salient if t not in self._recency]
-        if reading.intent == "why":  # "why is Kim going, what's the purpose": the word asks for the reason
-            salient = [t for t in salient if t not in self._reason_words]
+        if reading.intent == "why":  # "why is Kim going, what's the purpose": the word asks for the reason;
+            # "why would NK want better ties": the reason for wanting them is the reason for seeking them.
+            salient = [t for t in salient if t not in self._reason_words and t not in self._wanting]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):

@@ -888,3 +888,25 @@ def test_what_about_x_then_a_question_about_them_asks_it_of_x(request, store, qu
 def test_going_with_someone_is_first_whether_they_go_at_all(seed_store):
     assert declined(seed_store, "is north korea's foreign minister going with kim").startswith("The sources don't list")
     declined(seed_store, "is putin going with kim")  # both go; the reports say nothing of going together
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "why isnt serbia coming", "serbia-absent"),          # "is not coming", split by its subject
+    ("bridge", "why aren't the serbians attending", "serbia-absent"),
+    ("seed_store", "why isn't the us sending anyone", "western-absence"),
+])
+def test_why_is_not_x_coming_asks_why_x_stays_away(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_cold_relations_are_cool_ones_but_the_cold_war_is_not(seed_store):
+    assert top(seed_store, "were china-nk relations kinda cold lately?") == "cooler-relations"
+    assert "cold war" in declined(seed_store, "what was the cold war")
+
+
+def test_who_is_x_in_these_stories_asks_who_x_is(seed_store):
+    assert top(seed_store, "who is donald trump in these stories") == "person:donald-trump"
+
+
+def test_why_someone_would_want_a_thing_is_why_they_seek_it(seed_store):
+    assert top(seed_store, "why would north korea want better ties w china now") == "turn-back-to-china"
