@@ -49,6 +49,10 @@ _ASKED_ABOUT = re.compile(r"\babout (how long|how many|how much|when|where)\b")
 _ASKED_KIND = {"how long": "duration", "how many": "count", "how much": "count", "when": "when", "where": "where"}
 _DURATION_VERB = re.compile(
     r"\b(?:(?P<take>take|takes|took|taken|taking)|(?P<last>last|lasts|lasted|lasting|stands? for|endures?))\b")
+# "the second article", or "the 2nd" where the question's frame took the noun ("what does the 2nd report say").
+_ORDINAL = re.compile(
+    r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
+_NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -161,6 +165,7 @@ class Answerer:
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
         self._wanting = frozenset(lexicon.terms("want"))
+        self._drawing = frozenset(lexicon.terms("draw drew drawn rely relied cite cited base based include"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._coming = frozenset(lexicon.terms("come coming came"))
@@ -295,6 +300,11 @@ class Answerer:
             person = self._person(reading.rest, turn)
             if person is not None:
                 return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+        if reading.intent == "sources" and self._source_named(reading.rest) is not None:
+            # "what sources does the second article draw on": the sources entry says what each used.
+            asked = self._terms(_ORDINAL.sub(" ", reading.rest))
+            if set(asked) <= self._source_terms | self._drawing:
+                return self._event(text, "sources", turn.zone)
         if reading.intent == "other" and set(rest) <= self._countries.keys():  # "and with Russia?": what of it?
             named = _listed([self._countries[t] for t in dict.fromkeys(rest)])
             return decline(text, reading.intent, f"What about {named}? Ask a whole question.")
@@ -812,6 +822,8 @@ class Answerer:
         source = self._source_named(reading.who)
         if source is not None:  # "what does the AP piece say about Trump": what that report holds
             salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context]
+            if set(salient) <= self._names and not re.match(r"(?:about|on|regarding)\b", reading.rest):
+                return decline(text, "quote", NOT_ANSWERED)  # "what does it say Kim ...": Kim what?
             return self._search(text, "other", reading.rest, salient, salient, cited_by=source)
         person = self._person(reading.who, turn, role_words=1)
         if person is None and reading.who.split() and all(w in _PRONOUNS for w in reading.who.split()):
@@ -859,6 +871,10 @@ class Answerer:
         """The id of the one report that words name ("the AP piece", "Reuters"), if they name one."""
         words = set(self.lexicon.normalise(who))
         named = [sid for sid, outlet in self._outlet_words.items() if words & outlet]
+        ordinal = _ORDINAL.search(who)  # "the second article": as `/parade sources` lists them
+        if not named and ordinal:
+            nth = _NTH[ordinal["nth"]]
+            named = [self.store.event.sources[nth].id] if nth < len(self.store.event.sources) else []
         return named[0] if len(named) == 1 else None
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:

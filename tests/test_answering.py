@@ -910,3 +910,29 @@ def test_who_is_x_in_these_stories_asks_who_x_is(seed_store):
 
 def test_why_someone_would_want_a_thing_is_why_they_seek_it(seed_store):
     assert top(seed_store, "why would north korea want better ties w china now") == "turn-back-to-china"
+
+
+@pytest.mark.parametrize(("store", "question", "source"), [
+    ("seed_store", "what does the second article say kim could get out of going", "wire"),
+    ("bridge", "what does the 2nd report say about pelicans", "a2"),   # the frame took "report"
+    ("bridge", "what does the first article say about the pelicans", "a1"),
+])
+def test_the_nth_article_is_the_nth_source_listed(request, store, question, source):
+    store = request.getfixturevalue(store)
+    answer = store.ask(question)
+    assert answer.confident and all(source in store.entries[k].sources for k in answer.keys)
+
+
+def test_what_is_gained_is_what_someone_gets_out_of_it(seed_store):
+    assert top(seed_store, "what could kim get out of going") == "outreach-opportunity"
+
+
+def test_an_article_saying_a_name_and_nothing_more_asks_nothing(seed_store):
+    declined(seed_store, "what does the wire piece say kim could get")
+    assert top(seed_store, "what does the AP piece say abt trump")  # "about Trump" asks for what it says of him
+
+
+@pytest.mark.parametrize("question", ["what sources does the second article draw on",
+                                      "which outlets did the wire piece draw on"])
+def test_what_a_report_draws_on_is_in_the_sources_entry(seed_store, question):
+    assert top(seed_store, question) == "event:sources"
