@@ -936,3 +936,9 @@ def test_an_article_saying_a_name_and_nothing_more_asks_nothing(seed_store):
                                       "which outlets did the wire piece draw on"])
 def test_what_a_report_draws_on_is_in_the_sources_entry(seed_store, question):
     assert top(seed_store, question) == "event:sources"
+
+
+def test_a_persons_death_is_not_a_collapse_of_talks(seed_store):
+    assert top(seed_store, "when did kim's dad die") == "kim-in-power"     # "on his father's death"
+    assert top(seed_store, "usa + nk talks r dead?") == "trump-kim-meetings"  # talks still die as talks do
+    assert declined(seed_store, "how did kim's father die") == "The reports give no reason for that."
