@@ -53,6 +53,8 @@ _DURATION_VERB = re.compile(
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
+_WHAT_HAPPENED = re.compile(r"(?:so |and |then )*what (?:happened|came of it|was the outcome|was the result)"
+                            r"(?: then| next| after that| in the end| with that| there)?")
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -350,6 +352,8 @@ class Answerer:
                 turn.topic or turn.last.intent in _LISTS_REASONS) and not (  # "is Serbia coming? if not, why?"
                 set(self._terms(text)) & self.lexicon.context):  # but "... and what is the parade marking" asks its own
             return self._follow_up(text, intent, turn)
+        if intent == "other" and turn.last is not None and turn.topic and _WHAT_HAPPENED.fullmatch(text):
+            return self._follow_up(text, intent, turn)  # "did they take it to court? what happened?"
         if intent in ("where", "when") and set(rest) <= self._recency and turn.topic:  # "... and where?"
             found = self._follow_up(text, intent, turn, recency=tuple(rest))  # "... and when was the last time?"
             if found.confident:

@@ -942,3 +942,28 @@ def test_a_persons_death_is_not_a_collapse_of_talks(seed_store):
     assert top(seed_store, "when did kim's dad die") == "kim-in-power"     # "on his father's death"
     assert top(seed_store, "usa + nk talks r dead?") == "trump-kim-meetings"  # talks still die as talks do
     assert declined(seed_store, "how did kim's father die") == "The reports give no reason for that."
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "when did the two countries agree to build it?", "agreement-2019"),  # "Romania and Bulgaria"
+    ("seed_store", "did both countries confirm the trip?", "kim-attends"),
+])
+def test_the_two_countries_are_the_ones_the_answer_names(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_the_two_countries_in_an_entry_still_count_as_countries(bridge):
+    assert top(bridge, "which countries does the bridge link") == "bridge-route"   # "... the two countries"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "did the environmentalists ever take it to court? what happened", ["lawsuit", "lawsuit"]),
+    ("seed_store", "did trump meet kim? what happened", ["trump-kim-meetings", "trump-kim-meetings"]),
+])
+def test_what_happened_after_a_part_asks_what_came_of_it(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and [p.statements[0].key for p in answer.parts] == expected
+
+
+def test_what_happened_alone_asks_nothing(bridge):
+    declined(bridge, "what happened")
