@@ -967,3 +967,25 @@ def test_what_happened_after_a_part_asks_what_came_of_it(request, store, questio
 
 def test_what_happened_alone_asks_nothing(bridge):
     declined(bridge, "what happened")
+
+
+def test_how_one_thing_affects_ties_is_what_strains_them(seed_store):
+    assert top(seed_store, "how are nk's dealings with russia affecting beijing") == "strained-by-moscow"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("were china and north korea on cooler terms lately?", "cooler-relations"),   # cooler relations
+    ("r china and nk on bad terms", "china-biggest-partner"),                      # a phrase of its own
+])
+def test_on_some_terms_is_relations(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "source"), [
+    ("seed_store", "does the AP story mention malaysia", "ap"),
+    ("bridge", "does the second article mention the pelicans", "a2"),
+])
+def test_does_a_report_mention_x_is_what_it_says_about_x(request, store, question, source):
+    store = request.getfixturevalue(store)
+    answer = store.ask(question)
+    assert answer.confident and all(source in store.entries[k].sources for k in answer.keys)
