@@ -989,3 +989,11 @@ def test_does_a_report_mention_x_is_what_it_says_about_x(request, store, questio
     store = request.getfixturevalue(store)
     answer = store.ask(question)
     assert answer.confident and all(source in store.entries[k].sources for k in answer.keys)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "will xi address the crowd", "parade-content"),    # "a speech by Xi"
+    ("bridge", "who will address the crowd", "eu-delegation"),         # van Damme "is due to speak"
+])
+def test_addressing_the_crowd_is_a_speech(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
