@@ -61,7 +61,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
         words = normalise(piece)
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
-            parts.extend(language.unframe(p) for p in _JOIN.split(language.unframe(" ".join(words))))
+            joined = _JOIN.split(language.unframe(" ".join(words)))
+            parts.extend(joined if len(joined) == 1 else (language.unframe(p) for p in joined))  # once is enough
     # Nothing but a frame ("thanks", "asking for a friend"): read the words as they are, to decline.
     return [p for p in parts if p] or [" ".join(normalise(question))]
 

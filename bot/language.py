@@ -17,6 +17,9 @@ DATA = Path(__file__).resolve().parent / "data"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present: 10x faster, as safe
 
 
+_LETTER_FIRST = re.compile(r"(?:\((?:\?:|\?P<\w+>))*[a-z0-9]")
+
+
 class Pattern:
     """A regular expression of the language data, with a quick first test. A leading word boundary
     keeps the engine from jumping straight to the pattern's first letters, so each of some eighty
@@ -27,7 +30,9 @@ class Pattern:
 
     def __init__(self, source: str) -> None:
         self.regex = re.compile(source)
-        self._quick = re.compile(source[2:]) if source.startswith("\\b") else None
+        # Only where a letter follows: without the boundary, "\\w+ and" would be tried mid-word too.
+        quick = source.startswith("\\b") and _LETTER_FIRST.match(source, 2)
+        self._quick = re.compile(source[2:]) if quick else None
 
     def search(self, text: str) -> re.Match[str] | None:
         if self._quick is not None and self._quick.search(text) is None:
