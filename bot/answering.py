@@ -55,6 +55,7 @@ _ORDINAL = re.compile(
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
 _WHAT_HAPPENED = re.compile(r"(?:so |and |then )*what (?:happened|came of it|was the outcome|was the result)"
                             r"(?: then| next| after that| in the end| with that| there)?")
+_STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -307,6 +308,11 @@ class Answerer:
             asked = self._terms(_ORDINAL.sub(" ", reading.rest))
             if set(asked) <= self._source_terms | self._drawing:
                 return self._event(text, "sources", turn.zone)
+        parties = [t for t in dict.fromkeys(rest) if t in self._countries or t in self._names]
+        if (reading.intent == "other" and len(parties) >= 2 and len(parties) == len(set(rest))
+                and _STANDING.search(text)):  # "what's the deal with Kim and China": their relations
+            asked = [*parties, *sorted(self._relation)]
+            return self._search(text, "other", reading.rest, asked, asked)
         if reading.intent == "other" and set(rest) <= self._countries.keys():  # "and with Russia?": what of it?
             named = _listed([self._countries[t] for t in dict.fromkeys(rest)])
             return decline(text, reading.intent, f"What about {named}? Ask a whole question.")

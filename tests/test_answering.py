@@ -997,3 +997,15 @@ def test_does_a_report_mention_x_is_what_it_says_about_x(request, store, questio
 ])
 def test_addressing_the_crowd_is_a_speech(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("whats the deal w/ kim and china", "cooler-relations"),
+    ("what's going on between nk and russia", "kim-putin-call"),   # not NK's ties with China
+])
+def test_the_deal_between_two_parties_is_their_relations(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+def test_the_deal_with_two_things_that_are_no_parties_is_what_links_them(bridge):
+    assert "pelican-controversy" in bridge.ask("what's the deal with the pelicans and the bridge").keys
