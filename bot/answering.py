@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -56,6 +57,10 @@ _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
 _WHAT_HAPPENED = re.compile(r"(?:so |and |then )*what (?:happened|came of it|was the outcome|was the result)"
                             r"(?: then| next| after that| in the end| with that| there)?")
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
+# Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
+_COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
+_CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
+                     "totaled numbered shrank jumped".split())
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -443,9 +448,9 @@ class Answerer:
             hits = tuple(h for h in hits if not self._only_past(h.key, salient))
             if not hits:
                 return decline(text, intent, "The reports speak of that only as something past.")
-        counted = self._terms(rest.split()[0]) if rest.split() else []
+        counted = self._counted(rest)
         if intent == "count" and "how many" in text and counted and counted[0] in terms:
-            hits = tuple(h for h in hits if self._counts(h.key, counted[0]))
+            hits = tuple(h for h in hits if self._counts(h.key, counted))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         if intent in ("count", "duration") and not set(terms) & self._time_terms:
@@ -595,14 +600,22 @@ class Answerer:
                     return True
         return not named
 
-    def _counts(self, key: str, counted: str) -> bool:
+    def _counted(self, rest: str) -> list[str]:
+        """The terms of what "how many <rest>" counts: the words before its verb ("pelican nesting
+        pairs are left"), at most three; the first word alone where no verb follows."""
+        words = rest.split()
+        phrase = list(itertools.takewhile(lambda w: w not in _COUNT_VERBS, words[:4]))
+        return self._terms(" ".join(phrase[:3] if len(phrase) < len(words[:4]) else words[:1]))
+
+    def _counts(self, key: str, counted: list[str]) -> bool:
         """Whether an entry's number counts what "how many <counted>" asks: where its text names that
-        thing, a number must stand just before it in the same sentence ("48 loaded trucks"; but "a
-        2.8 km cable-stayed bridge" or "120 years. Every cable" counts no cables)."""
-        named = self._numbered(self.store.entries[key].text, counted)
+        thing (or the phrase's last word: "pelican nesting pairs" are pairs), a number must stand
+        just before it in the same sentence ("48 loaded trucks"; but "a 2.8 km cable-stayed bridge" or
+        "120 years. Every cable" counts no cables)."""
+        named = [self._numbered(self.store.entries[key].text, t) for t in dict.fromkeys((counted[0], counted[-1]))]
         # Named only in the entry's keywords: its author says it answers this; but the event's own words
         # ("bridges", "leaders") are in every entry's reach, so an entry must say how many of them.
-        return bool(named) or (named is None and counted not in self.lexicon.context)
+        return any(named) or (all(n is None for n in named) and counted[0] not in self.lexicon.context)
 
     def _numbered(self, text: str, term: str) -> bool | None:
         """Whether a number stands just before `term` in one of the text's sentences; None if the
@@ -613,6 +626,10 @@ class Answerer:
             spots = [i for i, w in enumerate(words) if term in self.lexicon.terms(w)]
             named = named or bool(spots)
             if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
+                return True
+            # "nesting pairs fell from 210 to 120": how many there are now, and were.
+            if any(words[i + 1:i + 2] and words[i + 1] in _CHANGES and any(
+                    self.store.number_word(w) for w in words[i + 2:i + 5]) for i in spots):
                 return True
             # "travelled to China four times" counts trips as surely as "four trips" does.
             if any(self.store.number_word(w) and words[j + 1:j + 2] == ["times"]

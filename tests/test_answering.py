@@ -1009,3 +1009,13 @@ def test_the_deal_between_two_parties_is_their_relations(seed_store, question, e
 
 def test_the_deal_with_two_things_that_are_no_parties_is_what_links_them(bridge):
     assert "pelican-controversy" in bridge.ask("what's the deal with the pelicans and the bridge").keys
+
+
+@pytest.mark.parametrize("question", ["how many pelican nesting pairs are left", "how many nesting pairs r left"])
+def test_how_many_counts_the_phrase_before_its_verb(bridge, question):
+    """"pelican nesting pairs" are pairs, and "pairs fell from 210 to 120" says how many there are."""
+    assert top(bridge, question) == "pelican-controversy"
+
+
+def test_according_to_someone_is_who_says_it_not_a_word_to_find(seed_store):
+    assert top(seed_store, "according to yang what might NK china & russia do together") == "yang-view"
