@@ -48,19 +48,29 @@ _PARTNER = re.compile(r"\b(?:ties|relations|relationship|friendship)\s+(?:with|t
 # What someone said "about how long it will last": their words must give a duration.
 _ASKED_ABOUT = re.compile(r"\babout (how long|how many|how much|when|where)\b")
 _ASKED_KIND = {"how long": "duration", "how many": "count", "how much": "count", "when": "when", "where": "where"}
-_DURATION_VERB = re.compile(
-    r"\b(?:(?P<take>take|takes|took|taken|taking)|(?P<last>last|lasts|lasted|lasting|stands? for|endures?))\b")
+# How long something takes, or lasts ("will last", "built to last"; "the last trip" is no verb).
+_DURATION_VERBS = {"take": re.compile(r"\b(?:take|takes|took|taken|taking)\b"),
+                   "last": re.compile(r"\b(?:lasts|lasted|lasting|stands? for|endures?)\b"
+                                      r"|\b(?:to|will|would|can|could|may|might|should|it|they|does|did) last\b")}
 # "the second article", or "the 2nd" where the question's frame took the noun ("what does the 2nd report say").
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
+# What came of what the part before asked ("what happened next" asks for something else).
 _WHAT_HAPPENED = re.compile(r"(?:so |and |then )*what (?:happened|came of it|was the outcome|was the result)"
-                            r"(?: then| next| after that| in the end| with that| there)?")
+                            r"(?: in the end| with that| there)?")
+# A part that names only places ("and with Russia?", "what about Iran and Cuba too").
+_ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
+                    r"(?P<places>.+?)(?: too| then| also| as well)?")
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
                      "totaled numbered shrank jumped".split())
+_PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
+# A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
+_WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
+_FORMER = re.compile(r"\b(?:former|ex|late|retired)\b", re.IGNORECASE)
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -178,7 +188,7 @@ class Answerer:
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._coming = frozenset(lexicon.terms("come coming came"))
         # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
-        self._workplace = frozenset(lexicon.terms("work works working based employed"))
+        self._workplace = frozenset(lexicon.terms("work works working employed"))
         self._occasions = frozenset(lexicon.terms("time times"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
@@ -293,7 +303,7 @@ class Answerer:
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         workplace = (reading.intent == "where" and bool(self._workplace & set(salient))
-                     and "did" not in text.split() and not self.store.past_cue.search(text))
+                     and not _PAST_WORK.search(text) and not self.store.past_cue.search(text))
         if reading.intent == "where" and ("from" in text.split() or workplace):  # not Kim's trips
             verbs = self._coming | self._workplace  # "where does Kim come from", "the analyst work"
             asked = set(salient) - verbs
@@ -302,25 +312,27 @@ class Answerer:
             people = [person] if person is not None and asked <= self._person_terms[person.id] else [
                 p for p in self.store.event.people if self._name_terms[p.id] & asked]
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
-                return (PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
-                        if workplace else self._origin(text, people))  # a role is where one works
+                return self._workplaces(text, people) if workplace else self._origin(text, people)
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
                 return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
-        if reading.intent == "sources" and self._source_named(reading.rest) is not None:
-            # "what sources does the second article draw on": the sources entry says what each used.
-            asked = self._terms(_ORDINAL.sub(" ", reading.rest))
-            if set(asked) <= self._source_terms | self._drawing:
+        source = self._source_named(reading.rest) if reading.intent == "sources" else None
+        if source is not None:  # "what sources does the second article draw on": its note may say
+            asked = set(self._terms(_ORDINAL.sub(" ", reading.rest)))
+            if asked & self._drawing and asked <= self._source_terms | self._drawing:
+                if not self.store.sources[source].note:
+                    return decline(text, "sources", f"The reports don't say what {self.store.sources[source].outlet}"
+                                   " drew on.")
                 return self._event(text, "sources", turn.zone)
         parties = [t for t in dict.fromkeys(rest) if t in self._countries or t in self._names]
         if (reading.intent == "other" and len(parties) >= 2 and len(parties) == len(set(rest))
                 and _STANDING.search(text)):  # "what's the deal with Kim and China": their relations
             asked = [*parties, *sorted(self._relation)]
             return self._search(text, "other", reading.rest, asked, asked)
-        if reading.intent == "other" and set(rest) <= self._countries.keys():  # "and with Russia?": what of it?
-            named = _listed([self._countries[t] for t in dict.fromkeys(rest)])
-            return decline(text, reading.intent, f"What about {named}? Ask a whole question.")
+        places = self._places_alone(text) if reading.intent == "other" else None
+        if places:  # "and with Russia?": the part before says what of it
+            return self._about_places(text, places, turn)
         if reading.intent == "other" and set(salient) <= self._names:  # "what's the deal with Kim?"
             # ... but "have Kim, Xi and Putin been in the same room": the event's own words ask the rest.
             own = [t for t in dict.fromkeys(rest) if t not in salient and t not in self._where_terms]
@@ -459,9 +471,10 @@ class Answerer:
             hits = tuple(h for h in hits if self._states_value(h.key, set(salient), set(terms), intent))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
-        verb = _DURATION_VERB.search(text) if intent == "duration" else None
-        if verb:  # "how long does it take to cross": a span of time (not "2.8 km long"), and one it takes
-            hits = tuple(h for h in hits if self._spans(h.key, verb.lastgroup or ""))
+        # "how long does it take to cross": a span of time (not "2.8 km long"), and one it takes
+        verb = next((v for v, said in _DURATION_VERBS.items() if said.search(text)), None)
+        if verb and intent == "duration":
+            hits = tuple(h for h in hits if self._spans(h.key, verb))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         if intent == "when" and _EXACT.search(text):  # "what date exactly": not "earlier in August"
@@ -504,7 +517,7 @@ class Answerer:
         """Whether an entry gives a span of time for what the question's verb asks: how long something
         takes is not how long it lasts ("built to last 120 years" is no building time)."""
         text = self.store.entries[key].text.casefold()
-        said = {m.lastgroup for m in _DURATION_VERB.finditer(text)}
+        said = {v for v, verb_said in _DURATION_VERBS.items() if verb_said.search(text)}
         return bool(self.store.span_cue.search(text)) and (verb in said or not said)
 
     def _takes(self, key: str, verb: str, preposition: str) -> bool:
@@ -849,7 +862,7 @@ class Answerer:
         source = self._source_named(reading.who)
         if source is not None:  # "what does the AP piece say about Trump": what that report holds
             salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context]
-            if set(salient) <= self._names and not re.match(r"(?:about|on|regarding)\b", reading.rest):
+            if set(salient) <= self._names and not re.match(r"(?:says? |said )?(?:about|on|regarding)\b", reading.rest):
                 return decline(text, "quote", NOT_ANSWERED)  # "what does it say Kim ...": Kim what?
             return self._search(text, "other", reading.rest, salient, salient, cited_by=source)
         person = self._person(reading.who, turn, role_words=1)
@@ -892,6 +905,41 @@ class Answerer:
         unknown = [p.name for p in people if not p.country]
         if unknown:
             return decline(text, "where", f"The reports don't say where {_listed(unknown)} is from.")
+        return PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
+
+    def _places_alone(self, text: str) -> list[tuple[str, str]] | None:
+        """The countries or regions a part names with nothing else asked ("and with Russia?",
+        "what about Iran and Cuba"), or None."""
+        match = _ALONE.fullmatch(text)
+        if match is None:
+            return None
+        places = [self._named_place(name) for name in re.split(r" (?:and|or|n|&) ", match["places"])]
+        return [p for p in places if p is not None] if all(places) else None
+
+    def _about_places(self, text: str, places: list[tuple[str, str]], turn: _Turn) -> PartAnswer:
+        """A part that only names places asks the part before's question of them: "is Cuba coming?
+        and Iran?", "how much of NK's trade is with China? and Russia?"."""
+        last = turn.last
+        if last is None:
+            return decline(text, "other", f"What about {_listed([name for _, name in places])}? Ask a whole question.")
+        if last.intent == "attending":
+            found = [self._attendance_in(text, kind, name) for kind, name in places]
+            reasons = " ".join(a.reason for a in found if a.reason)
+            return PartAnswer(text, "attending", tuple(s for a in found for s in a.statements), reasons or None)
+        # The new places stand where the last part named its last country ("with China" -> "with Russia"),
+        # the event's own country included.
+        topic = list(dict.fromkeys(self._terms(last.question)))
+        spots = [i for i, t in enumerate(topic) if t in self._countries]
+        named = [t for _, name in places for t in self._terms(name.casefold())]
+        asked = [*topic[:spots[-1]], *named, *topic[spots[-1] + 1:]] if spots else [*topic, *named]
+        return self._search(text, last.intent, " ".join(asked), asked, asked)
+
+    def _workplaces(self, text: str, people: list[Person]) -> PartAnswer:
+        """Where people work: their roles, where each names where ("Professor ..., Ewha Womans
+        University, Seoul"); "Former President of South Korea" names where he worked."""
+        unknown = [p.name for p in people if _FORMER.search(p.role) or not _WORKPLACE.search(p.role)]
+        if unknown:
+            return decline(text, "where", f"The reports don't say where {_listed(unknown)} works now.")
         return PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
 
     def _source_named(self, who: str) -> str | None:
@@ -942,15 +990,22 @@ class Answerer:
         turn.subject = self.store.people[matches[0]]
         return turn.subject
 
-    def _place(self, text: str) -> tuple[str, str] | None:
-        """('country', name) or ('region', name) when `text` names exactly one: by its exact name
-        first ("the Americas" is no misspelt America), else by its terms."""
+    def _named_place(self, text: str) -> tuple[str, str] | None:
+        """('country', name) or ('region', name) when `text` is exactly a place's name."""
         world, name = self.lexicon.world, text.strip()
         for names, kind in ((world.country_names, "country"), (world.capitals, "country"),
                             (world.region_names, "region")):
             for candidate in (name, name.removeprefix("the ")):
                 if candidate in names:
                     return kind, names[candidate]
+        return None
+
+    def _place(self, text: str) -> tuple[str, str] | None:
+        """('country', name) or ('region', name) when `text` names exactly one: by its exact name
+        first ("the Americas" is no misspelt America), else by its terms."""
+        exact = self._named_place(text)
+        if exact is not None:
+            return exact
         terms = [t for t in self._terms(text) if t not in self._around_names]
         if len(terms) != 1:
             return None

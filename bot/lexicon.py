@@ -242,20 +242,7 @@ class Lexicon:
                 if own or stems not in self._phrases:
                     self._add_phrase(stems, canonical)
             elif stems and (own or stems[0] not in self._single):
-                if own and self._single.get(stems[0]) == stems[0] != canonical:
-                    self._follow(stems[0], canonical)
                 self._single[stems[0]] = canonical
-
-    def _follow(self, meaning: str, canonical: str) -> None:
-        """An event's own group takes over the word that names a shipped meaning ("crossing" is the
-        bridge): the meaning's other words go with it ("drive across" is driving over the bridge), or
-        they would stand for a term no entry holds."""
-        for word, term in self._single.items():
-            if term == meaning:
-                self._single[word] = canonical
-        for stems, term in self._phrases.items():
-            if term == meaning:
-                self._phrases[stems] = canonical
 
     def _add_name_parts(self, group: list[str]) -> None:
         """Each word of the group's phrases stands for the phrase's meaning where it has none of its own
