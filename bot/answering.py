@@ -472,8 +472,9 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         # "how long does it take to cross": a span of time (not "2.8 km long"), and one it takes
-        verb = next((v for v, said in _DURATION_VERBS.items() if said.search(text)), None)
-        if verb and intent == "duration":
+        verb = (next((v for v, said in _DURATION_VERBS.items() if said.search(text)), None)
+                if intent == "duration" else None)
+        if verb:
             hits = tuple(h for h in hits if self._spans(h.key, verb))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
