@@ -597,17 +597,19 @@ SECTIONS = ("latency", "dispatch", "ask", "adapters", "fanout", "reload", "start
 
 
 async def sized_sections(seed: FactStore, sections: tuple[str, ...]) -> None:
-    """The parts measured at every size, with the seed's and the generated stores built once for them
-    and dropped afterwards."""
-    stores = {"seed": seed}
-    for facts in SIZES:
-        stores[size_label(facts)] = FactStore(parse_event(event_text(facts), limits=LARGE_LIMITS))
-    if "latency" in sections:
-        await core_latency(stores)
-    if "dispatch" in sections:
-        await dispatch_throughput({label: stores[label] for label in ("seed", size_label(max(SIZES)))})
-    if "ask" in sections:
-        ask_latency(stores)
+    """The parts measured at every size, one size at a time: a process serving the seed holds no
+    100,000-fact store, whose millions of objects every full garbage collection would walk."""
+    sizes: list[tuple[str, int | None]] = [("seed", None), *((size_label(f), f) for f in SIZES)]
+    for label, facts in sizes:
+        store = seed if facts is None else FactStore(parse_event(event_text(facts), limits=LARGE_LIMITS))
+        if "latency" in sections:
+            await core_latency({label: store})
+        if "dispatch" in sections and facts in (None, max(SIZES)):
+            await dispatch_throughput({label: store})
+        if "ask" in sections:
+            ask_latency({label: store})
+        del store
+        gc.collect()  # a generated store holds reference cycles (store and answerer): freed here, once
 
 
 async def main(sections: tuple[str, ...]) -> None:
@@ -632,7 +634,6 @@ async def main(sections: tuple[str, ...]) -> None:
             await reload_under_load(event_text(FACTS), workdir)
         if {"latency", "dispatch", "ask"} & set(sections):
             await sized_sections(seed, sections)
-            gc.collect()  # the generated stores hold reference cycles (store and answerer): freed here, once
         if "startup" in sections:
             startup_and_memory(workdir, seed.event.start.astimezone(dt.UTC))
     print()

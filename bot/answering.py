@@ -166,6 +166,10 @@ class Answerer:
         self._person_terms = {p.id: frozenset(lexicon.terms(" ".join((p.name, *p.aliases)))) | self._role_terms[p.id]
                               for p in store.event.people}
         self._name_terms = {p.id: frozenset(lexicon.terms(p.name)) for p in store.event.people}
+        self._named: dict[str, str] = {}  # a name's term -> the first person it names
+        for pid, names in self._name_terms.items():
+            for term in names:
+                self._named.setdefault(term, pid)
         self._names = frozenset(t for terms in self._name_terms.values() for t in terms)
         self._qualifiers = {p.id: frozenset(w for w in lexicon.normalise(p.role) if w in lexicon.language.qualifiers)
                             for p in store.event.people}
@@ -712,9 +716,8 @@ class Answerer:
         Trump, and what did he say?": Kim), else the first person its answer is about ("who cuts
         the ribbon, and what did she say?")."""
         for term in self._terms(part):
-            for pid, names in self._name_terms.items():
-                if term in names:
-                    return self.store.people[pid]
+            if term in self._named:
+                return self.store.people[self._named[term]]
         for statement in answer.statements[:1]:
             fact = self.store.facts.get(statement.key)
             if fact is not None and fact.people:
