@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -71,6 +71,7 @@ _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he wo
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
 _FORMER = re.compile(r"\b(?:former|ex|late|retired)\b", re.IGNORECASE)
+
 _WHEN_CAN_I = re.compile(r"^(?:when|how soon) (?:can|could|may) (?:i|we)\b")
 RUNNER_UP = 0.8  # a second entry is shown when it scores this close to the best
 _RECENT_TERMS = 64  # question parts whose terms are kept: a part is read more than once
@@ -316,7 +317,9 @@ class Answerer:
             people = [person] if person is not None and asked <= self._person_terms[person.id] else [
                 p for p in self.store.event.people if self._name_terms[p.id] & asked]
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
-                return self._workplaces(text, people) if workplace else self._origin(text, people)
+                if workplace:  # a role names where one works ("..., Ewha Womans University, Seoul")
+                    return self._profiles(text, people, _works_now, "works now")
+                return self._profiles(text, people, lambda p: bool(p.country), "is from")
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
@@ -904,11 +907,11 @@ class Answerer:
         ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
 
-    def _origin(self, text: str, people: list[Person]) -> PartAnswer:
-        """Where people are from: their profiles' countries, if the content gives every one."""
-        unknown = [p.name for p in people if not p.country]
+    def _profiles(self, text: str, people: list[Person], says: Callable[[Person], bool], what: str) -> PartAnswer:
+        """Where people are from, or work: their profiles, if the content `says` it for every one."""
+        unknown = [p.name for p in people if not says(p)]
         if unknown:
-            return decline(text, "where", f"The reports don't say where {_listed(unknown)} is from.")
+            return decline(text, "where", f"The reports don't say where {_listed(unknown)} {what}.")
         return PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
 
     def _places_alone(self, text: str) -> list[tuple[str, str]] | None:
@@ -937,14 +940,6 @@ class Answerer:
         named = [t for _, name in places for t in self._terms(name.casefold())]
         asked = [*topic[:spots[-1]], *named, *topic[spots[-1] + 1:]] if spots else [*topic, *named]
         return self._search(text, last.intent, " ".join(asked), asked, asked)
-
-    def _workplaces(self, text: str, people: list[Person]) -> PartAnswer:
-        """Where people work: their roles, where each names where ("Professor ..., Ewha Womans
-        University, Seoul"); "Former President of South Korea" names where he worked."""
-        unknown = [p.name for p in people if _FORMER.search(p.role) or not _WORKPLACE.search(p.role)]
-        if unknown:
-            return decline(text, "where", f"The reports don't say where {_listed(unknown)} works now.")
-        return PartAnswer(text, "where", tuple(self._statement(f"person:{p.id}") for p in people))
 
     def _source_named(self, who: str) -> str | None:
         """The id of the one report that words name ("the AP piece", "Reuters"), if they name one."""
@@ -1073,6 +1068,11 @@ def _single_terms(lexicon: Lexicon, names: Iterable[str]) -> dict[str, str]:
 
 def _slug(name: str) -> str:
     return "-".join(name.casefold().split())
+
+
+def _works_now(person: Person) -> bool:
+    """Whether a role names where its holder works now ("President of Russia"; not "Former President")."""
+    return not _FORMER.search(person.role) and bool(_WORKPLACE.search(person.role))
 
 
 def _listed(items: list[str]) -> str:
