@@ -67,6 +67,12 @@ _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
                      "totaled numbered shrank jumped".split())
+# "how many countries besides NK and Russia": what the count leaves out ("other than", "not counting").
+_EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|not counting|"
+                        r"not including|on top of|in addition to) (?P<excluded>.+)$")
+# "Kim's first trip to China in six years" was not his first trip there: it answers no "first visit".
+_FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?:more than |over |almost |nearly )?"
+                               r"(?:[\w-]+ )?(?:years?|decades?|months?|weeks?|(?:19|20)\d\d)\b")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -348,13 +354,54 @@ class Answerer:
                 return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
+        excluded = self._excluded(reading.rest) if reading.intent == "count" else frozenset()
+        salient = [t for t in salient if t not in excluded]
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
-                             topic=(*turn.topic, *self._terms(reading.cue), *future,
+                             topic=(*turn.topic, *self._cue_terms(reading), *future,
                                     *(recency if reading.intent == "when" else ())),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
+        if excluded and found.confident:
+            return self._leaving_out(text, reading.intent, found, excluded, salient)
         return found
+
+    def _cue_terms(self, reading: Reading) -> list[str]:
+        """The words that gave the intent away, to rank answers; but the unit of "what year" or "which
+        day" is a date's, which every entry it may take gives ("in 2018", not "in six years")."""
+        cue = self._terms(reading.cue)
+        return [t for t in cue if t not in self._time_terms] if reading.intent == "when" else cue
+
+    def _leaving_out(self, text: str, intent: str, found: PartAnswer, excluded: frozenset[str],
+                     salient: list[str]) -> PartAnswer:
+        """"How many leaders besides Kim and Putin": a total that counts them is no answer ("26 leaders,
+        Kim and Putin among them"); an entry that leaves the same ones out is ("Besides Kim and Putin,
+        the leaders of Iran, ... are coming")."""
+        counted = excluded & self._text(found.statements[0].key).terms
+        if not counted:
+            return found
+        for hit in self.store.index.search([(t,) for t in salient], limit=5):
+            match = _EXCLUDING.search(self.store.entries[hit.key].text.casefold())
+            if match and counted <= set(self.lexicon.terms(match["excluded"])):
+                return PartAnswer(text, intent, (self._statement(hit.key),))
+        left_out = [self.store.people[self._named[t]].name if t in self._named else self._countries[t]
+                    for t in sorted(counted)]
+        return decline(text, intent, f"The reports give only a number that counts {_listed(left_out)} too.",
+                       *found.statements)
+
+    def _excluded(self, rest: str) -> frozenset[str]:
+        """Who or what "how many ... besides X" leaves out of its count: the places and people named
+        after "besides", each person with the country they are from and each country with its people
+        ("besides North Korea" leaves out Kim too)."""
+        match = _EXCLUDING.search(rest)
+        if match is None:
+            return frozenset()
+        named = {t for t in self._terms(match["excluded"]) if t in self._countries or t in self._names}
+        for person in self.store.event.people:
+            country = set(self.lexicon.terms(person.country or "")) & set(self._countries)
+            if self._name_terms[person.id] & named or country & named:
+                named |= self._name_terms[person.id] | country
+        return frozenset(named)
 
     def _one_choice(self, salient: list[str], rest: str) -> list[str]:
         """The question's words without an option the sources never mention, where the other is one
@@ -467,6 +514,11 @@ class Answerer:
             hits = tuple(h for h in hits if not self._only_past(h.key, salient))
             if not hits:
                 return decline(text, intent, "The reports speak of that only as something past.")
+        if "first" in salient and bound:  # "when did Kim first visit China" (but "is this his first trip" is answered)
+            hits = tuple(h for h in hits
+                         if "first" in _FIRST_IN_A_WHILE.sub(" ", self.store.entries[h.key].text.casefold()))
+            if not hits:
+                return decline(text, intent, NOT_ANSWERED)
         counted = self._counted(rest)
         if intent == "count" and "how many" in text and counted and counted[0] in terms:
             hits = tuple(h for h in hits if self._counts(h.key, counted))

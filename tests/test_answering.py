@@ -1047,3 +1047,36 @@ def test_places_with_a_question_around_them_are_no_places_alone(request, store, 
 
 def test_what_a_report_drew_on_is_declined_where_its_entry_says_nothing_of_it(seed_store):
     assert declined(seed_store, "what sources does the ap story cite").startswith("The reports don't say what")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "how many other leaders besides kim and putin", "other-attendees"),
+    ("seed_store", "how many countries are coming other than north korea and russia", "other-attendees"),
+])
+def test_how_many_besides_x_is_answered_by_an_entry_that_leaves_x_out(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "left_out"), [
+    ("bridge", "how many countries send delegations besides greece", "Greece"),
+    ("bridge", "how many countries apart from greece are sending delegations", "Greece"),
+])
+def test_a_total_that_counts_what_the_question_leaves_out_is_no_answer(request, store, question, left_out):
+    assert f"counts {left_out} too" in declined(request.getfixturevalue(store), question)
+
+
+def test_a_first_in_some_years_is_no_first_time(seed_store, bridge):
+    assert declined(seed_store, "when did kim first visit china")  # "his first trip to China in six years"
+    assert top(seed_store, "is this kim's first trip to china") == "first-china-trip-since-2019"
+    event = bridge.event
+    fair = event.facts[0].model_copy(update={
+        "id": "trade-fair", "text": "Port Veresti holds its first trade fair in twelve years in May 2032.",
+        "keywords": (), "people": (), "differs": None})
+    store = FactStore(event.model_copy(update={"facts": (*event.facts, fair)}))
+    assert top(store, "when is the trade fair in port veresti") == "trade-fair"
+    assert declined(store, "when did port veresti first hold a trade fair")
+
+
+def test_what_year_asks_for_a_date_not_for_the_word_year(seed_store):
+    # "first trip to China in six years: his last visit was in 2019" says "years", but not when they began
+    assert top(seed_store, "what year did kim's china visits start") == "four-china-trips"
