@@ -73,6 +73,10 @@ _EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?
 # "Kim's first trip to China in six years" was not his first trip there: it answers no "first visit".
 _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?:more than |over |almost |nearly )?"
                                r"(?:[\w-]+ )?(?:years?|decades?|months?|weeks?|(?:19|20)\d\d)\b")
+# "did both countries confirm it": an entry that names two countries answers, whichever they are.
+# The host's country is one of them: the reports are about it ("the two countries last met" is no question
+# about the U.S. and North Korea at a parade in Beijing).
+_TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -355,12 +359,15 @@ class Answerer:
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         excluded = self._excluded(reading.rest) if reading.intent == "count" else frozenset()
-        salient = [t for t in salient if t not in excluded]
+        pair = _TWO_COUNTRIES.search(reading.rest)
+        paired = set(self._terms(pair.group())) if pair else set()
+        salient = [t for t in salient if t not in excluded and t not in paired]
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
                                     *(recency if reading.intent == "when" else ())),
-                             settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future))
+                             settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future),
+                             countries=2 if pair else 0)
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         if excluded and found.confident:
             return self._leaving_out(text, reading.intent, found, excluded, salient)
@@ -465,7 +472,8 @@ class Answerer:
 
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),
-                settled: bool = False, ahead: bool = False, cited_by: str | None = None) -> PartAnswer:
+                settled: bool = False, ahead: bool = False, cited_by: str | None = None,
+                countries: int = 0) -> PartAnswer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
@@ -491,6 +499,9 @@ class Answerer:
                             limit=3 if people and cited_by is None else 12)
         if not set(terms) & self._source_terms:
             hits = tuple(h for h in hits if h.key != "event:sources")
+        if countries:  # "when did the two countries agree": "Romania and Bulgaria agreed ...", the host's among them
+            hits = tuple(h for h in hits if len(named := self._text(h.key).terms & self._countries.keys()) >= countries
+                         and named & self._where_terms)
         if cited_by is not None:
             hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)[:3]
             if not hits:

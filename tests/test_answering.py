@@ -1080,3 +1080,31 @@ def test_a_first_in_some_years_is_no_first_time(seed_store, bridge):
 def test_what_year_asks_for_a_date_not_for_the_word_year(seed_store):
     # "first trip to China in six years: his last visit was in 2019" says "years", but not when they began
     assert top(seed_store, "what year did kim's china visits start") == "four-china-trips"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "did both countries confirm the trip?", "kim-attends"),  # "announced by China and North Korea"
+    ("bridge", "when did the two countries agree to build it?", "agreement-2019"),
+])
+def test_the_two_countries_are_any_two_the_host_country_among_them(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_the_two_countries_without_the_host_country_are_not_known(seed_store):
+    declined(seed_store, "when did the two countries last meet")  # not Trump and Kim: no pair is named
+
+
+@pytest.mark.parametrize("question", ["did north korea and russia sign an agreement",
+                                      "is there a deal between nk and russia"])
+def test_dealings_with_a_country_are_no_deal(seed_store, question):
+    declined(seed_store, question)  # "Pyongyang's dealings with Moscow have strained its ties with Beijing"
+
+
+def test_dealing_with_someone_is_engaging_them(seed_store):
+    assert top(seed_store, "how does kim deal with trump") in ("quote:easley-repair", "strained-by-moscow")
+
+
+def test_before_something_to_come_is_no_question_about_the_past(seed_store):
+    # "before dealing with Trump again" orders two things ahead; "has he met them before" asks the past
+    assert top(seed_store, "is kim trying to look strong before dealing with trump again") == "quote:easley-repair"
+    assert top(seed_store, "which leaders has kim met before this") == "past-summits"
