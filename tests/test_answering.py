@@ -1108,3 +1108,32 @@ def test_before_something_to_come_is_no_question_about_the_past(seed_store):
     # "before dealing with Trump again" orders two things ahead; "has he met them before" asks the past
     assert top(seed_store, "is kim trying to look strong before dealing with trump again") == "quote:easley-repair"
     assert top(seed_store, "which leaders has kim met before this") == "past-summits"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "why does one report mention kim's father and the other doesn't", "kim-in-power"),
+    ("seed_store", "how does the second article differ from AP on which western countries aren't coming?",
+     "western-absence"),
+    ("seed_store", "What does the wire report say about sanctions that the AP one doesn't?", "sanctions"),
+    ("bridge", "how does the second article differ on the cost", "cost"),
+    ("bridge", "why does one article mention the wetland and the other doesn't", "pelican-controversy"),
+])
+def test_a_question_comparing_the_reports_asks_for_the_fact_they_compare(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("why do the two articles give different cost numbers?", "cost"),
+    ("what are the guest numbers", "guest-count"),
+])
+def test_numbers_and_figures_ask_for_a_number(bridge, question, expected):
+    answer = bridge.ask(question)
+    assert answer.confident and answer.intent == "count" and answer.keys[0] == expected
+
+
+def test_key_figures_are_people_not_numbers(bridge):
+    assert bridge.ask("who are the key figures").intent == "who"
+
+
+def test_a_rise_to_power_is_taking_power(seed_store):
+    assert top(seed_store, "how do the reports differ on kim's rise to power") == "kim-in-power"
