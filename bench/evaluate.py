@@ -46,6 +46,11 @@ SETS = {
     "parade, sixth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_sixth_writer.yaml"),
     "second event, sixth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                    ROOT / "tests" / "data" / "second_event" / "questions_sixth_writer.yaml"),
+    # And a seventh, written in a later session still; its first run is recorded in each file.
+    "parade, seventh writer": (ROOT / "seeds" / "parade.yaml",
+                               ROOT / "tests" / "data" / "parade_eval_seventh_writer.yaml"),
+    "second event, seventh writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                     ROOT / "tests" / "data" / "second_event" / "questions_seventh_writer.yaml"),
 }
 
 

@@ -57,7 +57,7 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     """The parts of a question ("who invited him and when was his last visit?"), each normalised and
     without its frame ("I was wondering whether ...")."""
     parts: list[str] = []
-    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(raw)):
+    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(raw, language)):
         words = normalise(piece)
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
@@ -83,12 +83,13 @@ def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> R
     return Reading("other", rest=part)
 
 
-def _comma_parts(piece: str) -> list[str]:
+def _comma_parts(piece: str, language: Language) -> list[str]:
     pieces = _NEW_QUESTION.split(piece)
     parts = [pieces[0]]
     for later in pieces[1:]:
-        # "hey bot, when ...", "the bridge, when does it open": what comes before asks nothing itself.
-        if _POINTS_BACK.search(later) or not _ASKS.search(parts[-1]):
+        # "hey bot, when ...", "the bridge, when does it open", "I was wondering, according to the AP, what
+        # ...": what comes before asks nothing itself, its frame aside.
+        if _POINTS_BACK.search(later) or not _ASKS.search(language.unframe(parts[-1].casefold())):
             parts[-1] += ", " + later
         else:
             parts.append(later)

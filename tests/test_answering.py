@@ -1137,3 +1137,13 @@ def test_key_figures_are_people_not_numbers(bridge):
 
 def test_a_rise_to_power_is_taking_power(seed_store):
     assert top(seed_store, "how do the reports differ on kim's rise to power") == "kim-in-power"
+
+
+@pytest.mark.parametrize("question", [
+    "according to the balkan business daily piece, what's going on with hotels and businesses in kamenograd",
+    "i was wondering according to the balkan business daily piece, what's going on with hotels and businesses"
+    " in kamenograd",  # a frame before the comma makes what follows no second question
+])
+def test_according_to_a_report_first_asks_what_that_report_says(bridge, question):
+    answer = bridge.ask(question)
+    assert answer.confident and answer.keys == ("kamenograd-bookings",)
