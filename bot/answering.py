@@ -77,6 +77,7 @@ _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?
 # The host's country is one of them: the reports are about it ("the two countries last met" is no question
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
+_TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -317,13 +318,14 @@ class Answerer:
             return self._without_words(text, reading, rest, turn)
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
-        workplace = (reading.intent == "where" and bool(self._workplace & set(salient))
+        workplace = (reading.intent == "where" and bool(self._workplace & set(salient) or _TEACHING.search(text))
                      and not _PAST_WORK.search(text) and not self.store.past_cue.search(text))
         if reading.intent == "where" and ("from" in text.split() or workplace):  # not Kim's trips
             verbs = self._coming | self._workplace  # "where does Kim come from", "the analyst work"
             asked = set(salient) - verbs
-            person = self._person(" ".join(w for w in reading.rest.split() if not set(self._terms(w)) & verbs),
-                                  turn, role_words=1)
+            named = [w for w in reading.rest.split()  # "does he teach": he
+                     if w in _PRONOUNS or (set(self._terms(w)) - verbs and not _TEACHING.match(w))]
+            person = self._person(" ".join(named), turn, role_words=1)
             people = [person] if person is not None and asked <= self._person_terms[person.id] else [
                 p for p in self.store.event.people if self._name_terms[p.id] & asked]
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
@@ -568,6 +570,8 @@ class Answerer:
             parties = {t for t in terms if t in self._countries or t in self._names}
             if len(parties) >= 2:
                 hits = tuple(h for h in hits if self._partners(h.key) <= parties)
+        if intent == "who":  # "who was Kim's father": an entry naming only Kim ("on his father's death") says not
+            hits = tuple(h for h in hits if h.key.startswith("person:") or self._names_another(h.key, set(terms)))
         described = self._described_countries(text) if intent == "who" else set()
         if described:  # "who heads the Romanian delegation": not the EU's head
             hits = tuple(h for h in hits if described <= self._text(h.key).terms)
@@ -583,6 +587,11 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _names_another(self, key: str, asked: set[str]) -> bool:
+        """Whether an entry names someone or something the question does not: the answer to a who."""
+        named = self._text(key).terms & (self._names | self._countries.keys() | self._named_things)
+        return bool(named - asked)
 
     def _spans(self, key: str, verb: str) -> bool:
         """Whether an entry gives a span of time for what the question's verb asks: how long something
@@ -938,7 +947,8 @@ class Answerer:
         person = self._person(reading.who, turn, role_words=1)
         if person is None and reading.who.split() and all(w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "quote", "Say whose words you mean: the question does not name anyone.")
-        salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context]
+        # "what did Trump say about Kim going to Beijing": his words must name the place too.
+        salient = [t for t in self._terms(reading.rest) if t not in self.lexicon.context or t in self._where_terms]
         if person is None:
             # "What did China's foreign ministry say": the speaker must be what the entry is about.
             who = frozenset(t for t in self._terms(reading.who) if t not in self._around_names)

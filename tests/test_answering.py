@@ -1147,3 +1147,30 @@ def test_a_rise_to_power_is_taking_power(seed_store):
 def test_according_to_a_report_first_asks_what_that_report_says(bridge, question):
     answer = bridge.ask(question)
     assert answer.confident and answer.keys == ("kamenograd-bookings",)
+
+
+def test_a_persons_words_about_a_place_must_name_it(seed_store):
+    # Trump "recalled his summits with Kim" in Washington: nothing about Kim going to Beijing
+    reason = declined(seed_store, "what did trump say about kim going to beijing")
+    assert "quote Donald Trump on nothing like that" in reason
+    assert top(seed_store, "what did hong lei say about kim coming to china") == "quote:hong-lei-welcome-ap"
+
+
+def test_who_needs_an_entry_naming_someone_the_question_does_not(seed_store, bridge):
+    declined(seed_store, "who was kim's father")  # "he inherited power on his father's death": no name
+    event = bridge.event
+    firm = event.facts[0].model_copy(update={
+        "id": "firm-handover", "text": "Elena Craciun took over the family firm on her mother's retirement in 2020.",
+        "keywords": (), "people": ("elena-craciun",), "differs": None})
+    store = FactStore(event.model_copy(update={"facts": (*event.facts, firm)}))
+    assert top(store, "who took over the family firm") == "firm-handover"
+    declined(store, "who was craciun's mother")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who is Easley and where does he teach?", ("person:leif-eric-easley",) * 2),
+    ("bridge", "where does andrei popa teach", ("person:andrei-popa",)),
+])
+def test_where_someone_teaches_is_where_they_work(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys == expected
