@@ -302,10 +302,13 @@ class Answerer:
             salient = [t for t in salient if t not in self._reason_words and t not in self._wanting]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
+        # "how many countries besides NK and Russia", "which countries are coming besides Russia"
+        excluded = self._excluded(reading.rest) if reading.intent in ("count", "attendees") else frozenset()
+        salient = [t for t in salient if t not in excluded]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
             return self._event(text, "timeline", turn.zone)
         if reading.intent in ("attendees", "absent"):
-            place = self._place(reading.who or reading.rest)
+            place = self._place(_EXCLUDING.sub("", reading.who or reading.rest).strip())  # not "besides Greece"
             if place is not None:
                 return self._attendance_in(text, *place)
             if set(salient) <= self._attendance_terms:
@@ -360,10 +363,9 @@ class Answerer:
                 return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
-        excluded = self._excluded(reading.rest) if reading.intent == "count" else frozenset()
         pair = _TWO_COUNTRIES.search(reading.rest)
         paired = set(self._terms(pair.group())) if pair else set()
-        salient = [t for t in salient if t not in excluded and t not in paired]
+        salient = [t for t in salient if t not in paired]
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
@@ -1030,12 +1032,16 @@ class Answerer:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
-        terms = [t for t in self._terms(reading.who) if t not in self.lexicon.context]
+        # "What is China's economic role for North Korea": the host country and the rest are asked too.
+        asked = f"{reading.who} {reading.rest}"
+        terms = [t for t in self._terms(asked) if t not in self.lexicon.context or t in self._where_terms]
         if not terms:
             return self._event(text, "why", turn.zone) if reading.who else None
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
-        # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider").
-        return self._search(text, "who", reading.who, terms, terms, people=False)
+        # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider"),
+        # and a thing's role is no person ("what is China's role").
+        intent = "who" if reading.cue.startswith("who") else "other"
+        return self._search(text, intent, asked, terms, terms, people=False)
 
     def _person(self, text: str, turn: _Turn, role_words: int = 2) -> Person | None:
         """The one person `text` names, by name, alias or role ("he" is the last one named); None if

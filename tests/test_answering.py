@@ -1174,3 +1174,17 @@ def test_who_needs_an_entry_naming_someone_the_question_does_not(seed_store, bri
 def test_where_someone_teaches_is_where_they_work(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and answer.keys == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "which countries are sending leaders besides russia and north korea", "event:who"),
+    ("bridge", "which countries are sending delegations besides greece", "event:who"),
+])
+def test_who_else_is_coming_besides_x_is_the_attendance_list(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.intent == "attendees" and answer.keys[0] == expected
+
+
+def test_a_countrys_role_is_asked_of_the_country_and_what_follows(seed_store):
+    # not "Russia gives economic help": China's role for North Korea, the host country's name kept
+    assert top(seed_store, "what's china's economic role for north korea") == "china-biggest-partner"
