@@ -1188,3 +1188,14 @@ def test_who_else_is_coming_besides_x_is_the_attendance_list(request, store, que
 def test_a_countrys_role_is_asked_of_the_country_and_what_follows(seed_store):
     # not "Russia gives economic help": China's role for North Korea, the host country's name kept
     assert top(seed_store, "what's china's economic role for north korea") == "china-biggest-partner"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who did trump meet in washington this week and what did he talk about",
+     ("trump-lee-meeting", "quote:trump-dmz", "trump-lee-meeting")),
+    ("seed_store", "what did kim and putin talk about", ("kim-putin-call", "kcna-no-details")),  # their talks
+    ("bridge", "what did popa talk about", ("quote:popa-ferry-tax", "trade-boost")),
+])
+def test_what_someone_talked_about_is_what_they_said(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys == expected
