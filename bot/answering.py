@@ -859,6 +859,11 @@ class Answerer:
         if words[:1] == ["us"]:  # "are us officials going": "we" would be "are we"
             words[0] = "united states"
         person = self._person(" ".join(words), turn)
+        # "is the EU commission president coming": the EU's transport commissioner is no president.
+        unheld = _offices_in(" ".join(words)) - self._role_offices.get(person.id, frozenset()) if person else set()
+        if person is not None and unheld and self._role_offices[person.id]:
+            return decline(text, "attending",
+                           f"The reports name {person.name} ({person.role}), not a {_listed(sorted(unheld))}.")
         if person is not None:
             return self._person_attending(text, person)
         place = self._place(" ".join(words))

@@ -1199,3 +1199,18 @@ def test_a_countrys_role_is_asked_of_the_country_and_what_follows(seed_store):
 def test_what_someone_talked_about_is_what_they_said(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and answer.keys == expected
+
+
+@pytest.mark.parametrize("question", ["is the eu coming", "is anyone from the eu coming", "is the EU sending someone"])
+def test_the_eu_in_lower_case_is_the_european_union(bridge, question):
+    assert top(bridge, question) == "attending:pieter-van-damme"
+
+
+def test_a_guest_named_by_role_is_not_a_guest_of_another_office(bridge):
+    # the typo fixer reads "commission" as "commissioner": the president asked for is still no commissioner
+    assert "not a president" in declined(bridge, "is the eu commission president coming")
+    assert top(bridge, "is the bulgarian prime minister coming") == "attending:todor-vasilev"
+
+
+def test_how_many_countries_send_people_counts_the_delegations(bridge):
+    assert top(bridge, "how many countries send ppl") == "delegations"
