@@ -56,9 +56,10 @@ _DURATION_VERBS = {"take": re.compile(r"\b(?:take|takes|took|taken|taking)\b"),
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
-# What came of what the part before asked ("what happened next" asks for something else).
-_WHAT_HAPPENED = re.compile(r"(?:so |and |then )*what (?:happened|came of it|was the outcome|was the result)"
-                            r"(?: in the end| with that| there)?")
+# What came of what the part before asked, or how ("when did Kim take power, and how?"); "what happened
+# next" asks for something else.
+_WHAT_HAPPENED = re.compile(r"(?:so |and |then )*(?:what (?:happened|came of it|was the outcome|was the result)"
+                            r"(?: in the end| with that| there)?|how(?: exactly| so)?)")  # "when and how"
 # A part that names only places ("and with Russia?", "what about Iran and Cuba too").
 _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
                     r"(?P<places>.+?)(?: too| then| also| as well)?")

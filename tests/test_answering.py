@@ -1214,3 +1214,25 @@ def test_a_guest_named_by_role_is_not_a_guest_of_another_office(bridge):
 
 def test_how_many_countries_send_people_counts_the_delegations(bridge):
     assert top(bridge, "how many countries send ppl") == "delegations"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who is moon jae-in and why is he even mentioned", ("person:moon-jae-in",) * 2),
+    ("bridge", "why is koleva mentioned", ("person:vesela-koleva",)),
+])
+def test_why_someone_is_mentioned_is_who_they_are_in_the_story(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "when did kim take power and how", ("kim-in-power",) * 2),  # "... on his father's death"
+    ("bridge", "when was the load test and how", ("load-test",) * 2),
+])
+def test_and_how_after_a_part_asks_how_of_it(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys == expected
+
+
+def test_how_alone_asks_nothing(seed_store):
+    declined(seed_store, "how?")
