@@ -1236,3 +1236,19 @@ def test_and_how_after_a_part_asks_how_of_it(request, store, question, expected)
 
 def test_how_alone_asks_nothing(seed_store):
     declined(seed_store, "how?")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "is myanmar's leader invited / attending", "attending:myanmar"),
+    ("bridge", "is japan invited or coming", "attending:japan"),
+])
+def test_invited_or_attending_is_answered_by_attendance(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "what weapons or stuff will they show at the parade", "parade-content"),
+    ("bridge", "how long is the bridge and stuff", "bridge-length"),
+])
+def test_vague_extenders_ask_nothing(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
