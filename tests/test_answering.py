@@ -1252,3 +1252,18 @@ def test_invited_or_attending_is_answered_by_attendance(request, store, question
 ])
 def test_vague_extenders_ask_nothing(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "whats serbia's problem with the bridge height", "serbia-absent"),
+    ("bridge", "what's jovic's beef with the bridge", "serbia-absent"),
+    ("bridge", "does serbia have an issue with the bridge", "event:absent"),  # its reason among the absentees
+])
+def test_a_beef_or_problem_with_something_is_a_complaint(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize("question", ["what has the builder done for the wetland",
+                                      "what has dunalink done about the wetland"])
+def test_what_the_builder_did_for_the_wetland_is_its_response(bridge, question):
+    assert top(bridge, question) == "consortium-response"
