@@ -1267,3 +1267,14 @@ def test_a_beef_or_problem_with_something_is_a_complaint(request, store, questio
                                       "what has dunalink done about the wetland"])
 def test_what_the_builder_did_for_the_wetland_is_its_response(bridge, question):
     assert top(bridge, question) == "consortium-response"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "how many guests does each article say", ("guest-count",)),
+    ("bridge", "does the continental press article say why hungary isn't coming", ("hungary-absent",)),
+    ("seed_store", "does the AP article say why the west isn't coming", ("western-absence",)),
+    ("seed_store", "when does each report say kim took power", ("kim-in-power",)),
+])
+def test_what_each_report_or_one_report_says_asks_for_the_fact(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys[:1] == expected
