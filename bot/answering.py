@@ -79,6 +79,7 @@ _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
+_TOWN = re.compile(r"\b(?:which|what) (?:towns?|city|cities|ports?|villages?)\b")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -217,6 +218,8 @@ class Answerer:
         lower = " ".join(w for text in texts for w in _LOWER_CASE_WORD.findall(text))
         self._named_things = (frozenset(lexicon.terms(capitalised)) - frozenset(lexicon.terms(lower))
                               - self._names - self._calendar_terms)
+        # Names of places smaller than a country: "Kamenograd", "Port Veresti".
+        self._local_names = self._named_things - self._countries.keys() - self._regions.keys()
         self._source_terms = frozenset(lexicon.terms(" ".join(
             [SOURCE_WORDS, *(f"{s.outlet} {s.note or ''}" for s in store.event.sources)])))
         # The words that name one report and no other ("Reuters", "the wire copy"), by report; its own
@@ -564,6 +567,10 @@ class Answerer:
             hits = tuple(h for h in hits if wanted & self._text(h.key).terms)
             if not hits:
                 return decline(text, intent, NOT_ANSWERED)
+        if intent == "where" and _TOWN.search(text):  # "which towns will Kim visit": "China" is no town
+            hits = tuple(h for h in hits if self._names_town(h.key))
+            if not hits:
+                return decline(text, intent, NOT_ANSWERED)
         if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
             hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
             if not hits:
@@ -590,6 +597,13 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _names_town(self, key: str) -> bool:
+        """Whether an entry names a place smaller than a country: "Kamenograd", or a capital ("Beijing",
+        which search folds into its country)."""
+        entry = self.store.entries[key]
+        return bool(self._text(key).terms & self._local_names) or any(
+            re.search(rf"\b{re.escape(capital)}\b", entry.text.casefold()) for capital in self.lexicon.world.capitals)
 
     def _names_another(self, key: str, asked: set[str]) -> bool:
         """Whether an entry names someone or something the question does not: the answer to a who."""

@@ -1278,3 +1278,9 @@ def test_what_the_builder_did_for_the_wetland_is_its_response(bridge, question):
 def test_what_each_report_or_one_report_says_asks_for_the_fact(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and answer.keys[:1] == expected
+
+
+def test_which_towns_asks_for_places_smaller_than_a_country(seed_store, bridge):
+    assert top(bridge, "which towns does the new bridge connect?") == "bridge-route"  # Port Veresti, Kamenograd
+    declined(seed_store, "which towns will kim visit")  # "his first trip to China in six years" names no town
+    assert top(seed_store, "what city did trump meet lee in") == "trump-lee-meeting"  # Washington
