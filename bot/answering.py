@@ -70,7 +70,8 @@ _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbe
                      "totaled numbered shrank jumped".split())
 # "how many countries besides NK and Russia": what the count leaves out ("other than", "not counting").
 _EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|not counting|"
-                        r"not including|on top of|in addition to) (?P<excluded>.+)$")
+                        r"not including|on top of|in addition to) (?P<excluded>.+?)(?=,|$| (?:is|are|was|were|will|"
+                        r"would|do|does|did|has|have|r|coming|going|attending|sending|to|in|at)\b)")
 # "Kim's first trip to China in six years" was not his first trip there: it answers no "first visit".
 _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?:more than |over |almost |nearly )?"
                                r"(?:[\w-]+ )?(?:years?|decades?|months?|weeks?|(?:19|20)\d\d)\b")
@@ -80,6 +81,13 @@ _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
 _TOWN = re.compile(r"\b(?:which|what) (?:towns?|city|cities|ports?|villages?)\b")
+_GOING_TO = re.compile(r"\b(?:to|in|at|into) (?:the )?(?P<place>[\w-]+(?: [\w-]+)?)$")
+_ACADEMIC = re.compile(r"\b(?:professor|lecturer|teacher|instructor|university|college|school)\b", re.IGNORECASE)
+_WHO_IS = re.compile(r"who (?:is|was|are|were|s)\b")
+# "what did he talk about" (but "what did Kim and Putin talk about" asks about their talks).
+_TALKED_ABOUT = re.compile(r"what (?:did|does|do|will|would) (?P<who>(?!(?:\w+ )*(?:and|n|with|they|we|you)\b)"
+                           r"(?:\w+ ){0,3}?\w+) (?:talk|speak|chat) (?:about|of)")
+_FIGURES = re.compile(r"\b(?:numbers|figures|estimates?|tally|totals)$")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -220,6 +228,8 @@ class Answerer:
                               - self._names - self._calendar_terms)
         # Names of places smaller than a country: "Kamenograd", "Port Veresti".
         self._local_names = self._named_things - self._countries.keys() - self._regions.keys()
+        self._country_of = {t: c for p in store.event.people if p.country  # a name's term -> its person's country
+                            for c in lexicon.terms(p.country)[:1] for t in self._name_terms[p.id]}
         self._source_terms = frozenset(lexicon.terms(" ".join(
             [SOURCE_WORDS, *(f"{s.outlet} {s.note or ''}" for s in store.event.sources)])))
         # The words that name one report and no other ("Reuters", "the wire copy"), by report; its own
@@ -274,6 +284,11 @@ class Answerer:
             found = self._who_is(text, reading, turn)
             if found is not None:
                 return found
+        talked = _TALKED_ABOUT.fullmatch(text)
+        if talked:  # "what did he talk about": his words, else what the reports say he talked about
+            said = self._quote(text, Reading("quote", rest="", who=talked["who"], cue=text), turn)
+            if said.confident:
+                return said
         return self._by_words(text, reading, turn)
 
     def _read(self, text: str, turn: _Turn) -> tuple[Reading, PartAnswer | None]:
@@ -307,12 +322,13 @@ class Answerer:
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         # "how many countries besides NK and Russia", "which countries are coming besides Russia"
-        excluded = self._excluded(reading.rest) if reading.intent in ("count", "attendees") else frozenset()
+        excluded = (self._excluded(reading.rest, self._terms) if reading.intent in ("count", "attendees")
+                    else frozenset())
         salient = [t for t in salient if t not in excluded]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
             return self._event(text, "timeline", turn.zone)
         if reading.intent in ("attendees", "absent"):
-            place = self._place(_EXCLUDING.sub("", reading.who or reading.rest).strip())  # not "besides Greece"
+            place = self._place(self._origin(reading.who or reading.rest))
             if place is not None:
                 return self._attendance_in(text, *place)
             if set(salient) <= self._attendance_terms:
@@ -336,6 +352,8 @@ class Answerer:
             people = [person] if person is not None and asked <= self._person_terms[person.id] else [
                 p for p in self.store.event.people if self._name_terms[p.id] & asked]
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
+                if workplace and _TEACHING.search(text):  # an analyst's institute is no place he teaches
+                    return self._profiles(text, people, _teaches, "teaches")
                 if workplace:  # a role names where one works ("..., Ewha Womans University, Seoul")
                     return self._profiles(text, people, _works_now, "works now")
                 return self._profiles(text, people, lambda p: bool(p.country), "is from")
@@ -370,6 +388,8 @@ class Answerer:
         pair = _TWO_COUNTRIES.search(reading.rest)
         paired = set(self._terms(pair.group())) if pair else set()
         salient = [t for t in salient if t not in paired]
+        if pair and len(self._countries_named(set(rest))) >= 2:  # "Kim and Putin ... both countries": those two
+            pair = None
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
@@ -377,7 +397,7 @@ class Answerer:
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future),
                              countries=2 if pair else 0)
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
-        if excluded and found.confident:
+        if excluded and found.confident and "how many" in text:  # not "how much does the EU pay besides ..."
             return self._leaving_out(text, reading.intent, found, excluded, salient)
         return found
 
@@ -390,28 +410,36 @@ class Answerer:
     def _leaving_out(self, text: str, intent: str, found: PartAnswer, excluded: frozenset[str],
                      salient: list[str]) -> PartAnswer:
         """"How many leaders besides Kim and Putin": a total that counts them is no answer ("26 leaders,
-        Kim and Putin among them"); an entry that leaves the same ones out is ("Besides Kim and Putin,
-        the leaders of Iran, ... are coming")."""
-        counted = excluded & self._text(found.statements[0].key).terms
+        Kim and Putin among them"); an entry that leaves out the same ones, no more, is ("Besides Kim
+        and Putin, the leaders of Iran, ... are coming"). The host's country is no guest of its own."""
+        counted = (excluded & self._text(found.statements[0].key).terms) - self._where_terms
         if not counted:
             return found
         for hit in self.store.index.search([(t,) for t in salient], limit=5):
-            match = _EXCLUDING.search(self.store.entries[hit.key].text.casefold())
-            if match and counted <= set(self.lexicon.terms(match["excluded"])):
+            if self._excluded(self.store.entries[hit.key].text.casefold(), self.lexicon.terms) == excluded:
                 return PartAnswer(text, intent, (self._statement(hit.key),))
         left_out = [self.store.people[self._named[t]].name if t in self._named else self._countries[t]
                     for t in sorted(counted)]
         return decline(text, intent, f"The reports give only a number that counts {_listed(left_out)} too.",
                        *found.statements)
 
-    def _excluded(self, rest: str) -> frozenset[str]:
-        """Who or what "how many ... besides X" leaves out of its count: the places and people named
-        after "besides", each person with the country they are from and each country with its people
+    def _origin(self, text: str) -> str:
+        """Where the guests asked about come from: not a place they are left out of ("besides Greece"),
+        nor the event's own, where they go ("who is coming to Beijing")."""
+        text = _EXCLUDING.sub("", text).strip()
+        for going in _GOING_TO.finditer(text):
+            if set(self.lexicon.terms(going["place"])) <= self._where_terms:
+                text = text.replace(going[0], " ")
+        return " ".join(text.split())
+
+    def _excluded(self, text: str, terms: Callable[[str], list[str]]) -> frozenset[str]:
+        """Who or what "how many ... besides X" leaves out: the places and people named after
+        "besides", each person with the country they are from and each country with its people
         ("besides North Korea" leaves out Kim too)."""
-        match = _EXCLUDING.search(rest)
+        match = _EXCLUDING.search(text)
         if match is None:
             return frozenset()
-        named = {t for t in self._terms(match["excluded"]) if t in self._countries or t in self._names}
+        named = {t for t in terms(match["excluded"]) if t in self._countries or t in self._names}
         for person in self.store.event.people:
             country = set(self.lexicon.terms(person.country or "")) & set(self._countries)
             if self._name_terms[person.id] & named or country & named:
@@ -508,7 +536,7 @@ class Answerer:
         if not set(terms) & self._source_terms:
             hits = tuple(h for h in hits if h.key != "event:sources")
         if countries:  # "when did the two countries agree": "Romania and Bulgaria agreed ...", the host's among them
-            hits = tuple(h for h in hits if len(named := self._text(h.key).terms & self._countries.keys()) >= countries
+            hits = tuple(h for h in hits if len(named := self._countries_named(self._text(h.key).terms)) >= countries
                          and named & self._where_terms)
         if cited_by is not None:
             hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)[:3]
@@ -533,14 +561,17 @@ class Answerer:
             hits = tuple(h for h in hits if not self._only_past(h.key, salient))
             if not hits:
                 return decline(text, intent, "The reports speak of that only as something past.")
-        if "first" in salient and bound:  # "when did Kim first visit China" (but "is this his first trip" is answered)
+        if "first" in salient and bound and not _FIRST_IN_A_WHILE.search(text):
+            # "when did Kim first visit China" (but "is this his first trip" and "when is his first visit in
+            # six years" are answered)
             hits = tuple(h for h in hits
                          if "first" in _FIRST_IN_A_WHILE.sub(" ", self.store.entries[h.key].text.casefold()))
             if not hits:
                 return decline(text, intent, NOT_ANSWERED)
         counted = self._counted(rest)
-        if intent == "count" and "how many" in text and counted and counted[0] in terms:
-            hits = tuple(h for h in hits if self._counts(h.key, counted))
+        figures = bool(_FIGURES.search(text))  # "cost numbers": the cost's own number, before or after it
+        if intent == "count" and ("how many" in text or figures) and counted and counted[0] in terms:
+            hits = tuple(h for h in hits if self._counts(h.key, counted, after=figures))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         if intent in ("count", "duration") and not set(terms) & self._time_terms:
@@ -580,7 +611,8 @@ class Answerer:
             parties = {t for t in terms if t in self._countries or t in self._names}
             if len(parties) >= 2:
                 hits = tuple(h for h in hits if self._partners(h.key) <= parties)
-        if intent == "who":  # "who was Kim's father": an entry naming only Kim ("on his father's death") says not
+        if intent == "who" and _WHO_IS.match(text):  # "who was Kim's father": "on his father's death" names nobody
+            # (but "who did Kim take over from" is answered by "his father")
             hits = tuple(h for h in hits if h.key.startswith("person:") or self._names_another(h.key, set(terms)))
         described = self._described_countries(text) if intent == "who" else set()
         if described:  # "who heads the Romanian delegation": not the EU's head
@@ -597,6 +629,10 @@ class Answerer:
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _countries_named(self, terms: set[str] | frozenset[str]) -> set[str]:
+        """The countries terms name, directly or by a person from them ("Xi and Kim": China, North Korea)."""
+        return (terms & self._countries.keys()) | {self._country_of[t] for t in terms if t in self._country_of}
 
     def _names_town(self, key: str) -> bool:
         """Whether an entry names a place smaller than a country: "Kamenograd", or a capital ("Beijing",
@@ -717,25 +753,26 @@ class Answerer:
         phrase = list(itertools.takewhile(lambda w: w not in _COUNT_VERBS, words[:4]))
         return self._terms(" ".join(phrase[:3] if len(phrase) < len(words[:4]) else words[:1]))
 
-    def _counts(self, key: str, counted: list[str]) -> bool:
+    def _counts(self, key: str, counted: list[str], *, after: bool = False) -> bool:
         """Whether an entry's number counts what "how many <counted>" asks: where its text names that
         thing (or the phrase's last word: "pelican nesting pairs" are pairs), a number must stand
         just before it in the same sentence ("48 loaded trucks"; but "a 2.8 km cable-stayed bridge" or
         "120 years. Every cable" counts no cables)."""
-        named = [self._numbered(self.store.entries[key].text, t) for t in dict.fromkeys((counted[0], counted[-1]))]
+        named = [self._numbered(self.store.entries[key].text, t, after=after)
+                 for t in dict.fromkeys((counted[0], counted[-1]))]
         # Named only in the entry's keywords: its author says it answers this; but the event's own words
         # ("bridges", "leaders") are in every entry's reach, so an entry must say how many of them.
         return any(named) or (all(n is None for n in named) and counted[0] not in self.lexicon.context)
 
-    def _numbered(self, text: str, term: str) -> bool | None:
-        """Whether a number stands just before `term` in one of the text's sentences; None if the
-        text never names it."""
+    def _numbered(self, text: str, term: str, *, after: bool = False) -> bool | None:
+        """Whether a number stands just before `term` in one of the text's sentences (or, `after`, just
+        after it: "the cost at 1.9 billion euros"); None if the text never names it."""
         named = False
         for sentence in _SENTENCE.split(text):
             words = self.lexicon.normalise(sentence)
             spots = [i for i, w in enumerate(words) if term in self.lexicon.terms(w)]
             named = named or bool(spots)
-            if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i]):
+            if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i + (4 if after else 0)]):
                 return True
             # "nesting pairs fell from 210 to 120": how many there are now, and were.
             if any(words[i + 1:i + 2] and words[i + 1] in _CHANGES and any(
@@ -1052,11 +1089,13 @@ class Answerer:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
-        # "What is China's economic role for North Korea": the host country and the rest are asked too.
+        # "What is China's economic role for North Korea": the rest is asked too, and the host country with
+        # it (but "China's role" alone, or "Japan's role in the bridge", names only the event's own).
         asked = f"{reading.who} {reading.rest}"
-        terms = [t for t in self._terms(asked) if t not in self.lexicon.context or t in self._where_terms]
-        if not terms:
+        own = [t for t in self._terms(asked) if t not in self.lexicon.context]
+        if not own:
             return self._event(text, "why", turn.zone) if reading.who else None
+        terms = [t for t in self._terms(asked) if t in own or t in self._where_terms & self._countries.keys()]
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
         # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider"),
         # and a thing's role is no person ("what is China's role").
@@ -1172,6 +1211,11 @@ def _slug(name: str) -> str:
 def _works_now(person: Person) -> bool:
     """Whether a role names where its holder works now ("President of Russia"; not "Former President")."""
     return not _FORMER.search(person.role) and bool(_WORKPLACE.search(person.role))
+
+
+def _teaches(person: Person) -> bool:
+    """Whether a role names where its holder teaches now ("Professor ..., Ewha Womans University")."""
+    return _works_now(person) and bool(_ACADEMIC.search(person.role))
 
 
 def _listed(items: list[str]) -> str:

@@ -1090,18 +1090,25 @@ def test_the_two_countries_are_any_two_the_host_country_among_them(request, stor
     assert top(request.getfixturevalue(store), question) == expected
 
 
-def test_the_two_countries_without_the_host_country_are_not_known(seed_store):
-    declined(seed_store, "when did the two countries last meet")  # not Trump and Kim: no pair is named
+def test_the_two_countries_are_the_host_and_another_unless_the_question_names_two(seed_store, bridge):
+    # "Kim travelled to China ... to meet Xi" (China and, by Kim, North Korea); not Trump and Kim's summits
+    assert top(seed_store, "when did the two countries last meet") == "four-china-trips"
+    declined(seed_store, "did the two countries' summits collapse")  # Trump and Kim's: no host among them
+    assert top(seed_store, "kim and putin had a call - what about ties between both countries") == "kim-putin-call"
+    assert top(bridge, "germany and austria, who do both countries send") == "delegations"
 
 
-@pytest.mark.parametrize("question", ["did north korea and russia sign an agreement",
-                                      "is there a deal between nk and russia"])
-def test_dealings_with_a_country_are_no_deal(seed_store, question):
-    declined(seed_store, question)  # "Pyongyang's dealings with Moscow have strained its ties with Beijing"
+def test_dealings_with_a_country_are_no_agreement(seed_store):
+    # "Pyongyang's dealings with Moscow have strained its ties with Beijing"
+    declined(seed_store, "did north korea and russia sign an agreement")
 
 
-def test_dealing_with_someone_is_engaging_them(seed_store):
-    assert top(seed_store, "how does kim deal with trump") in ("quote:easley-repair", "strained-by-moscow")
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "how did dunalink deal with the pelicans", "consortium-response"),  # "what's the deal with"
+    ("seed_store", "is kim trying to look strong before dealing with trump again", "quote:easley-repair"),
+])
+def test_deal_alone_asks_nothing(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
 
 
 def test_before_something_to_come_is_no_question_about_the_past(seed_store):
@@ -1167,13 +1174,11 @@ def test_who_needs_an_entry_naming_someone_the_question_does_not(seed_store, bri
     declined(store, "who was craciun's mother")
 
 
-@pytest.mark.parametrize(("store", "question", "expected"), [
-    ("seed_store", "who is Easley and where does he teach?", ("person:leif-eric-easley",) * 2),
-    ("bridge", "where does andrei popa teach", ("person:andrei-popa",)),
-])
-def test_where_someone_teaches_is_where_they_work(request, store, question, expected):
-    answer = request.getfixturevalue(store).ask(question)
-    assert answer.confident and answer.keys == expected
+def test_where_someone_teaches_is_where_they_work_if_it_is_a_school(seed_store, bridge):
+    answer = seed_store.ask("who is Easley and where does he teach?")  # a professor at Ewha Womans University
+    assert answer.confident and answer.keys == ("person:leif-eric-easley",) * 2
+    # an analyst at an institute: where he works, but nothing says he teaches
+    assert "don't say where Andrei Popa teaches" in declined(bridge, "where does andrei popa teach")
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
@@ -1284,3 +1289,36 @@ def test_which_towns_asks_for_places_smaller_than_a_country(seed_store, bridge):
     assert top(bridge, "which towns does the new bridge connect?") == "bridge-route"  # Port Veresti, Kamenograd
     declined(seed_store, "which towns will kim visit")  # "his first trip to China in six years" names no town
     assert top(seed_store, "what city did trump meet lee in") == "trump-lee-meeting"  # Washington
+
+
+# Found by a read-only review of the rules above, each answered confidently and wrongly or lost ------------
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "how many countries other than china are attending", "foreign-leader-count"),  # 26 foreign
+    ("seed_store", "how many leaders besides kim and putin are going to beijing", "other-attendees"),
+    ("bridge", "how much does the eu pay besides what romania and bulgaria pay", "financing"),  # not a count
+    ("seed_store", "who else is coming to beijing besides kim", "event:who"),  # Beijing is where, not who
+    ("bridge", "which countries are coming to romania besides greece", "event:who"),
+    ("seed_store", "who did kim take over from", "kim-in-power"),  # "his father": who, described
+    ("seed_store", "what is china's role in the parade", "event:why"),
+    ("bridge", "what is japan's role in the bridge", "financing"),
+    ("seed_store", "what did putin talk about", "kim-putin-call"),  # no words of his: what he talked about
+    ("seed_store", "when is kim's first visit to china in six years", "first-china-trip-since-2019"),
+    ("bridge", "what does the second article say about the eu", "eu-share"),
+])
+def test_review_findings_answered(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "how many leaders besides kim"),  # 26 counts Kim; "besides Kim and Putin" leaves out two
+    ("seed_store", "according to the AP piece, how many leaders are coming"),
+    ("seed_store", "start time?"),  # no time of day, not "four times"
+    ("seed_store", "sanctions figures"),
+    ("bridge", "hotel room numbers"),  # "every room booked" gives no number of rooms
+    ("bridge", "what does balkan business daily say about the japanese loan"),  # only Continental Press has it
+    ("seed_store", "did trump make a deal with kim"),
+])
+def test_review_findings_declined(request, store, question):
+    declined(request.getfixturevalue(store), question)
