@@ -88,6 +88,9 @@ _WHO_IS = re.compile(r"who (?:is|was|are|were|s)\b")
 _TALKED_ABOUT = re.compile(r"what (?:did|does|do|will|would) (?P<who>(?!(?:\w+ )*(?:and|n|with|they|we|you)\b)"
                            r"(?:\w+ ){0,3}?\w+) (?:talk|speak|chat) (?:about|of)")
 _FIGURES = re.compile(r"\b(?:numbers|figures|estimates?|tally|totals)$")
+# "according to the BBD piece, what ...", "according to AP, ...": what that report says.
+_ACCORDING = re.compile(r"according to (?P<report>(?:the )?(?:[\w-]+ ){0,4}?(?:piece|article|report|story|paper|"
+                        r"version|copy)|(?:the )?[\w-]+),? (?P<asked>.+)")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -209,6 +212,7 @@ class Answerer:
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
         self._wanting = frozenset(lexicon.terms("want"))
+        self._speaking = frozenset(lexicon.terms("spoke call"))  # speaking, a call: not "talks", negotiations
         self._drawing = frozenset(lexicon.terms("draw drew drawn rely relied cite cited base based include"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
@@ -267,6 +271,16 @@ class Answerer:
     # One part -------------------------------------------------------------------------------
 
     def _part(self, text: str, turn: _Turn) -> PartAnswer:
+        according = _ACCORDING.fullmatch(text)
+        source = self._source_named(according["report"]) if according else None
+        if according and source is not None:  # "according to the AP piece, who is coming": what AP says
+            found = self._part(according["asked"], turn)
+            if not found.confident:
+                return found
+            said = tuple(s for s in found.statements if source in s.sources)  # its own version of a quote
+            if not said:
+                return decline(text, found.intent, f"{self.store.sources[source].outlet} says nothing about that.")
+            return replace(found, statements=said)
         reading, found = self._read(text, turn)
         if found is not None:
             return found
@@ -286,10 +300,24 @@ class Answerer:
                 return found
         talked = _TALKED_ABOUT.fullmatch(text)
         if talked:  # "what did he talk about": his words, else what the reports say he talked about
-            said = self._quote(text, Reading("quote", rest="", who=talked["who"], cue=text), turn)
-            if said.confident:
-                return said
+            return self._talked_about(text, talked["who"], turn)
         return self._by_words(text, reading, turn)
+
+    def _talked_about(self, text: str, who: str, turn: _Turn) -> PartAnswer:
+        """What someone talked about: their words, else an entry on their having spoken ("Kim and Putin
+        spoke by phone about ..."); "talks" as negotiations ("hopes to resume talks") are no conversation,
+        and a speech to come says nothing of what it is about."""
+        said = self._quote(text, Reading("quote", rest="", who=who, cue=text), turn)
+        person = self._person(who, turn)
+        if said.confident or person is None:
+            return said
+        names = sorted(self._name_terms[person.id])
+        found = self._search(text, "other", who, names, names, topic=tuple(self._speaking))
+        key = found.statements[0].key if found.confident else ""
+        if key and self._speaking & self._text(key).terms and self.store.done_cue.search(
+                self.store.entries[key].text.casefold()):  # spoke: not "to include a speech by Xi"
+            return PartAnswer(text, "other", found.statements[:1])
+        return said
 
     def _read(self, text: str, turn: _Turn) -> tuple[Reading, PartAnswer | None]:
         """The part's reading; for attendance, already its answer."""
@@ -1089,13 +1117,15 @@ class Answerer:
             return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
-        # "What is China's economic role for North Korea": the rest is asked too, and the host country with
-        # it (but "China's role" alone, or "Japan's role in the bridge", names only the event's own).
+        # "What is China's economic role for North Korea", "the mayor of Port Veresti": the rest is asked
+        # too, and the host's places with it (but "China's role" alone, or "Japan's role in the bridge",
+        # names only the event's own).
         asked = f"{reading.who} {reading.rest}"
         own = [t for t in self._terms(asked) if t not in self.lexicon.context]
         if not own:
             return self._event(text, "why", turn.zone) if reading.who else None
-        terms = [t for t in self._terms(asked) if t in own or t in self._where_terms & self._countries.keys()]
+        places = self._where_terms & (self._countries.keys() | self._local_names)  # not "the bridge"
+        terms = [t for t in self._terms(asked) if t in own or t in places]
         # Nobody matched the description, so no person's profile may answer it ("China's foreign
         # minister" is not Hong Lei, the assistant minister); a fact still may ("the main aid provider"),
         # and a thing's role is no person ("what is China's role").
