@@ -56,10 +56,11 @@ _DURATION_VERBS = {"take": re.compile(r"\b(?:take|takes|took|taken|taking)\b"),
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
-# What came of what the part before asked, or how ("when did Kim take power, and how?"); "what happened
-# next" asks for something else.
-_WHAT_HAPPENED = re.compile(r"(?:so |and |then )*(?:what (?:happened|came of it|was the outcome|was the result)"
-                            r"(?: in the end| with that| there)?|how(?: exactly| so)?)")  # "when and how"
+# More of what the part before asked: what came of it, how ("when did Kim take power, and how?"), or the
+# signs of it ("were relations cool? any signs?"); "what happened next" asks for something else.
+_MORE_OF_IT = re.compile(r"(?:so |and |then |but )*(?:what (?:happened|came of it|was the outcome|was the result)"
+                         r"(?: in the end| with that| there)?|how(?: exactly| so)?|any (?:signs?|evidence|proof)"
+                         r"(?: of (?:it|that))?|what is the evidence|how do (?:we|you|they) know)")
 # A part that names only places ("and with Russia?", "what about Iran and Cuba too").
 _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
                     r"(?P<places>.+?)(?: too| then| also| as well)?")
@@ -336,6 +337,8 @@ class Answerer:
 
     def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
         """Answers from what the part's words ask, once its intent has set aside the words it used."""
+        if reading.intent == "other" and turn.last is not None and turn.topic and _MORE_OF_IT.fullmatch(text):
+            return self._follow_up(text, "other", turn)  # "did they take it to court? what happened?"
         rest = self._terms(reading.rest)
         salient = self._one_choice([t for t in dict.fromkeys(rest) if t not in self.lexicon.context], reading.rest)
         if reading.intent in ("count", "duration", "when", "where"):  # "how many years": the unit is asked;
@@ -500,8 +503,6 @@ class Answerer:
                 turn.topic or turn.last.intent in _LISTS_REASONS) and not (  # "is Serbia coming? if not, why?"
                 set(self._terms(text)) & self.lexicon.context):  # but "... and what is the parade marking" asks its own
             return self._follow_up(text, intent, turn)
-        if intent == "other" and turn.last is not None and turn.topic and _WHAT_HAPPENED.fullmatch(text):
-            return self._follow_up(text, intent, turn)  # "did they take it to court? what happened?"
         if intent in ("where", "when") and set(rest) <= self._recency and turn.topic:  # "... and where?"
             found = self._follow_up(text, intent, turn, recency=tuple(rest))  # "... and when was the last time?"
             if found.confident:

@@ -1337,3 +1337,27 @@ def test_review_findings_declined(request, store, question):
 ])
 def test_how_close_two_parties_are_is_their_relations(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "were china-north korea relations cool recently? any signs?", ("cooler-relations",) * 2),
+    ("bridge", "did the coalition sue? any evidence?", ("lawsuit",) * 2),
+])
+def test_any_signs_after_a_part_asks_for_what_shows_it(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys[:2] == expected
+
+
+def test_any_signs_alone_asks_nothing(seed_store):
+    declined(seed_store, "any signs?")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "who said the part about re-engaging trump from a position of strength", "quote:easley-repair"),
+    ("seed_store", "is trump interested in talking to kim again", "trump-diplomacy"),  # "hopes to resume talks"
+    ("seed_store", "why would north korea want better ties with china rather than just russia",
+     "turn-back-to-china"),
+    ("bridge", "who said the bit about the ferry queues being a tax", "quote:popa-ferry-tax"),
+])
+def test_words_around_what_is_asked(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
