@@ -350,6 +350,8 @@ class Answerer:
         if reading.intent == "why":  # "why is Kim going, what's the purpose": the word asks for the reason;
             # "why would NK want better ties": the reason for wanting them is the reason for seeking them.
             salient = [t for t in salient if t not in self._reason_words and t not in self._wanting]
+            if self._novelty & set(salient):  # "why is Kim's attendance a big deal": that he goes is what is new
+                salient = [t for t in salient if t not in self._coming]
         if reading.intent == "duration":  # "how long will it last"
             salient = [t for t in salient if t not in self._duration_verbs]
         # "how many countries besides NK and Russia", "which countries are coming besides Russia"

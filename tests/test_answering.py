@@ -1361,3 +1361,13 @@ def test_any_signs_alone_asks_nothing(seed_store):
 ])
 def test_words_around_what_is_asked(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize("question", ["why is kim's attendance a big deal",
+                                      "In a line or two, why is Kim's attendance considered a big deal?"])
+def test_why_someones_attendance_is_a_big_deal_is_what_is_new(seed_store, question):
+    assert top(seed_store, question) == "kim-xi-putin-together"
+
+
+def test_a_big_deal_on_an_event_with_no_first_is_declined(bridge):
+    declined(bridge, "why is the eu's attendance a big deal")
