@@ -1371,3 +1371,13 @@ def test_why_someones_attendance_is_a_big_deal_is_what_is_new(seed_store, questi
 
 def test_a_big_deal_on_an_event_with_no_first_is_declined(bridge):
     declined(bridge, "why is the eu's attendance a big deal")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "sorry for my bad english, when is parade", "event:when"),
+    ("seed_store", "Hello, I am not so good english, please can you tell me how many year since Kim Jong Un was "
+                   "visit China?", "first-china-trip-since-2019"),
+    ("bridge", "my english is not so good, how long is the bridge", "bridge-length"),
+])
+def test_an_apology_for_ones_english_asks_nothing(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
