@@ -87,14 +87,12 @@ def test_an_embedded_question_is_read_as_the_direct_question(request, store, que
     assert top(request.getfixturevalue(store), question) == expected
 
 
-@pytest.mark.parametrize(("store", "question"), [
-    ("seed_store", "why is everyone making such a big deal of putin coming"),
-    ("bridge", "why is everyone making a big deal out of the pelicans"),
-])
-def test_an_idiom_the_sources_never_use_is_not_dropped(request, store, question):
+def test_an_idiom_the_sources_never_use_is_not_dropped(seed_store, bridge):
     """"A big deal" once folded into a dropped word, so "why ... Kim" got any reason for Kim's trip.
     It asks what is new about it, and only a first the reports name answers that."""
-    declined(request.getfixturevalue(store), question)
+    declined(bridge, "why is everyone making a big deal out of the pelicans")
+    # the first time Kim, Putin and Xi appear at one event: not a reason for Putin's trip
+    assert top(seed_store, "why is everyone making such a big deal of putin coming") == "kim-xi-putin-together"
 
 
 @pytest.mark.parametrize("question", [
