@@ -90,8 +90,8 @@ _TALKED_ABOUT = re.compile(r"what (?:did|does|do|will|would) (?P<who>(?!(?:\w+ )
                            r"(?:\w+ ){0,3}?\w+) (?:talk|speak|chat) (?:about|of)")
 _FIGURES = re.compile(r"\b(?:numbers|figures|estimates?|tally|totals)$")
 # "according to the BBD piece, what ...", "according to AP, ...": what that report says.
-_ACCORDING = re.compile(r"according to (?P<report>(?:the )?(?:[\w-]+ ){0,4}?(?:piece|article|report|story|paper|"
-                        r"version|copy)|(?:the )?[\w-]+),? (?P<asked>.+)")
+_ACCORDING = re.compile(r"according to (?P<report>(?:the )?[\w-]+(?: [\w-]+){0,4}?),? (?P<asked>(?:who|whom|what|when|"
+                        r"where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can)\b.+)")
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -275,7 +275,11 @@ class Answerer:
         according = _ACCORDING.fullmatch(text)
         source = self._source_named(according["report"]) if according else None
         if according and source is not None:  # "according to the AP piece, who is coming": what AP says
-            found = self._part(according["asked"], turn)
+            turn.source = source
+            try:
+                found = self._part(according["asked"], turn)
+            finally:
+                turn.source = None
             if not found.confident:
                 return found
             said = tuple(s for s in found.statements if source in s.sources)  # its own version of a quote
@@ -428,7 +432,7 @@ class Answerer:
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
                                     *(recency if reading.intent == "when" else ())),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future),
-                             countries=2 if pair else 0)
+                             countries=2 if pair else 0, cited_by=turn.source)
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         if excluded and found.confident and "how many" in text:  # not "how much does the EU pay besides ..."
             return self._leaving_out(text, reading.intent, found, excluded, salient)
@@ -808,6 +812,10 @@ class Answerer:
             # "nesting pairs fell from 210 to 120": how many there are now, and were.
             if any(words[i + 1:i + 2] and words[i + 1] in _CHANGES and any(
                     self.store.number_word(w) for w in words[i + 2:i + 5]) for i in spots):
+                return True
+            # "delegations from eight countries": one from each.
+            if any(words[i + 1:i + 2] == ["from"] and self.store.number_word(words[i + 2] if i + 2 < len(words) else "")
+                   for i in spots):
                 return True
             # "travelled to China four times" counts trips as surely as "four trips" does.
             if any(self.store.number_word(w) and words[j + 1:j + 2] == ["times"]
@@ -1208,6 +1216,7 @@ class _Turn:
     topic: tuple[str, ...] = ()  # the last part's words: they rank the next part's answers
     intent: str = ""  # the last part's intent: "is Iran going, and what about the US?"
     last: PartAnswer | None = None  # the last part's answer: "who is not coming, and why?"
+    source: str | None = None  # the one report asked about: "according to the AP piece, ..."
 
 
 def _absence(absentees: list[Absentee], place: str) -> Statement:
