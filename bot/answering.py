@@ -361,7 +361,9 @@ class Answerer:
         # "how many countries besides NK and Russia", "which countries are coming besides Russia"
         excluded = (self._excluded(reading.rest, self._terms) if reading.intent in ("count", "attendees")
                     else frozenset())
-        salient = [t for t in salient if t not in excluded]
+        left_out = _EXCLUDING.search(reading.rest)  # "what's expected besides the marching": not the marching
+        dropped = excluded | set(self._terms(left_out["excluded"]) if left_out else ())
+        salient = [t for t in salient if t not in dropped]
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
             return self._event(text, "timeline", turn.zone)
         if reading.intent in ("attendees", "absent"):
@@ -373,6 +375,8 @@ class Answerer:
         if reading.intent == "other" and salient and set(salient) <= self._calendar_terms:
             return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
+            if left_out and set(rest) <= dropped:  # "what besides Kim": what about what?
+                return decline(text, reading.intent, "Besides that, what? Ask what you want to know.")
             if _WHEN_CAN_I.search(text):  # "when can I cross the bridge": nothing asked but what I may do
                 return decline(text, "personal", _DECLINED["personal"])
             return self._without_words(text, reading, rest, turn)

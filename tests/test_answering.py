@@ -1386,3 +1386,15 @@ def test_a_big_deal_on_an_event_with_no_first_is_declined(bridge):
 ])
 def test_an_apology_for_ones_english_asks_nothing(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "what's expected at the parade besides the marching", "parade-content"),
+    ("bridge", "who is protesting besides the coalition", "protest"),  # "environmental groups led by" it
+])
+def test_what_is_left_out_is_not_asked(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_besides_with_nothing_else_asked_is_declined(seed_store):
+    assert "Besides that, what?" in declined(seed_store, "what besides kim")
