@@ -56,11 +56,13 @@ _DURATION_VERBS = {"take": re.compile(r"\b(?:take|takes|took|taken|taking)\b"),
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
-# More of what the part before asked: what came of it, how ("when did Kim take power, and how?"), or the
-# signs of it ("were relations cool? any signs?"); "what happened next" asks for something else.
+# More of what the part before asked: what came of it, how ("when did Kim take power, and how?"), the
+# signs of it ("were relations cool? any signs?"), what it was about; "what happened next" asks for
+# something else.
 _MORE_OF_IT = re.compile(r"(?:so |and |then |but )*(?:what (?:happened|came of it|was the outcome|was the result)"
                          r"(?: in the end| with that| there)?|how(?: exactly| so)?|any (?:signs?|evidence|proof)"
-                         r"(?: of (?:it|that))?|what is the evidence|how do (?:we|you|they) know)")
+                         r"(?: of (?:it|that))?|what is the evidence|how do (?:we|you|they) know"
+                         r"|what (?:was|is) (?:that|it|this)(?: all)? about)")
 # A part that names only places ("and with Russia?", "what about Iran and Cuba too").
 _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
                     r"(?P<places>.+?)(?: too| then| also| as well)?")
@@ -341,7 +343,8 @@ class Answerer:
 
     def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
         """Answers from what the part's words ask, once its intent has set aside the words it used."""
-        if reading.intent == "other" and turn.last is not None and turn.topic and _MORE_OF_IT.fullmatch(text):
+        if (reading.intent == "other" and turn.last is not None and (turn.topic or turn.last.confident)
+                and _MORE_OF_IT.fullmatch(text)):
             return self._follow_up(text, "other", turn)  # "did they take it to court? what happened?"
         rest = self._terms(reading.rest)
         salient = self._one_choice([t for t in dict.fromkeys(rest) if t not in self.lexicon.context], reading.rest)

@@ -1398,3 +1398,17 @@ def test_what_is_left_out_is_not_asked(request, store, question, expected):
 
 def test_besides_with_nothing_else_asked_is_declined(seed_store):
     assert "Besides that, what?" in declined(seed_store, "what besides kim")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "trump said something about walking across a line?? what was that about",
+     ("quote:trump-dmz", "quote:trump-dmz")),
+    ("bridge", "what did popa say about the ferry queues? what was that about", ("quote:popa-ferry-tax",) * 2),
+])
+def test_what_was_that_about_after_a_part_asks_more_of_it(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys[:2] == expected
+
+
+def test_what_was_that_about_alone_asks_nothing(seed_store):
+    declined(seed_store, "what was that about")
