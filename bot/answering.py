@@ -56,13 +56,15 @@ _DURATION_VERBS = {"take": re.compile(r"\b(?:take|takes|took|taken|taking)\b"),
 _ORDINAL = re.compile(
     r"\b(?P<nth>first|1st|second|2nd|third|3rd)(?: (?:article|report|story|piece|source|outlet|one)\b|$)")
 _NTH = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
-# More of what the part before asked: what came of it, how ("when did Kim take power, and how?"), the
-# signs of it ("were relations cool? any signs?"), what it was about; "what happened next" asks for
-# something else.
-_MORE_OF_IT = re.compile(r"(?:so |and |then |but )*(?:what (?:happened|came of it|was the outcome|was the result)"
-                         r"(?: in the end| with that| there)?|how(?: exactly| so)?|any (?:signs?|evidence|proof)"
-                         r"(?: of (?:it|that))?|what is the evidence|how do (?:we|you|they) know"
-                         r"|what (?:was|is) (?:that|it|this)(?: all)? about)")
+# More of what the part before asked: what came of it ("did they sue? what happened?"); the signs of it
+# ("were relations cool? any signs?"), if its answer says what shows it; what a quote was about.
+# "What happened next" asks for something else, and "how?" is answered only where the part is.
+_WHAT_HAPPENED = re.compile(r"(?:so |and |then |but )*what (?:happened|came of it|was the outcome|was the result)"
+                            r"(?: in the end| with that| there)?")
+_ANY_SIGNS = re.compile(r"(?:so |and |but )*(?:any (?:signs?|evidence|proof)(?: of (?:it|that))?|what is the evidence"
+                        r"|how do (?:we|you|they) know)")
+_WHAT_ABOUT_IT = re.compile(r"(?:so |and |but )*what (?:was|is) (?:that|it|this)(?: all)? about")
+_SHOWING = re.compile(r"\b(?:suggest\w*|show\w*|indicat\w*|publish\w*|found|fell|rose|signs?|evidence)\b")
 # A part that names only places ("and with Russia?", "what about Iran and Cuba too").
 _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
                     r"(?P<places>.+?)(?: too| then| also| as well)?")
@@ -74,7 +76,8 @@ _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbe
 # "how many countries besides NK and Russia": what the count leaves out ("other than", "not counting").
 _EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|not counting|"
                         r"not including|on top of|in addition to) (?P<excluded>.+?)(?=,|$| (?:is|are|was|were|will|"
-                        r"would|do|does|did|has|have|r|coming|going|attending|sending|to|in|at)\b)")
+                        r"would|do|does|did|has|have|r|coming|going|attending|sending|to|in|at|who|what|when|"
+                        r"where|why|how|which)\b)")
 # "Kim's first trip to China in six years" was not his first trip there: it answers no "first visit".
 _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?:more than |over |almost |nearly )?"
                                r"(?:[\w-]+ )?(?:years?|decades?|months?|weeks?|(?:19|20)\d\d)\b")
@@ -83,13 +86,14 @@ _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
-_TOWN = re.compile(r"\b(?:which|what) (?:towns?|city|cities|ports?|villages?)\b")
 _GOING_TO = re.compile(r"\b(?:to|in|at|into) (?:the )?(?P<place>[\w-]+(?: [\w-]+)?)$")
 _ACADEMIC = re.compile(r"\b(?:professor|lecturer|teacher|instructor|university|college|school)\b", re.IGNORECASE)
 _WHO_IS = re.compile(r"who (?:is|was|are|were|s)\b")
 # "what did he talk about" (but "what did Kim and Putin talk about" asks about their talks).
 _TALKED_ABOUT = re.compile(r"what (?:did|does|do|will|would) (?P<who>(?!(?:\w+ )*(?:and|n|with|they|we|you)\b)"
                            r"(?:\w+ ){0,3}?\w+) (?:talk|speak|chat) (?:about|of)")
+_MENTIONED = re.compile(r"(?:why|how come) (?:is|was|are|were|does|did) (?P<who>(?:[\w-]+ ){0,3}?[\w-]+) (?:even |ever "
+                        r"|being |getting |get )*(?:mentioned|named|brought up)")
 _FIGURES = re.compile(r"\b(?:numbers|figures|estimates?|tally|totals)$")
 # "according to the BBD piece, what ...", "according to AP, ...": what that report says.
 _ACCORDING = re.compile(r"according to (?P<report>(?:the )?[\w-]+(?: [\w-]+){0,4}?),? (?P<asked>(?:who|whom|what|when|"
@@ -215,6 +219,7 @@ class Answerer:
         self._reason_words = frozenset(lexicon.terms("purpose reason reasons point motive motives motivation"))
         self._reaction = frozenset(lexicon.terms("respond react"))
         self._wanting = frozenset(lexicon.terms("want"))
+        self._dispute = frozenset(lexicon.terms("dispute"))
         self._speaking = frozenset(lexicon.terms("spoke call"))  # speaking, a call: not "talks", negotiations
         self._drawing = frozenset(lexicon.terms("draw drew drawn rely relied cite cited base based include"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
@@ -277,16 +282,17 @@ class Answerer:
         according = _ACCORDING.fullmatch(text)
         source = self._source_named(according["report"]) if according else None
         if according and source is not None:  # "according to the AP piece, who is coming": what AP says
-            turn.source = source
-            try:
-                found = self._part(according["asked"], turn)
-            finally:
-                turn.source = None
+            found = self._part(according["asked"], turn)
             if not found.confident:
                 return found
+            outlet = self.store.sources[source].outlet
+            if found.statements[0].key.startswith("event:") and len(found.statements[0].sources) > 1:
+                # "who is coming" sums up every report's list: whose word each name is, it does not keep
+                return decline(text, found.intent, f"What {outlet} alone says of that is not kept apart.",
+                               *found.statements)
             said = tuple(s for s in found.statements if source in s.sources)  # its own version of a quote
             if not said:
-                return decline(text, found.intent, f"{self.store.sources[source].outlet} says nothing about that.")
+                return decline(text, found.intent, f"{outlet} says nothing about that.")
             return replace(found, statements=said)
         reading, found = self._read(text, turn)
         if found is not None:
@@ -306,17 +312,25 @@ class Answerer:
             if found is not None:
                 return found
         talked = _TALKED_ABOUT.fullmatch(text)
-        if talked:  # "what did he talk about": his words, else what the reports say he talked about
-            return self._talked_about(text, talked["who"], turn)
+        person = self._person(talked["who"], turn) if talked else None
+        if talked and person is not None:  # "what did he talk about": his words, or that he spoke
+            return self._talked_about(text, talked["who"], person, turn)
+        mentioned = _MENTIONED.fullmatch(text)
+        if mentioned:  # "why is he even mentioned": who he is, or what the reports say of it
+            person = self._person(mentioned["who"], turn)
+            if person is not None:
+                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+            named = [t for t in self._terms(mentioned["who"]) if t not in self.lexicon.context]
+            if named:  # "why is 2019 mentioned", "why is Belgrade even mentioned": what says it
+                return self._search(text, "other", mentioned["who"], named, named)
         return self._by_words(text, reading, turn)
 
-    def _talked_about(self, text: str, who: str, turn: _Turn) -> PartAnswer:
+    def _talked_about(self, text: str, who: str, person: Person, turn: _Turn) -> PartAnswer:
         """What someone talked about: their words, else an entry on their having spoken ("Kim and Putin
         spoke by phone about ..."); "talks" as negotiations ("hopes to resume talks") are no conversation,
         and a speech to come says nothing of what it is about."""
         said = self._quote(text, Reading("quote", rest="", who=who, cue=text), turn)
-        person = self._person(who, turn)
-        if said.confident or person is None:
+        if said.confident:
             return said
         names = sorted(self._name_terms[person.id])
         found = self._search(text, "other", who, names, names, topic=tuple(self._speaking))
@@ -343,8 +357,7 @@ class Answerer:
 
     def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
         """Answers from what the part's words ask, once its intent has set aside the words it used."""
-        if (reading.intent == "other" and turn.last is not None and (turn.topic or turn.last.confident)
-                and _MORE_OF_IT.fullmatch(text)):
+        if reading.intent == "other" and self._asks_more(text, turn):
             return self._follow_up(text, "other", turn)  # "did they take it to court? what happened?"
         rest = self._terms(reading.rest)
         salient = self._one_choice([t for t in dict.fromkeys(rest) if t not in self.lexicon.context], reading.rest)
@@ -365,8 +378,18 @@ class Answerer:
         excluded = (self._excluded(reading.rest, self._terms) if reading.intent in ("count", "attendees")
                     else frozenset())
         left_out = _EXCLUDING.search(reading.rest)  # "what's expected besides the marching": not the marching
-        dropped = excluded | set(self._terms(left_out["excluded"]) if left_out else ())
+        # ... and what else it leaves out, where the reports never say it ("what's expected besides the
+        # marching"), is no word to find; a word they do say often stands beside the answer ("what does
+        # Kamenograd get besides hotel bookings": the same entry's warehouses; "who has Kim met besides Xi")
+        dropped = excluded | {t for t in (self._terms(left_out["excluded"]) if left_out else ())
+                              if t not in self.store.index}
         salient = [t for t in salient if t not in dropped]
+        if self._dispute & set(salient) and len(self._countries_named(set(rest))) >= 2:
+            # "does Bulgaria have a beef with Romania": an entry with both and a complaint may be a third's
+            return decline(text, reading.intent, NOT_ANSWERED)
+        if reading.intent == "other" and left_out and set(rest) <= set(self._terms(left_out["excluded"])):
+            # "what besides Kim": what about what?
+            return decline(text, reading.intent, "Besides that, what? Ask what you want to know.")
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
             return self._event(text, "timeline", turn.zone)
         if reading.intent in ("attendees", "absent"):
@@ -378,8 +401,6 @@ class Answerer:
         if reading.intent == "other" and salient and set(salient) <= self._calendar_terms:
             return self._event(text, "when", turn.zone)  # "is it on a Thursday?": the date says
         if not salient:
-            if left_out and set(rest) <= dropped:  # "what besides Kim": what about what?
-                return decline(text, reading.intent, "Besides that, what? Ask what you want to know.")
             if _WHEN_CAN_I.search(text):  # "when can I cross the bridge": nothing asked but what I may do
                 return decline(text, "personal", _DECLINED["personal"])
             return self._without_words(text, reading, rest, turn)
@@ -439,7 +460,7 @@ class Answerer:
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
                                     *(recency if reading.intent == "when" else ())),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future),
-                             countries=2 if pair else 0, cited_by=turn.source)
+                             countries=2 if pair else 0)
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         if excluded and found.confident and "how many" in text:  # not "how much does the EU pay besides ..."
             return self._leaving_out(text, reading.intent, found, excluded, salient)
@@ -489,6 +510,17 @@ class Answerer:
             if self._name_terms[person.id] & named or country & named:
                 named |= self._name_terms[person.id] | country
         return frozenset(named)
+
+    def _asks_more(self, text: str, turn: _Turn) -> bool:
+        """Whether a part asks more of the one before: what came of it, what shows it, what it was about."""
+        last = turn.last
+        if last is None or not last.confident:
+            return False
+        if _WHAT_HAPPENED.fullmatch(text):
+            return bool(turn.topic)
+        if _ANY_SIGNS.fullmatch(text):
+            return all(_SHOWING.search(s.text.casefold()) for s in last.statements)
+        return last.intent == "quote" and bool(_WHAT_ABOUT_IT.fullmatch(text))
 
     def _one_choice(self, salient: list[str], rest: str) -> list[str]:
         """The question's words without an option the sources never mention, where the other is one
@@ -640,10 +672,6 @@ class Answerer:
             hits = tuple(h for h in hits if wanted & self._text(h.key).terms)
             if not hits:
                 return decline(text, intent, NOT_ANSWERED)
-        if intent == "where" and _TOWN.search(text):  # "which towns will Kim visit": "China" is no town
-            hits = tuple(h for h in hits if self._names_town(h.key))
-            if not hits:
-                return decline(text, intent, NOT_ANSWERED)
         if intent == "where":  # "where in China did Kim go": "he travelled to China" is no answer
             hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
             if not hits:
@@ -651,8 +679,10 @@ class Answerer:
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
         if self._relation & set(salient):  # "how tight are NK and Russia": not NK's ties with China
             parties = {t for t in terms if t in self._countries or t in self._names}
-            if len(parties) >= 2:
-                hits = tuple(h for h in hits if self._partners(h.key) <= parties)
+            if len(parties) >= 2:  # ... and "Russia and China" are no Kim-Putin call: each must be named
+                asked = self._countries_named(parties)
+                hits = tuple(h for h in hits if self._partners(h.key) <= parties
+                             and asked <= self._countries_named(self._text(h.key).terms))
         if intent == "who" and _WHO_IS.match(text):  # "who was Kim's father": "on his father's death" names nobody
             # (but "who did Kim take over from" is answered by "his father")
             hits = tuple(h for h in hits if h.key.startswith("person:") or self._names_another(h.key, set(terms)))
@@ -675,13 +705,6 @@ class Answerer:
     def _countries_named(self, terms: set[str] | frozenset[str]) -> set[str]:
         """The countries terms name, directly or by a person from them ("Xi and Kim": China, North Korea)."""
         return (terms & self._countries.keys()) | {self._country_of[t] for t in terms if t in self._country_of}
-
-    def _names_town(self, key: str) -> bool:
-        """Whether an entry names a place smaller than a country: "Kamenograd", or a capital ("Beijing",
-        which search folds into its country)."""
-        entry = self.store.entries[key]
-        return bool(self._text(key).terms & self._local_names) or any(
-            re.search(rf"\b{re.escape(capital)}\b", entry.text.casefold()) for capital in self.lexicon.world.capitals)
 
     def _names_another(self, key: str, asked: set[str]) -> bool:
         """Whether an entry names someone or something the question does not: the answer to a who."""
@@ -1223,7 +1246,6 @@ class _Turn:
     topic: tuple[str, ...] = ()  # the last part's words: they rank the next part's answers
     intent: str = ""  # the last part's intent: "is Iran going, and what about the US?"
     last: PartAnswer | None = None  # the last part's answer: "who is not coming, and why?"
-    source: str | None = None  # the one report asked about: "according to the AP piece, ..."
 
 
 def _absence(absentees: list[Absentee], place: str) -> Statement:

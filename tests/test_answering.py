@@ -1235,13 +1235,13 @@ def test_why_someone_is_mentioned_is_who_they_are_in_the_story(request, store, q
     assert answer.confident and answer.keys == expected
 
 
-@pytest.mark.parametrize(("store", "question", "expected"), [
-    ("seed_store", "when did kim take power and how", ("kim-in-power",) * 2),  # "... on his father's death"
-    ("bridge", "when was the load test and how", ("load-test",) * 2),
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "is kim going to beijing? and how?"),  # the reports never say how: no repeat of the yes
+    ("bridge", "will the opening be on saturday? and how?"),
 ])
-def test_and_how_after_a_part_asks_how_of_it(request, store, question, expected):
+def test_and_how_after_a_part_is_not_answered_by_that_part_again(request, store, question):
     answer = request.getfixturevalue(store).ask(question)
-    assert answer.confident and answer.keys == expected
+    assert answer.parts[0].confident and not answer.parts[1].confident
 
 
 def test_how_alone_asks_nothing(seed_store):
@@ -1290,12 +1290,6 @@ def test_what_each_report_or_one_report_says_asks_for_the_fact(request, store, q
     assert answer.confident and answer.keys[:1] == expected
 
 
-def test_which_towns_asks_for_places_smaller_than_a_country(seed_store, bridge):
-    assert top(bridge, "which towns does the new bridge connect?") == "bridge-route"  # Port Veresti, Kamenograd
-    declined(seed_store, "which towns will kim visit")  # "his first trip to China in six years" names no town
-    assert top(seed_store, "what city did trump meet lee in") == "trump-lee-meeting"  # Washington
-
-
 # Found by a read-only review of the rules above, each answered confidently and wrongly or lost ------------
 
 
@@ -1312,7 +1306,6 @@ def test_which_towns_asks_for_places_smaller_than_a_country(seed_store, bridge):
     ("seed_store", "when is kim's first visit to china in six years", "first-china-trip-since-2019"),
     ("bridge", "what does the second article say about the eu", "eu-share"),
     ("seed_store", "according to the AP piece, how many leaders are coming", "foreign-leader-count"),
-    ("seed_store", "according to the AP piece, who is coming", "event:who"),  # not the list of sources
     ("seed_store", "according to the wire report, what did hong lei say", "quote:hong-lei-welcome-wire"),
     ("seed_store", "what did kim talk about", "kim-putin-call"),  # not "hopes to resume talks"
 ])
@@ -1338,7 +1331,7 @@ def test_review_findings_declined(request, store, question):
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "how close are the two countries", "cooler-relations"),  # not the bureau that was closed
-    ("seed_store", "how close is kim to xi", "cooler-relations"),
+    ("seed_store", "how close are kim and xi", "cooler-relations"),
 ])
 def test_how_close_two_parties_are_is_their_relations(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
@@ -1346,7 +1339,7 @@ def test_how_close_two_parties_are_is_their_relations(request, store, question, 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "were china-north korea relations cool recently? any signs?", ("cooler-relations",) * 2),
-    ("bridge", "did the coalition sue? any evidence?", ("lawsuit",) * 2),
+    ("bridge", "how many nesting pairs are left? any evidence?", ("pelican-controversy",) * 2),  # "fell from"
 ])
 def test_any_signs_after_a_part_asks_for_what_shows_it(request, store, question, expected):
     answer = request.getfixturevalue(store).ask(question)
@@ -1359,7 +1352,6 @@ def test_any_signs_alone_asks_nothing(seed_store):
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "who said the part about re-engaging trump from a position of strength", "quote:easley-repair"),
-    ("seed_store", "is trump interested in talking to kim again", "trump-diplomacy"),  # "hopes to resume talks"
     ("seed_store", "why would north korea want better ties with china rather than just russia",
      "turn-back-to-china"),
     ("bridge", "who said the bit about the ferry queues being a tax", "quote:popa-ferry-tax"),
@@ -1389,10 +1381,11 @@ def test_an_apology_for_ones_english_asks_nothing(request, store, question, expe
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
-    ("seed_store", "what's expected at the parade besides the marching", "parade-content"),
+    ("bridge", "what does kamenograd get besides hotel bookings", "kamenograd-bookings"),  # ... and warehouses
     ("bridge", "who is protesting besides the coalition", "protest"),  # "environmental groups led by" it
+    ("seed_store", "who has kim met besides xi", "past-summits"),  # "Xi, Putin, Donald Trump and ..."
 ])
-def test_what_is_left_out_is_not_asked(request, store, question, expected):
+def test_what_is_left_out_stands_beside_the_answer(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
 
 
@@ -1412,3 +1405,40 @@ def test_what_was_that_about_after_a_part_asks_more_of_it(request, store, questi
 
 def test_what_was_that_about_alone_asks_nothing(seed_store):
     declined(seed_store, "what was that about")
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("bridge", "does bulgaria have a beef with romania"),  # the complaint in the entry naming both is Serbia's
+    ("bridge", "does romania have a problem with serbia"),
+    ("bridge", "will the opening be on saturday? and how?"),
+    ("seed_store", "according to the AP, why is north korea sanctioned"),  # only the wire report says why
+    ("seed_store", "how close are russia and china"),  # not the Kim-Putin call
+    ("bridge", "how close is kamenograd to port veresti"),  # a distance, which the reports do not give
+    ("seed_store", "what deal did kim make with russia"),
+])
+def test_second_review_findings_declined(request, store, question):
+    assert not request.getfixturevalue(store).ask(question).confident
+
+
+def test_according_to_one_report_a_summed_up_list_is_not_its_word(seed_store):
+    # the attendance list sums up both reports; the wire report names only Kim and Putin
+    assert "not kept apart" in declined(seed_store, "according to the wire, which countries are coming")
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "does the AP report say how many leaders are coming", "foreign-leader-count"),
+    ("seed_store", "why is 2019 mentioned", "first-china-trip-since-2019"),  # not the parade's date
+    ("bridge", "why is belgrade even mentioned", "event:absent"),  # Serbia's capital: its absence
+    ("bridge", "besides japan, who sends a delegation", "delegations"),
+])
+def test_second_review_findings_answered(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_any_evidence_is_only_what_shows_it(bridge):
+    answer = bridge.ask("are the pelicans declining? any evidence?")  # DunaLink's drought claim shows nothing
+    assert len(answer.parts) == 2 and not answer.parts[1].confident
+
+
+def test_a_countrys_leader_talking_is_not_an_analysts_view_of_the_country(seed_store):
+    assert "strained-by-moscow" not in seed_store.ask("what did the president of russia talk about").keys
