@@ -288,8 +288,8 @@ class Answerer:
             outlet = self.store.sources[source].outlet
             if found.statements[0].key.startswith("event:") and len(found.statements[0].sources) > 1:
                 # "who is coming" sums up every report's list: whose word each name is, it does not keep
-                return decline(text, found.intent, f"What {outlet} alone says of that is not kept apart.",
-                               *found.statements)
+                return decline(text, found.intent, f"This sums up the reports; what {outlet} alone says of it "
+                               "is not recorded.", *found.statements)
             said = tuple(s for s in found.statements if source in s.sources)  # its own version of a quote
             if not said:
                 return decline(text, found.intent, f"{outlet} says nothing about that.")

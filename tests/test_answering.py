@@ -1422,7 +1422,8 @@ def test_second_review_findings_declined(request, store, question):
 
 def test_according_to_one_report_a_summed_up_list_is_not_its_word(seed_store):
     # the attendance list sums up both reports; the wire report names only Kim and Putin
-    assert "not kept apart" in declined(seed_store, "according to the wire, which countries are coming")
+    reason = declined(seed_store, "according to the wire, which countries are coming")
+    assert "alone says of it is not recorded" in reason
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
