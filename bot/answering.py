@@ -282,18 +282,7 @@ class Answerer:
         according = _ACCORDING.fullmatch(text)
         source = self._source_named(according["report"]) if according else None
         if according and source is not None:  # "according to the AP piece, who is coming": what AP says
-            found = self._part(according["asked"], turn)
-            if not found.confident:
-                return found
-            outlet = self.store.sources[source].outlet
-            if found.statements[0].key.startswith("event:") and len(found.statements[0].sources) > 1:
-                # "who is coming" sums up every report's list: whose word each name is, it does not keep
-                return decline(text, found.intent, f"This sums up the reports; what {outlet} alone says of it "
-                               "is not recorded.", *found.statements)
-            said = tuple(s for s in found.statements if source in s.sources)  # its own version of a quote
-            if not said:
-                return decline(text, found.intent, f"{outlet} says nothing about that.")
-            return replace(found, statements=said)
+            return self._from_report(text, according["asked"], source, turn)
         reading, found = self._read(text, turn)
         if found is not None:
             return found
@@ -324,6 +313,22 @@ class Answerer:
             if named:  # "why is 2019 mentioned", "why is Belgrade even mentioned": what says it
                 return self._search(text, "other", mentioned["who"], named, named)
         return self._by_words(text, reading, turn)
+
+    def _from_report(self, text: str, asked: str, source: str, turn: _Turn) -> PartAnswer:
+        """The answer to `asked` where it is that one report's word (its own version of a quote), else
+        a decline: the best answer decides, not the next entry that report happens to hold."""
+        found = self._part(asked, turn)
+        if not found.confident:
+            return found
+        outlet = self.store.sources[source].outlet
+        if found.statements[0].key.startswith("event:") and len(found.statements[0].sources) > 1:
+            # "who is coming" sums up every report's list: whose word each name is, it does not keep
+            return decline(text, found.intent, f"This sums up the reports; what {outlet} alone says of it "
+                           "is not recorded.", *found.statements)
+        said = tuple(s for s in found.statements if source in s.sources)
+        if not said:
+            return decline(text, found.intent, f"{outlet} says nothing about that.")
+        return replace(found, statements=said)
 
     def _talked_about(self, text: str, who: str, person: Person, turn: _Turn) -> PartAnswer:
         """What someone talked about: their words, else an entry on their having spoken ("Kim and Putin
