@@ -111,7 +111,8 @@ _AROUND_NAMES = ("leader leaders delegation delegations official officials peopl
                  "anyone quoted mentioned cited named they president prime minister king queen")
 # Offices a question may name ("the Romanian president"): a guest holding another one is not that guest.
 _OFFICES = ("president", "prime minister", "premier", "chancellor", "king", "queen", "emperor", "monarch", "minister",
-            "mayor", "governor", "commissioner")
+            "mayor", "governor", "commissioner", "general secretary")
+_PORTFOLIOS = ("foreign", "transport", "defence", "defense", "finance", "interior", "trade", "economy", "health")
 _TOWARDS = frozenset({"to", "into"})  # "has Xi been to Pyongyang": where someone goes
 _LISTS_REASONS = ("attendees", "absent", "attending")  # answers that give an absentee's reasons with them
 _REFERRING = frozenset("he she him her his they them their there".split())  # to the last part, not the event
@@ -191,7 +192,14 @@ class Answerer:
         self.lexicon = lexicon = store.lexicon
         self._recent_terms: dict[str, tuple[str, ...]] = {}
         self._around_names = frozenset(lexicon.terms(_AROUND_NAMES))
+        self._office_words = frozenset(" ".join((*_OFFICES, *lexicon.language.qualifiers, *_PORTFOLIOS)).split())
         self._role_offices = {p.id: _offices_in(" ".join(lexicon.normalise(p.role))) for p in store.event.people}
+        # A country's guest whom the reports do not name may have an office in its note ("Led by its
+        # president", "Led by its deputy prime minister", which is no prime minister).
+        for a in store.event.attendance.attendees:
+            if not a.person and a.country and a.note:
+                self._role_offices[_slug(a.country)] = _offices_in(" ".join(lexicon.normalise(a.note)),
+                                                                   lexicon.language.qualifiers)
         self._countries = _single_terms(lexicon, lexicon.world.regions_of)
         self._regions = _single_terms(lexicon, set(lexicon.world.region_names.values()))
         self._role_terms = {p.id: self._words_of(f"{p.role} {p.country or ''}") for p in store.event.people}
@@ -992,7 +1000,9 @@ class Answerer:
                            f"The reports name {person.name} ({person.role}), not a {_listed(sorted(unheld))}.")
         if person is not None:
             return self._person_attending(text, person)
-        place = self._place(" ".join(words))
+        # "is Italy's deputy prime minister coming": a place, and after it only an office
+        place = next(filter(None, (self._place(" ".join(words[:n])) for n in range(len(words), 0, -1)
+                                   if set(words[n:]) <= self._office_words)), None)
         if place is not None:
             return self._attendance_in(text, *place)
         terms = self._terms(" ".join(words))
@@ -1039,7 +1049,7 @@ class Answerer:
                 key = f"attending:{person.id if person else _slug(country or '')}"
                 who = f"{person.name} ({country})" if person else f"The leader of {country}"
                 yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
-        offices = _offices_in(text)
+        offices = _offices_in(text, self.lexicon.language.qualifiers)
         if offices:
             choice = len(offices) > 1 or " or " in f" {text} "  # "is Pakistan sending the PM or the president"
             held = [s for s in yes if self._holds(s.key.removeprefix("attending:"), offices, choice)]
@@ -1260,13 +1270,15 @@ def _absence(absentees: list[Absentee], place: str) -> Statement:
     return Statement(f"absent:{_slug(place)}", f"No. Not expected: {said}.", sources)
 
 
-def _offices_in(text: str) -> frozenset[str]:
-    """The offices normalised words name, the longest first: "prime minister", not also "minister"."""
+def _offices_in(text: str, qualifiers: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The offices normalised words name, the longest first: "prime minister", not also "minister". An
+    office after one of `qualifiers` is that office qualified ("deputy prime minister"), no other."""
     left, found = f" {text} ", []
-    for office in sorted(_OFFICES, key=len, reverse=True):
-        if f" {office} " in left:
-            found.append(office)
-            left = left.replace(f" {office} ", " ")
+    qualified = "|".join(sorted(qualifiers)) or "(?!)"
+    for office in sorted(_OFFICES, key=len, reverse=True):  # "vice foreign minister": one word may come between
+        for match in re.finditer(rf" (?:(?P<qualifier>{qualified}) (?:\w+ )?)?{office}(?= )", left):
+            found.append(f"{match['qualifier']} {office}" if match["qualifier"] else office)
+        left = re.sub(rf" (?:(?:{qualified}) (?:\w+ )?)?{office}(?= )", " ", left)
     return frozenset(found)
 
 

@@ -889,7 +889,8 @@ def test_what_about_x_then_a_question_about_them_asks_it_of_x(request, store, qu
 
 
 def test_going_with_someone_is_first_whether_they_go_at_all(seed_store):
-    assert declined(seed_store, "is north korea's foreign minister going with kim").startswith("The sources don't list")
+    # the reports name Kim, who holds no ministry, and no one else from North Korea
+    assert "name no minister of North Korea" in declined(seed_store, "is north korea's foreign minister going with kim")
     declined(seed_store, "is putin going with kim")  # both go; the reports say nothing of going together
 
 
@@ -1443,3 +1444,23 @@ def test_any_evidence_is_only_what_shows_it(bridge):
 
 def test_a_countrys_leader_talking_is_not_an_analysts_view_of_the_country(seed_store):
     assert "strained-by-moscow" not in seed_store.ask("what did the president of russia talk about").keys
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "is the moldovan president coming", "attending:moldova"),  # "Led by its president."
+    ("bridge", "is italy's deputy prime minister coming", "attending:italy"),
+    ("bridge", "is germany's transport minister coming", "attending:germany"),
+    ("bridge", "is japan's vice foreign minister coming", "attending:japan"),
+])
+def test_a_countrys_guest_holds_the_office_its_note_gives(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("bridge", "is the moldovan prime minister coming"),  # Moldova sends its president
+    ("bridge", "is the italian prime minister coming"),  # ... Italy its deputy prime minister
+    ("bridge", "is the japanese foreign minister coming"),  # ... Japan a vice foreign minister
+    ("seed_store", "is the north korean prime minister coming"),  # Kim is General Secretary, no premier
+])
+def test_a_countrys_guest_holds_no_other_office(request, store, question):
+    assert "The reports name no" in declined(request.getfixturevalue(store), question)
