@@ -73,14 +73,17 @@ _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
                      "totaled numbered shrank jumped".split())
-# "how many countries besides NK and Russia": what the count leaves out ("other than", "not counting").
-_EXCLUDING = re.compile(r"\b(?:besides|other than|apart from|aside from|except(?: for)?|excluding|not counting|"
-                        r"not including|on top of|in addition to) (?P<excluded>.+?)(?=,|$| (?:is|are|was|were|will|"
-                        r"would|do|does|did|has|have|r|coming|going|attending|sending|to|in|at|who|what|when|"
+# "how many countries besides NK and Russia": what the count leaves out ("other than", "not counting"); the
+# words are tested first, since most questions have none.
+_EXCLUDING_CUES = ("besides", "other than", "apart from", "aside from", "except", "excluding", "not counting",
+                   "not including", "on top of", "in addition to")
+_EXCLUDING = re.compile(rf"\b(?:{'|'.join(_EXCLUDING_CUES)})(?: for)? (?P<excluded>.+?)(?=,|$| (?:is|are|was|were|"
+                        r"will|would|do|does|did|has|have|r|coming|going|attending|sending|to|in|at|who|what|when|"
                         r"where|why|how|which)\b)")
 # "Kim's first trip to China in six years" was not his first trip there: it answers no "first visit".
 _FIRST_IN_A_WHILE = re.compile(r"\bfirst\b(?: [\w'-]+){0,5}? (?:in|since|for) (?:more than |over |almost |nearly )?"
                                r"(?:[\w-]+ )?(?:years?|decades?|months?|weeks?|(?:19|20)\d\d)\b")
+_COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 # "did both countries confirm it": an entry that names two countries answers, whichever they are.
 # The host's country is one of them: the reports are about it ("the two countries last met" is no question
 # about the U.S. and North Korea at a parade in Beijing).
@@ -94,7 +97,7 @@ _TALKED_ABOUT = re.compile(r"what (?:did|does|do|will|would) (?P<who>(?!(?:\w+ )
                            r"(?:\w+ ){0,3}?\w+) (?:talk|speak|chat) (?:about|of)")
 _MENTIONED = re.compile(r"(?:why|how come) (?:is|was|are|were|does|did) (?P<who>(?:[\w-]+ ){0,3}?[\w-]+) (?:even |ever "
                         r"|being |getting |get )*(?:mentioned|named|brought up)")
-_FIGURES = re.compile(r"\b(?:numbers|figures|estimates?|tally|totals)$")
+_FIGURES = frozenset("numbers figures estimate estimates tally totals".split())
 # "according to the BBD piece, what ...", "according to AP, ...": what that report says.
 _ACCORDING = re.compile(r"according to (?P<report>(?:the )?[\w-]+(?: [\w-]+){0,4}?),? (?P<asked>(?:who|whom|what|when|"
                         r"where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can)\b.+)")
@@ -390,7 +393,7 @@ class Answerer:
         # "how many countries besides NK and Russia", "which countries are coming besides Russia"
         excluded = (self._excluded(reading.rest, self._terms) if reading.intent in ("count", "attendees")
                     else frozenset())
-        left_out = _EXCLUDING.search(reading.rest)  # "what's expected besides the marching": not the marching
+        left_out = _excluding(reading.rest)  # "what's expected besides the marching": not the marching
         # ... and what else it leaves out, where the reports never say it ("what's expected besides the
         # marching"), is no word to find; a word they do say often stands beside the answer ("what does
         # Kamenograd get besides hotel bookings": the same entry's warehouses; "who has Kim met besides Xi")
@@ -463,7 +466,7 @@ class Answerer:
                 return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
-        pair = _TWO_COUNTRIES.search(reading.rest)
+        pair = _TWO_COUNTRIES.search(reading.rest) if _COUNTRY_NOUNS & set(reading.rest.split()) else None
         paired = set(self._terms(pair.group())) if pair else set()
         salient = [t for t in salient if t not in paired]
         if pair and len(self._countries_named(set(rest))) >= 2:  # "Kim and Putin ... both countries": those two
@@ -514,7 +517,7 @@ class Answerer:
         """Who or what "how many ... besides X" leaves out: the places and people named after
         "besides", each person with the country they are from and each country with its people
         ("besides North Korea" leaves out Kim too)."""
-        match = _EXCLUDING.search(text)
+        match = _excluding(text)
         if match is None:
             return frozenset()
         named = {t for t in terms(match["excluded"]) if t in self._countries or t in self._names}
@@ -656,7 +659,7 @@ class Answerer:
             if not hits:
                 return decline(text, intent, NOT_ANSWERED)
         counted = self._counted(rest)
-        figures = bool(_FIGURES.search(text))  # "cost numbers": the cost's own number, before or after it
+        figures = text.rpartition(" ")[2] in _FIGURES  # "cost numbers": the cost's own number, before or after it
         if intent == "count" and ("how many" in text or figures) and counted and counted[0] in terms:
             hits = tuple(h for h in hits if self._counts(h.key, counted, after=figures))
             if not hits:
@@ -1304,6 +1307,11 @@ def _works_now(person: Person) -> bool:
 def _teaches(person: Person) -> bool:
     """Whether a role names where its holder teaches now ("Professor ..., Ewha Womans University")."""
     return _works_now(person) and bool(_ACADEMIC.search(person.role))
+
+
+def _excluding(text: str) -> re.Match[str] | None:
+    """What a question leaves out ("besides Kim"), if it says so."""
+    return _EXCLUDING.search(text) if any(cue in text for cue in _EXCLUDING_CUES) else None
 
 
 def _listed(items: list[str]) -> str:
