@@ -305,7 +305,7 @@ class Answerer:
         if reading.intent == "about":
             person = self._person(reading.who, turn)
             if person is not None:
-                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+                return self._profile(text, person)
             reading = Reading("other", rest=reading.who)
         if reading.intent == "person":
             found = self._who_is(text, reading, turn)
@@ -319,7 +319,7 @@ class Answerer:
         if mentioned:  # "why is he even mentioned": who he is, or what the reports say of it
             person = self._person(mentioned["who"], turn)
             if person is not None:
-                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+                return self._profile(text, person)
             named = [t for t in self._terms(mentioned["who"]) if t not in self.lexicon.context]
             if named:  # "why is 2019 mentioned", "why is Belgrade even mentioned": what says it
                 return self._search(text, "other", mentioned["who"], named, named)
@@ -397,13 +397,13 @@ class Answerer:
         # ... and what else it leaves out, where the reports never say it ("what's expected besides the
         # marching"), is no word to find; a word they do say often stands beside the answer ("what does
         # Kamenograd get besides hotel bookings": the same entry's warehouses; "who has Kim met besides Xi")
-        dropped = excluded | {t for t in (self._terms(left_out["excluded"]) if left_out else ())
-                              if t not in self.store.index}
+        left_terms = set(self._terms(left_out["excluded"])) if left_out else set()
+        dropped = excluded | {t for t in left_terms if t not in self.store.index}
         salient = [t for t in salient if t not in dropped]
         if self._dispute & set(salient) and len(self._countries_named(set(rest))) >= 2:
             # "does Bulgaria have a beef with Romania": an entry with both and a complaint may be a third's
             return decline(text, reading.intent, NOT_ANSWERED)
-        if reading.intent == "other" and left_out and set(rest) <= set(self._terms(left_out["excluded"])):
+        if reading.intent == "other" and left_out and set(rest) <= left_terms:
             # "what besides Kim": what about what?
             return decline(text, reading.intent, "Besides that, what? Ask what you want to know.")
         if reading.intent == "timeline" and all(t in self.store.index for t in salient):
@@ -441,7 +441,7 @@ class Answerer:
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
-                return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+                return self._profile(text, person)
         source = self._source_named(reading.rest) if reading.intent == "sources" else None
         if source is not None:  # "what sources does the second article draw on": its note may say
             asked = set(self._terms(_ORDINAL.sub(" ", reading.rest)))
@@ -521,11 +521,8 @@ class Answerer:
         if match is None:
             return frozenset()
         named = {t for t in terms(match["excluded"]) if t in self._countries or t in self._names}
-        for person in self.store.event.people:
-            country = set(self.lexicon.terms(person.country or "")) & set(self._countries)
-            if self._name_terms[person.id] & named or country & named:
-                named |= self._name_terms[person.id] | country
-        return frozenset(named)
+        named |= {self._country_of[t] for t in named if t in self._country_of}
+        return frozenset(named | {t for t, country in self._country_of.items() if country in named})
 
     def _asks_more(self, text: str, turn: _Turn) -> bool:
         """Whether a part asks more of the one before: what came of it, what shows it, what it was about."""
@@ -1173,7 +1170,7 @@ class Answerer:
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
         person = self._person(reading.who, turn, role_words=1)
         if person is not None:
-            return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
+            return self._profile(text, person)
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
         # "What is China's economic role for North Korea", "the mayor of Port Veresti": the rest is asked
@@ -1190,6 +1187,9 @@ class Answerer:
         # and a thing's role is no person ("what is China's role").
         intent = "who" if reading.cue.startswith("who") else "other"
         return self._search(text, intent, asked, terms, terms, people=False)
+
+    def _profile(self, text: str, person: Person) -> PartAnswer:
+        return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))
 
     def _person(self, text: str, turn: _Turn, role_words: int = 2) -> Person | None:
         """The one person `text` names, by name, alias or role ("he" is the last one named); None if
