@@ -88,6 +88,10 @@ _COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 # The host's country is one of them: the reports are about it ("the two countries last met" is no question
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
+_THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
+# "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
+# the word itself is no term to find; they must be others than those the question names.
+_WHICH_COUNTRIES = re.compile(r"\b(?:which|what) (?:other )?(?:countries|nations)\b")
 _TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
 _GOING_TO = re.compile(r"\b(?:to|in|at|into) (?:the )?(?P<place>[\w-]+(?: [\w-]+)?)$")
 _ACADEMIC = re.compile(r"\b(?:professor|lecturer|teacher|instructor|university|college|school)\b", re.IGNORECASE)
@@ -235,6 +239,8 @@ class Answerer:
         self._drawing = frozenset(lexicon.terms("draw drew drawn rely relied cite cited base based include"))
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
+        self._cooperation = frozenset(lexicon.terms("cooperation"))
+        self._country_words = frozenset(lexicon.terms("country"))
         self._coming = frozenset(lexicon.terms("come coming came"))
         # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
         self._workplace = frozenset(lexicon.terms("work works working employed"))
@@ -399,6 +405,7 @@ class Answerer:
         # Kamenograd get besides hotel bookings": the same entry's warehouses; "who has Kim met besides Xi")
         left_terms = set(self._terms(left_out["excluded"])) if left_out else set()
         dropped = excluded | {t for t in left_terms if t not in self.store.index}
+        dropped |= self._describing_event(reading.rest)  # "which towns does the new bridge connect"
         salient = [t for t in salient if t not in dropped]
         if self._dispute & set(salient) and len(self._countries_named(set(rest))) >= 2:
             # "does Bulgaria have a beef with Romania": an entry with both and a complaint may be a third's
@@ -471,16 +478,26 @@ class Answerer:
         salient = [t for t in salient if t not in paired]
         if pair and len(self._countries_named(set(rest))) >= 2:  # "Kim and Putin ... both countries": those two
             pair = None
+        others, asked = None, [t for t in salient if t not in self._country_words]
+        if reading.intent == "other" and asked and _WHICH_COUNTRIES.search(reading.rest):
+            others, salient = frozenset(self._countries_named(set(rest))), asked
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
                                     *(recency if reading.intent == "when" else ())),
                              settled=not future and bool(self.store.past_cue.search(text)), ahead=bool(future),
-                             countries=2 if pair else 0)
+                             countries=2 if pair else 0, other_countries=others)
         turn.topic = tuple(salient)  # "how many times did they meet and why did it collapse"
         if excluded and found.confident and "how many" in text:  # not "how much does the EU pay besides ..."
             return self._leaving_out(text, reading.intent, found, excluded, salient)
         return found
+
+    def _describing_event(self, text: str) -> set[str]:
+        """The terms of words that only describe the event's own ("the new bridge", "the big parade")."""
+        words = text.split()
+        return {t for before, word, after in zip(words, words[1:], words[2:], strict=False)
+                if before in _THE_EVENT and word in self.lexicon.language.event_modifiers
+                and (named := set(self._terms(after))) and named <= self.lexicon.context for t in self._terms(word)}
 
     def _cue_terms(self, reading: Reading) -> list[str]:
         """The words that gave the intent away, to rank answers; but the unit of "what year" or "which
@@ -596,7 +613,7 @@ class Answerer:
     def _search(self, text: str, intent: str, rest: str, salient: list[str], terms: list[str],
                 subjects: frozenset[str] = frozenset(), *, people: bool = True, topic: tuple[str, ...] = (),
                 settled: bool = False, ahead: bool = False, cited_by: str | None = None,
-                countries: int = 0) -> PartAnswer:
+                countries: int = 0, other_countries: frozenset[str] | None = None) -> PartAnswer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
@@ -625,6 +642,8 @@ class Answerer:
         if countries:  # "when did the two countries agree": "Romania and Bulgaria agreed ...", the host's among them
             hits = tuple(h for h in hits if len(named := self._countries_named(self._text(h.key).terms)) >= countries
                          and named & self._where_terms)
+        if other_countries is not None:
+            hits = tuple(h for h in hits if self._countries_named(self._text(h.key).terms) - other_countries)
         if cited_by is not None:
             hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)[:3]
             if not hits:
@@ -690,12 +709,13 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
-        if self._relation & set(salient):  # "how tight are NK and Russia": not NK's ties with China
-            parties = {t for t in terms if t in self._countries or t in self._names}
-            if len(parties) >= 2:  # ... and "Russia and China" are no Kim-Putin call: each must be named
-                asked = self._countries_named(parties)
-                hits = tuple(h for h in hits if self._partners(h.key) <= parties
-                             and asked <= self._countries_named(self._text(h.key).terms))
+        parties = {t for t in terms if t in self._countries or t in self._names}
+        if len(parties) >= 2 and (self._relation | self._cooperation) & set(salient):
+            # "how tight are NK and Russia": not NK's ties with China, and "Russia and China" are no
+            # Kim-Putin call; "what are NK, China and Russia teaming up against": all three, each named.
+            asked = self._countries_named(parties)
+            hits = tuple(h for h in hits if asked <= self._countries_named(self._text(h.key).terms)
+                         and (not self._relation & set(salient) or self._partners(h.key) <= parties))
         if intent == "who" and _WHO_IS.match(text):  # "who was Kim's father": "on his father's death" names nobody
             # (but "who did Kim take over from" is answered by "his father")
             hits = tuple(h for h in hits if h.key.startswith("person:") or self._names_another(h.key, set(terms)))
@@ -1099,8 +1119,14 @@ class Answerer:
             if reacted:  # "how has North Korea responded to Trump's outreach": what it did, said or not
                 return self._search(text, "other", f"{reading.who} {reading.rest}", [*who, *reacted, *salient],
                                     [*who, *reacted, *salient], subjects=who)
-            return self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
+            found = self._search(text, "quote", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
+                                 subjects=who)
+            if found.confident or found.reason != _NO_KIND["quote"]:
+                return found
+            # "the exact quote from the Chinese foreign ministry": the words of the person who spoke for it
+            said = self._search(text, "other", f"{reading.who} {reading.rest}", [*who, *salient], [*who, *salient],
                                 subjects=who)
+            return self._spoken_for(text, said) or found
         # A person's words: their quotes, or a fact that opens with them saying something ("Trump
         # recalled ..."); a fact that names them in passing ("Kim and Putin spoke by phone") is not.
         speaker = [(f"{SPEAKER}{t}",) for t in self._name_terms[person.id]]
@@ -1122,6 +1148,19 @@ class Answerer:
             return decline(text, "quote", reason)
         ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
+
+    def _spoken_for(self, text: str, said: PartAnswer) -> PartAnswer | None:
+        """The quotes behind a fact that says what a body said ("China's Foreign Ministry welcomed Kim's
+        visit"): its one quoted speaker's words that share the fact's terms; None if there are none."""
+        key = said.statements[0].key if said.confident else ""
+        fact = self.store.facts.get(key)
+        speakers = [p for p in fact.people if self.store.quotes_by(p)] if fact is not None else []
+        if len(speakers) != 1:
+            return None
+        told = self._text(key).terms - self._names
+        quotes = [f"quote:{q.id}" for q in self.store.quotes_by(speakers[0])]
+        shared = [k for k in quotes if told & self._text(k).terms]
+        return PartAnswer(text, "quote", tuple(self._statement(k) for k in shared[:2])) if shared else None
 
     def _profiles(self, text: str, people: list[Person], says: Callable[[Person], bool], what: str) -> PartAnswer:
         """Where people are from, or work: their profiles, if the content `says` it for every one."""

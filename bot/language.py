@@ -61,6 +61,7 @@ class Language:
     frames: tuple[Pattern, ...]
     reorder: tuple[tuple[Pattern, str], ...]
     qualifiers: frozenset[str]
+    event_modifiers: frozenset[str]
     question_words: frozenset[str]
     determined_nouns: dict[str, str]
 
@@ -119,6 +120,7 @@ def english() -> Language:
         frames=tuple(Pattern(p) for p in data["frames"]),
         reorder=tuple((Pattern(pattern), direct) for pattern, direct in data["reorder"]),
         qualifiers=_words(data["qualifiers"]),
+        event_modifiers=_words(data["event_modifiers"]),
         question_words=_words(data["words"]),
         determined_nouns=data["determined_nouns"],
     )
@@ -137,11 +139,14 @@ def world() -> World:
 
     country_names: dict[str, str] = {}
     regions_of: dict[str, frozenset[str]] = {}
-    grouped = {country: group for group, members in data["groupings"].items() for country in members}
+    grouped: dict[str, set[str]] = {}  # a country may be in several ("the West", "German-speaking countries")
+    for group, members in data["groupings"].items():
+        for country in members:
+            grouped.setdefault(country, set()).add(group)
     for country, spec in data["countries"].items():
         cut = spec.index("|") if "|" in spec else len(spec)
         regions = {r for region in spec[:cut] for r in enclosing(region)}
-        regions_of[country] = frozenset(regions | ({grouped[country]} if country in grouped else set()))
+        regions_of[country] = frozenset(regions | grouped.get(country, set()))
         for name in (country, *spec[cut + 1:]):
             country_names[name.casefold()] = country
     region_names = {region.casefold(): region for region in (*parents, *data["groupings"])}

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import DATA
 
-from bot.language import english
+from bot.language import english, world
 from bot.lexicon import MAX_CORRECTIONS
 from bot.loading import load_event
 from bot.store import FactStore
@@ -1464,3 +1464,73 @@ def test_a_countrys_guest_holds_the_office_its_note_gives(request, store, questi
 ])
 def test_a_countrys_guest_holds_no_other_office(request, store, question):
     assert "The reports name no" in declined(request.getfixturevalue(store), question)
+
+
+# Paraphrases of the reports' own words (issue 11: "paraphrase and chat language") ------------
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "why would north korea pivot back toward beijing", "turn-back-to-china"),
+    ("seed_store", "is nk cozying up to china again", "turn-back-to-china"),
+    ("seed_store", "was trump's summit with kim a success", "trump-kim-meetings"),  # how it went: it broke down
+    ("seed_store", "did the chinese publish letters showing things got frosty", "cooler-relations"),
+    ("seed_store", "is it a victory over japan kind of parade", "occasion-ap"),  # Japan's surrender
+    ("seed_store", "is this kim's debut on the world stage", "first-multilateral"),
+    ("seed_store", "could the parade help kim get out of isolation", "outreach-opportunity"),
+    ("seed_store", "what's moscow paying pyongyang for the soldiers", "russia-troops"),  # what NK gets in return
+    ("bridge", "how many bridges do romania and bulgaria share over the danube", "bridge-route"),
+    ("bridge", "how many trucks did they park on it for the test", "load-test"),  # its own vocabulary
+])
+def test_a_paraphrase_finds_the_reports_words(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_paying_for_the_event_is_no_exchange(seed_store):
+    declined(seed_store, "who pays for the parade")  # "paying" is no word for help, only "paying X for Y"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "which towns does the new bridge connect", "bridge-route"),  # "new" only describes it
+    ("seed_store", "when is the big parade", "event:when"),
+])
+def test_words_describing_the_event_ask_nothing(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize("question", ["when was the last big military parade in beijing",  # another parade
+                                      "how big is the chinese military"])
+def test_a_describing_word_elsewhere_keeps_its_meaning(seed_store, question):
+    declined(seed_store, question)
+
+
+def test_which_countries_asks_for_others_than_those_named(seed_store):
+    answer = seed_store.ask("which countries are nk, china and russia reacting to, per yang")
+    assert answer.confident and set(answer.keys) <= {"yang-view", "quote:yang-status"}
+
+
+def test_cooperation_among_named_countries_needs_each_of_them(seed_store):
+    # "North Korea has been deepening cooperation with Russia" is no cooperation of Russia with China
+    assert "russia-troops" not in seed_store.ask("is russia cooperating with china").keys
+
+
+def test_the_exact_quote_of_a_body_is_its_speakers_words(seed_store):
+    answer = seed_store.ask("give me the exact quote from the chinese foreign ministry")
+    assert answer.confident and set(answer.keys) == {"quote:hong-lei-welcome-ap", "quote:hong-lei-welcome-wire"}
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("bridge", "any german-speaking countries sending a delegation?", {"attending:germany", "attending:austria"}),
+    ("seed_store", "is anyone from a spanish-speaking country coming", {"attending:cuba"}),
+])
+def test_a_language_grouping_is_its_countries(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and set(answer.keys) == expected
+
+
+def test_a_language_grouping_nobody_comes_from_is_declined(seed_store):
+    assert "Arab countries" in declined(seed_store, "any arab leaders there?")
+
+
+def test_a_country_may_be_in_several_groupings():
+    regions = world().regions_of["Austria"]
+    assert {"the West", "German-speaking countries", "Western Europe"} <= regions
