@@ -18,31 +18,47 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present
 
 
 _LETTER_FIRST = re.compile(r"(?:\((?:\?:|\?P<\w+>))*[a-z0-9]")
+# Hints a pattern may carry as regular-expression comments, which the engine itself ignores.
+_NEEDS = re.compile(r"\(\?#needs: (?P<words>[^)]+)\)")
+_LAST = re.compile(r"\(\?#last (?P<chars>\d+) characters\)")
 
 
 class Pattern:
-    """A regular expression of the language data, with a quick first test. A leading word boundary
-    keeps the engine from jumping straight to the pattern's first letters, so each of some eighty
-    patterns would walk a 500-character question letter by letter; the pattern without it matches
-    wherever the whole one does, so where it finds nothing the whole one is never run."""
+    """A regular expression of the language data, with a quick first test, since a 500-character
+    question meets some 150 of them. A leading word boundary keeps the engine from jumping straight to
+    the pattern's first letters, so each would walk the question letter by letter; the pattern without
+    it matches wherever the whole one does, so where it finds nothing the whole one is never run.
+    Patterns that start with no word may name words they cannot match without, `(?#needs: spoke
+    speak)`, tested first; and one anchored at the end whose match is short may say `(?#last 200
+    characters)`, where alone it is looked for (unframing repeats until nothing changes, so a longer
+    run of tags is still cut, a piece at a time)."""
 
-    __slots__ = ("_quick", "regex")
+    __slots__ = ("_last", "_needs", "_quick", "regex")
 
     def __init__(self, source: str) -> None:
         self.regex = re.compile(source)
+        needs, last = _NEEDS.search(source), _LAST.search(source)
+        self._needs = tuple(needs["words"].split()) if needs else ()
         # Only where a letter follows: without the boundary, "\\w+ and" would be tried mid-word too.
         quick = source.startswith("\\b") and _LETTER_FIRST.match(source, 2)
         self._quick = re.compile(source[2:]) if quick else None
+        self._last = int(last["chars"]) if last else 0
+
+    def _cannot_match(self, text: str) -> bool:
+        if self._needs and not any(word in text for word in self._needs):  # "in" scans faster than a pattern
+            return True
+        return self._quick is not None and self._quick.search(text) is None
 
     def search(self, text: str) -> re.Match[str] | None:
-        if self._quick is not None and self._quick.search(text) is None:
+        if self._cannot_match(text):
             return None
-        return self.regex.search(text)
+        return self.regex.search(text, max(0, len(text) - self._last) if self._last else 0)
 
     def sub(self, replacement: str, text: str) -> str:
-        if self._quick is not None and self._quick.search(text) is None:
-            return text
-        return self.regex.sub(replacement, text)
+        if self._last:  # the one match at the end, if any, within the last characters
+            found = self.search(text)
+            return text if found is None else text[:found.start()] + found.expand(replacement) + text[found.end():]
+        return text if self._cannot_match(text) else self.regex.sub(replacement, text)
 
 
 @dataclass(frozen=True, slots=True)

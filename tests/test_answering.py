@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import DATA
 
-from bot.language import english, world
+from bot.language import Pattern, english, world
 from bot.lexicon import MAX_CORRECTIONS
 from bot.loading import load_event
 from bot.store import FactStore
@@ -1534,3 +1534,18 @@ def test_a_language_grouping_nobody_comes_from_is_declined(seed_store):
 def test_a_country_may_be_in_several_groupings():
     regions = world().regions_of["Austria"]
     assert {"the West", "German-speaking countries", "Western Europe"} <= regions
+
+
+# The language data's quick tests change no answer, only how soon a pattern gives up ------------
+
+
+def test_a_pattern_that_needs_a_word_is_not_run_without_it():
+    pattern = Pattern(r"(?#needs: spoke)\b(?P<pair>\w+ and \w+) spoke\b")
+    assert pattern.search("kim and putin spoke")["pair"] == "kim and putin"
+    assert pattern.search("kim and putin talked") is None
+    assert pattern.sub("x", "kim and putin talked") == "kim and putin talked"
+
+
+def test_a_pattern_at_the_end_looks_only_at_the_last_characters_yet_a_long_run_is_cut_piece_by_piece():
+    tags = " ".join(["thanks"] * 60)  # 419 characters of tags, more than the pattern looks at
+    assert english().unframe(f"when is the parade {tags}") == "when is the parade"
