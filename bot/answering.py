@@ -90,7 +90,8 @@ _COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
-# the word itself is no term to find; they must be others than those the question names.
+# the word itself is no term to find; they must be others than the two or more the question names
+# ("which countries are Kim and Putin from" is answered by the countries it names).
 _WHICH_COUNTRIES = re.compile(r"\b(?:which|what) (?:other )?(?:countries|nations)\b")
 _TEACHING = re.compile(r"\b(?:teach|teaches|teaching|lecture|lectures|lecturing)\b")  # where one works, too
 _GOING_TO = re.compile(r"\b(?:to|in|at|into) (?:the )?(?P<place>[\w-]+(?: [\w-]+)?)$")
@@ -240,6 +241,9 @@ class Answerer:
         self._novelty = frozenset(lexicon.terms("first time"))  # and "a big deal", "significant"
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._cooperation = frozenset(lexicon.terms("cooperation"))
+        self._improving = frozenset(lexicon.terms("improve"))
+        # The event's own names ("the new bridge"), not the words any event has ("the big day").
+        self._event_names = frozenset(lexicon.terms(" ".join((store.event.name, *store.event.vocabulary.context))))
         self._country_words = frozenset(lexicon.terms("country"))
         self._coming = frozenset(lexicon.terms("come coming came"))
         # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
@@ -479,8 +483,9 @@ class Answerer:
         if pair and len(self._countries_named(set(rest))) >= 2:  # "Kim and Putin ... both countries": those two
             pair = None
         others, asked = None, [t for t in salient if t not in self._country_words]
-        if reading.intent == "other" and asked and _WHICH_COUNTRIES.search(reading.rest):
-            others, salient = frozenset(self._countries_named(set(rest))), asked
+        named = frozenset(t for t in rest if t in self._countries)  # by their names: "nk, china and russia"
+        if reading.intent == "other" and asked and len(named) >= 2 and _WHICH_COUNTRIES.search(reading.rest):
+            others, salient = named, asked
         future = (FUTURE,) if self.store.future_cue.search(text) else ()  # "will they meet?" prefers plans
         found = self._search(text, reading.intent, reading.rest, salient, rest,
                              topic=(*turn.topic, *self._cue_terms(reading), *future,
@@ -497,7 +502,7 @@ class Answerer:
         words = text.split()
         return {t for before, word, after in zip(words, words[1:], words[2:], strict=False)
                 if before in _THE_EVENT and word in self.lexicon.language.event_modifiers
-                and (named := set(self._terms(after))) and named <= self.lexicon.context for t in self._terms(word)}
+                and (named := set(self._terms(after))) and named <= self._event_names for t in self._terms(word)}
 
     def _cue_terms(self, reading: Reading) -> list[str]:
         """The words that gave the intent away, to rank answers; but the unit of "what year" or "which
@@ -642,8 +647,8 @@ class Answerer:
         if countries:  # "when did the two countries agree": "Romania and Bulgaria agreed ...", the host's among them
             hits = tuple(h for h in hits if len(named := self._countries_named(self._text(h.key).terms)) >= countries
                          and named & self._where_terms)
-        if other_countries is not None:
-            hits = tuple(h for h in hits if self._countries_named(self._text(h.key).terms) - other_countries)
+        if other_countries is not None:  # named by their names, not through someone from there
+            hits = tuple(h for h in hits if (self._text(h.key).terms & self._countries.keys()) - other_countries)
         if cited_by is not None:
             hits = tuple(h for h in hits if cited_by in self.store.entries[h.key].sources)[:3]
             if not hits:
@@ -716,6 +721,12 @@ class Answerer:
             asked = self._countries_named(parties)
             hits = tuple(h for h in hits if asked <= self._countries_named(self._text(h.key).terms)
                          and (not self._relation & set(salient) or self._partners(h.key) <= parties))
+        if len(parties) >= 2 and self._improving & set(salient):
+            # "is China cozying up to Russia": "North Korea ... to mend ties with China" has China as the
+            # partner: the one the question's first party turns to must be the entry's (and "ties with
+            # China rather than just Russia" turn to China).
+            towards = self._countries_named({[t for t in terms if t in parties][1]})
+            hits = tuple(h for h in hits if towards <= self._countries_named(self._partners(h.key)))
         if intent == "who" and _WHO_IS.match(text):  # "who was Kim's father": "on his father's death" names nobody
             # (but "who did Kim take over from" is answered by "his father")
             hits = tuple(h for h in hits if h.key.startswith("person:") or self._names_another(h.key, set(terms)))

@@ -1472,12 +1472,8 @@ def test_a_countrys_guest_holds_no_other_office(request, store, question):
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "why would north korea pivot back toward beijing", "turn-back-to-china"),
     ("seed_store", "is nk cozying up to china again", "turn-back-to-china"),
-    ("seed_store", "was trump's summit with kim a success", "trump-kim-meetings"),  # how it went: it broke down
-    ("seed_store", "did the chinese publish letters showing things got frosty", "cooler-relations"),
     ("seed_store", "is it a victory over japan kind of parade", "occasion-ap"),  # Japan's surrender
     ("seed_store", "is this kim's debut on the world stage", "first-multilateral"),
-    ("seed_store", "could the parade help kim get out of isolation", "outreach-opportunity"),
-    ("seed_store", "what's moscow paying pyongyang for the soldiers", "russia-troops"),  # what NK gets in return
     ("bridge", "how many bridges do romania and bulgaria share over the danube", "bridge-route"),
     ("bridge", "how many trucks did they park on it for the test", "load-test"),  # its own vocabulary
 ])
@@ -1485,8 +1481,26 @@ def test_a_paraphrase_finds_the_reports_words(request, store, question, expected
     assert top(request.getfixturevalue(store), question) == expected
 
 
-def test_paying_for_the_event_is_no_exchange(seed_store):
-    declined(seed_store, "who pays for the parade")  # "paying" is no word for help, only "paying X for Y"
+# Each was answered by a first draft of the rules above (a read-only review found them).
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "is north korea pivoting to russia"),  # "mend ties with China": China is the partner
+    ("seed_store", "is china cozying up to russia"),
+    ("seed_store", "is trump cozying up to kim"),  # Easley: Kim repairs relations with Xi
+    ("seed_store", "was it a defeat for the us"),  # only "a victory over" someone is their surrender
+    ("seed_store", "is this xi's debut"),  # a debut alone is no first among other leaders
+    ("seed_store", "how does trump look on the international stage"),
+    ("seed_store", "what happens on the big day"),  # "big" describes no name of the event
+    ("seed_store", "which countries are kim, xi and putin from"),  # their countries are the answer
+    ("seed_store", "which countries did trump meet kim in"),
+    ("bridge", "which countries are the engineers from"),
+    ("bridge", "what do romania and bulgaria have in common"),
+])
+def test_paraphrase_review_findings_declined(request, store, question):
+    declined(request.getfixturevalue(store), question)
+
+
+def test_pay_keeps_its_meaning(bridge):
+    assert top(bridge, "what do drivers pay in tolls for the bridge") == "tolls"
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
