@@ -1490,9 +1490,7 @@ def test_a_paraphrase_finds_the_reports_words(request, store, question, expected
     ("seed_store", "is this xi's debut"),  # a debut alone is no first among other leaders
     ("seed_store", "how does trump look on the international stage"),
     ("seed_store", "what happens on the big day"),  # "big" describes no name of the event
-    ("seed_store", "which countries are kim, xi and putin from"),  # their countries are the answer
     ("seed_store", "which countries did trump meet kim in"),
-    ("bridge", "which countries are the engineers from"),
     ("bridge", "what do romania and bulgaria have in common"),
 ])
 def test_paraphrase_review_findings_declined(request, store, question):
@@ -1563,3 +1561,19 @@ def test_a_pattern_that_needs_a_word_is_not_run_without_it():
 def test_a_pattern_at_the_end_looks_only_at_the_last_characters_yet_a_long_run_is_cut_piece_by_piece():
     tags = " ".join(["thanks"] * 60)  # 419 characters of tags, more than the pattern looks at
     assert english().unframe(f"when is the parade {tags}") == "when is the parade"
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "did the kim putin phone call go well"),  # the call, but not how it went
+    ("seed_store", "did kim's trips to china go well"),
+    ("seed_store", "was the parade a success"),
+    ("bridge", "did the construction go well"),
+    ("bridge", "will the opening go well"),
+])
+def test_whether_something_went_well_is_no_judgement_the_reports_make(request, store, question):
+    declined(request.getfixturevalue(store), question)
+
+
+def test_which_countries_people_are_from_is_where_they_are_from(seed_store):
+    answer = seed_store.ask("which countries are kim, xi and putin from")
+    assert answer.confident and set(answer.keys) == {"person:kim-jong-un", "person:xi-jinping", "person:vladimir-putin"}
