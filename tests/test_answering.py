@@ -1577,3 +1577,12 @@ def test_whether_something_went_well_is_no_judgement_the_reports_make(request, s
 def test_which_countries_people_are_from_is_where_they_are_from(seed_store):
     answer = seed_store.ask("which countries are kim, xi and putin from")
     assert answer.confident and set(answer.keys) == {"person:kim-jong-un", "person:xi-jinping", "person:vladimir-putin"}
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "which korea did moon jae-in lead", "person:moon-jae-in"),  # "Former President of South Korea"
+    ("seed_store", "what does kim lead", "person:kim-jong-un"),  # not "U.S.-led sanctions"
+    ("bridge", "which company does craciun head", "person:elena-craciun"),
+])
+def test_what_someone_leads_is_in_who_they_are(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected

@@ -11,7 +11,7 @@ from bot.loading import load_event
 from bot.store import FactStore
 
 # name: (least share right, most confidently wrong, least answerable, least unanswerable)
-FLOORS = {"parade": (0.97, 0, 200, 60), "parade, second writer": (0.98, 0, 60, 30),
+FLOORS = {"parade": (0.972, 0, 200, 60), "parade, second writer": (0.98, 0, 60, 30),
           "second event": (0.975, 0, 50, 20), "parade, third writer": (0.95, 0, 90, 55),
           "second event, third writer": (0.98, 0, 40, 25), "parade, fourth writer": (0.96, 0, 70, 45),
           "second event, fourth writer": (0.97, 0, 35, 22), "parade, fifth writer": (0.93, 0, 80, 30),
