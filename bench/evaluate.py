@@ -51,6 +51,10 @@ SETS = {
                                ROOT / "tests" / "data" / "parade_eval_seventh_writer.yaml"),
     "second event, seventh writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                      ROOT / "tests" / "data" / "second_event" / "questions_seventh_writer.yaml"),
+    # And an eighth, written the same way in a later session; its first run is recorded in each file.
+    "parade, eighth writer": (ROOT / "seeds" / "parade.yaml", ROOT / "tests" / "data" / "parade_eval_eighth_writer.yaml"),
+    "second event, eighth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                    ROOT / "tests" / "data" / "second_event" / "questions_eighth_writer.yaml"),
 }
 
 
