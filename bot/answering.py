@@ -88,6 +88,7 @@ _COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 # The host's country is one of them: the reports are about it ("the two countries last met" is no question
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
+_WROTE = re.compile(r"\b(?:wrote|write|writes|written|author|authors|authored|byline|journalist|reporter)\b")
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
 # the word itself is no term to find; they must be others than the two or more the question names
@@ -454,6 +455,12 @@ class Answerer:
             if person is not None:
                 return self._profile(text, person)
         source = self._source_named(reading.rest) if reading.intent == "sources" else None
+        if source is not None and _WROTE.search(text):  # "who wrote the BBD article": its byline, if any
+            report = self.store.sources[source]
+            if not report.byline:
+                return decline(text, "sources", f"No writer is named for {report.outlet}.")
+            return PartAnswer(text, "sources", (Statement("event:sources", f"{report.outlet}: by {report.byline}.",
+                                                          (source,)),))
         if source is not None:  # "what sources does the second article draw on": its note may say
             asked = set(self._terms(_ORDINAL.sub(" ", reading.rest)))
             if asked & self._drawing and asked <= self._source_terms | self._drawing:
@@ -596,7 +603,8 @@ class Answerer:
                 counted = any(self._numbered(occasion, t) for t in set(rest) - self._time_terms)
                 return self._event(text, "why" if counted else "when", turn.zone)
             # "how long is the bridge": the event's own word names what is measured.
-            own = [t for t in dict.fromkeys(rest) if t not in self._time_terms]
+            describing = self._describing_event(reading.rest)  # "how long is the new bridge"
+            own = [t for t in dict.fromkeys(rest) if t not in self._time_terms and t not in describing]
             if own:
                 return self._search(text, intent, reading.rest, own, rest, topic=self._terms(reading.cue))
             return decline(text, intent, _NO_KIND[intent])
@@ -845,7 +853,7 @@ class Answerer:
         counts) in a sentence with a term the question asks about, and not of another thing the
         content names ("Kamenograd has 18,000 residents" gives no population of Port Veresti); where
         its text has none of those terms (only its keywords do), its author says it answers."""
-        wanted = {"number", "duration"} if intent == "duration" else {"number"}
+        wanted = {"duration"} if intent == "duration" else {"number"}  # "the 80th anniversary" is no length
         named = False
         for sentence, said in self._text(key).sentences:
             if asked & said:

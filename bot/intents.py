@@ -63,8 +63,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
             joined = _JOIN.split(language.unframe(" ".join(words)))
             parts.extend(joined if len(joined) == 1 else (language.unframe(p) for p in joined))  # once is enough
-    # Nothing but a frame ("thanks", "asking for a friend"): read the words as they are, to decline.
-    return [p for p in parts if p] or [" ".join(normalise(question))]
+    # Nothing but a frame ("thanks", "word for word?"): one empty part, which asks nothing.
+    return [p for p in parts if p] or [""]
 
 
 def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> Reading:

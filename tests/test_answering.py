@@ -1586,3 +1586,54 @@ def test_which_countries_people_are_from_is_where_they_are_from(seed_store):
 ])
 def test_what_someone_leads_is_in_who_they_are(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+# Idioms and chat words an eighth writer used (each a class: the words readers use, not the reports')
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "has kim set foot in china since 2019", "first-china-trip-since-2019"),
+    ("seed_store", "why is the us sitting this one out", "western-absence"),
+    ("seed_store", "when did kim take the reins", "kim-in-power"),
+    ("seed_store", "is china north korea's number one trading partner", "china-biggest-partner"),
+    ("seed_store", "what is north korea shipping to russia", "russia-troops"),
+    ("seed_store", "why is nk sucking up to beijing", "turn-back-to-china"),
+    ("seed_store", "gimme the easley quote about trump", "quote:easley-repair"),
+    ("seed_store", "what did hong lei say about the cpc", "quote:hong-lei-welcome-ap"),  # the event's own vocabulary
+    ("seed_store", "has kim sat down face to face with putin before", "past-summits"),
+    ("bridge", "who's footing the bill", "financing"),
+    ("bridge", "by how much has the pelican colony shrunk", "pelican-controversy"),  # "fell from 210 to 120"
+    ("bridge", "how long is the new bridge", "bridge-length"),
+])
+def test_idioms_find_the_reports_words(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "why does one report say 26 leaders and the other 24", "foreign-leader-count"),
+    ("bridge", "why does one paper say 2.1 billion and the other 1.9?", "cost"),  # not the occasion
+])
+def test_why_one_report_says_one_thing_and_the_other_another_is_that_fact(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_who_wrote_a_report_is_its_byline(bridge, seed_store):
+    answer = bridge.ask("who wrote the continental press story")
+    assert answer.confident and "Mara Ilic" in answer.parts[0].statements[0].text
+    assert "No writer is named" in declined(bridge, "who is the author of the balkan business daily piece")
+    assert "No writer is named" in declined(seed_store, "who wrote the wire report")  # it once got a quote
+
+
+@pytest.mark.parametrize("question", ["word for word?", "verbatim pls"])
+def test_a_tag_alone_asks_nothing(bridge, question):
+    assert "Ask about the event" in declined(bridge, question)  # "word" once found a quote
+
+
+def test_a_tag_after_a_question_is_no_part_of_its_own(seed_store):
+    answer = seed_store.ask("what did the chinese assistant foreign minister say? word for word pls")
+    assert len(answer.parts) == 1 and answer.keys[0].startswith("quote:hong-lei")
+
+
+def test_how_long_the_event_is_needs_a_length_or_span(seed_store, bridge):
+    assert "how long" in declined(seed_store, "how long is the whole parade")  # not "the 80th anniversary"
+    assert top(bridge, "how long is the entire bridge") == "bridge-length"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bench.evaluate import SETS, evaluate
+from bench.evaluate import SETS, answers_each_part, evaluate
 from bot.loading import load_event
 from bot.store import FactStore
 
@@ -17,8 +17,8 @@ FLOORS = {"parade": (0.972, 0, 200, 60), "parade, second writer": (0.98, 0, 60, 
           "second event, fourth writer": (0.97, 0, 35, 22), "parade, fifth writer": (0.93, 0, 80, 30),
           "second event, fifth writer": (0.91, 0, 40, 12), "parade, sixth writer": (0.91, 0, 80, 40),
           "second event, sixth writer": (0.93, 1, 40, 20), "parade, seventh writer": (0.88, 1, 80, 40),
-          "second event, seventh writer": (0.91, 0, 40, 20), "parade, eighth writer": (0.69, 2, 80, 40),
-          "second event, eighth writer": (0.65, 4, 40, 20)}
+          "second event, seventh writer": (0.91, 0, 40, 20), "parade, eighth writer": (0.80, 0, 80, 40),
+          "second event, eighth writer": (0.75, 0, 40, 20)}
 
 
 @pytest.mark.parametrize("name", list(SETS))
@@ -57,3 +57,14 @@ def test_words_around_a_question_do_not_change_its_answer(name):
             if (got.confident, got.keys[:1]) != (expected.confident, expected.keys[:1]):
                 changed.append((before + bare + after, got.keys[:1], expected.keys[:1]))
     assert not changed
+
+
+@pytest.mark.parametrize(("got", "wanted", "right"), [
+    (["a", "b"], [["a"], ["b", "c"]], True),  # each part its own answer
+    (["a", "c"], [["a"], ["b"]], False),  # one part wrong
+    (["a"], [["a", "x"], ["a", "y"]], True),  # read as one part, which one entry answers whole
+    (["a"], [["a"], ["b"]], False),  # ... but not where a part needs another entry
+    ([None], [["a"], ["a"]], False),
+])
+def test_how_a_multi_part_answer_is_scored(got, wanted, right):
+    assert answers_each_part(got, wanted) is right
