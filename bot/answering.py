@@ -89,6 +89,8 @@ _COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 # about the U.S. and North Korea at a parade in Beijing).
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _WROTE = re.compile(r"\b(?:wrote|write|writes|written|author|authors|authored|byline|journalist|reporter)\b")
+_DETERMINERS = frozenset({"the", "a", "an", "any", "some", "from", "of"})
+_HOW_IMPORTANT = frozenset({"big", "major", "important", "top", "key"})  # ("major Western countries" stay away)
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
 # the word itself is no term to find; they must be others than the two or more the question names
@@ -1028,7 +1030,9 @@ class Answerer:
         return PartAnswer(text, "attending", statements, " ".join(reasons) or None)
 
     def _attendance_of(self, text: str, name: str, turn: _Turn, named_only: bool) -> PartAnswer | None:
-        words = [w for w in name.split() if w not in ("the", "a", "an", "any", "some", "from", "of")]
+        words = [w for w in name.split() if w not in _DETERMINERS]
+        while words[1:] and words[0] in _HOW_IMPORTANT:  # "any big Western European leaders going": who, not how big
+            words = words[1:]
         if words[:1] == ["us"]:  # "are us officials going": "we" would be "are we"
             words[0] = "united states"
         person = self._person(" ".join(words), turn)

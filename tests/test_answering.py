@@ -1637,3 +1637,11 @@ def test_a_tag_after_a_question_is_no_part_of_its_own(seed_store):
 def test_how_long_the_event_is_needs_a_length_or_span(seed_store, bridge):
     assert "how long" in declined(seed_store, "how long is the whole parade")  # not "the 80th anniversary"
     assert top(bridge, "how long is the entire bridge") == "bridge-length"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("any big western european leaders going?", "absent:western-europe"),  # how big is not who
+    ("any important americans there", "absent:united-states"),
+])
+def test_how_important_guests_are_is_not_who_they_are(seed_store, question, expected):
+    assert top(seed_store, question) == expected
