@@ -91,6 +91,9 @@ _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nat
 _WROTE = re.compile(r"\b(?:wrote|write|writes|written|author|authors|authored|byline|journalist|reporter)\b")
 _DETERMINERS = frozenset({"the", "a", "an", "any", "some", "from", "of"})
 _HOW_IMPORTANT = frozenset({"big", "major", "important", "top", "key"})  # ("major Western countries" stay away)
+_IF_SAID = re.compile(r"^(?:did|does|do|has|have)\b.*\b(?:say|specify|give|reveal|disclose|mention|tell|confirm|"
+                      r"said|specified|given|revealed|disclosed|mentioned|told|confirmed) "
+                      r"(?:how|when|where|whether|if|why|what)\b")
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
 # the word itself is no term to find; they must be others than the two or more the question names
@@ -751,8 +754,10 @@ class Answerer:
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
         statements = tuple(self._statement(h.key) for h in chosen)
-        if all(self.store.unsaid_cue.search(s) for s in self._holding(hits[0].key, salient)):
-            # "KCNA did not say how long Kim will stay": what the reports lack, not an answer.
+        unsaid = all(self.store.unsaid_cue.search(s) for s in self._holding(hits[0].key, salient))
+        if unsaid and not _IF_SAID.match(text):
+            # "KCNA did not say how long Kim will stay": what the reports lack, not an answer (but it
+            # answers "did KCNA say how long he is staying?").
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
 

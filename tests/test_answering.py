@@ -1645,3 +1645,8 @@ def test_how_long_the_event_is_needs_a_length_or_span(seed_store, bridge):
 ])
 def test_how_important_guests_are_is_not_who_they_are(seed_store, question, expected):
     assert top(seed_store, question) == expected
+
+
+def test_what_a_report_did_not_say_answers_whether_it_said_it(seed_store):
+    assert top(seed_store, "did north korean state media say how long he's staying?") == "kcna-no-details"
+    assert "not known" in declined(seed_store, "how long will kim stay")  # but it is no answer to how long
