@@ -1650,3 +1650,9 @@ def test_how_important_guests_are_is_not_who_they_are(seed_store, question, expe
 def test_what_a_report_did_not_say_answers_whether_it_said_it(seed_store):
     assert top(seed_store, "did north korean state media say how long he's staying?") == "kcna-no-details"
     assert "not known" in declined(seed_store, "how long will kim stay")  # but it is no answer to how long
+
+
+@pytest.mark.parametrize(("store", "question"), [("seed_store", "which city is hosting this thing"),
+                                                  ("bridge", "which town is hosting the ceremony")])
+def test_which_city_is_hosting_it_is_where_it_is(request, store, question):
+    assert top(request.getfixturevalue(store), question) == "event:where"
