@@ -56,6 +56,11 @@ SETS = {
                               ROOT / "tests" / "data" / "parade_eval_eighth_writer.yaml"),
     "second event, eighth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                     ROOT / "tests" / "data" / "second_event" / "questions_eighth_writer.yaml"),
+    # And a ninth, written after the eighth's fixes; its first run is recorded in each file.
+    "parade, ninth writer": (ROOT / "seeds" / "parade.yaml",
+                             ROOT / "tests" / "data" / "parade_eval_ninth_writer.yaml"),
+    "second event, ninth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                   ROOT / "tests" / "data" / "second_event" / "questions_ninth_writer.yaml"),
 }
 
 

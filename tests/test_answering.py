@@ -1656,3 +1656,16 @@ def test_what_a_report_did_not_say_answers_whether_it_said_it(seed_store):
                                                   ("bridge", "which town is hosting the ceremony")])
 def test_which_city_is_hosting_it_is_where_it_is(request, store, question):
     assert top(request.getfixturevalue(store), question) == "event:where"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "I'm a student writing a report on the Beijing parade - what anniversary is it commemorating?",
+     "event:why"),
+    ("seed_store", "journalist here: who invited kim?", "invitation"),
+    ("seed_store", "for my history class: when did kim come to power", "kim-in-power"),
+    ("seed_store", "settling a debate - when did kim last go to china", "first-china-trip-since-2019"),
+    ("bridge", "investor here, who's financing this thing? breakdown please", "financing"),
+    ("bridge", "on deadline - how long is the bridge? need the number", "bridge-length"),
+])
+def test_who_the_asker_is_asks_nothing(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
