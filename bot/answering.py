@@ -94,6 +94,11 @@ _HOW_IMPORTANT = frozenset({"big", "major", "important", "top", "key"})  # ("maj
 _IF_SAID = re.compile(r"^(?:did|does|do|has|have)\b.*\b(?:say|specify|give|reveal|disclose|mention|tell|confirm|"
                       r"said|specified|given|revealed|disclosed|mentioned|told|confirmed) "
                       r"(?:how|when|where|whether|if|why|what)\b")
+# "which korea did Moon lead", "which party does Kim head": what a person leads, where their role says it.
+_LEADS = re.compile(r"^(?:which|what)(?: (?P<thing>[\w-]+))? (?:did|does|do|has|had) (?P<who>.+?) "
+                    r"(?:lead|led|leads|head|headed|heads|rule|ruled|rules|govern|governed|governs)$")
+# "which countries are Kim, Xi and Putin from": where those people are from.
+_FROM_WHICH = re.compile(r"^(?:which|what) (?:countries|country|nations?) (?:is|are|was|were) (?P<who>.+) from$")
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
 # the word itself is no term to find; they must be others than the two or more the question names
@@ -248,6 +253,7 @@ class Answerer:
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._cooperation = frozenset(lexicon.terms("cooperation"))
         self._improving = frozenset(lexicon.terms("improve"))
+        self._skipping = frozenset(lexicon.terms("skip"))
         # The event's own names ("the new bridge"), not the words any event has ("the big day").
         self._event_names = frozenset(lexicon.terms(" ".join((store.event.name, *store.event.vocabulary.context))))
         self._country_words = frozenset(lexicon.terms("country"))
@@ -377,10 +383,10 @@ class Answerer:
         skip: set[str] = set()
         reading = read(text, self.lexicon.language)
         while reading.intent.startswith("attending"):
-            found = self._attending(text, reading, turn, named_only=reading.intent == "attending_named")
+            found = self._attending(text, reading, turn, named_only=reading.intent != "attending")
             if found is not None:
                 turn.intent = "attending"
-                return reading, found
+                return reading, _unpolar(found) if reading.intent == "attending_absent" else found
             skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
             reading = read(text, self.lexicon.language, frozenset(skip))
         if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
@@ -437,6 +443,11 @@ class Answerer:
             if _WHEN_CAN_I.search(text):  # "when can I cross the bridge": nothing asked but what I may do
                 return decline(text, "personal", _DECLINED["personal"])
             return self._without_words(text, reading, rest, turn)
+        if reading.intent == "why" and self._skipping & set(salient):  # "why is Putin skipping it": he is not
+            guests = [self.store.people[self._named[t]] for t in salient if t in self._named]
+            going = self._person_attending(text, guests[0]) if len(guests) == 1 else None
+            if going is not None and going.statements and going.statements[0].text.startswith("Yes"):
+                return _unpolar(going)
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         workplace = (reading.intent == "where" and bool(self._workplace & set(salient) or _TEACHING.search(text))
@@ -455,6 +466,9 @@ class Answerer:
                 if workplace:  # a role names where one works ("..., Ewha Womans University, Seoul")
                     return self._profiles(text, people, _works_now, "works now")
                 return self._profiles(text, people, lambda p: bool(p.country), "is from")
+        profiled = self._led_or_from(text, turn)
+        if profiled is not None:
+            return profiled
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
@@ -464,8 +478,9 @@ class Answerer:
             report = self.store.sources[source]
             if not report.byline:
                 return decline(text, "sources", f"No writer is named for {report.outlet}.")
-            return PartAnswer(text, "sources", (Statement("event:sources", f"{report.outlet}: by {report.byline}.",
-                                                          (source,)),))
+            return PartAnswer(text, "sources", (Statement(
+                "event:sources", f"{report.outlet}: by {report.byline}, published {report.published:%-d %B %Y}.",
+                (source,)),))
         if source is not None:  # "what sources does the second article draw on": its note may say
             asked = set(self._terms(_ORDINAL.sub(" ", reading.rest)))
             if asked & self._drawing and asked <= self._source_terms | self._drawing:
@@ -595,6 +610,8 @@ class Answerer:
                 turn.topic or turn.last.intent in _LISTS_REASONS) and not (  # "is Serbia coming? if not, why?"
                 set(self._terms(text)) & self.lexicon.context):  # but "... and what is the parade marking" asks its own
             return self._follow_up(text, intent, turn)
+        if intent == "when" and not rest and turn.last is not None and turn.last.intent == "sources":
+            return PartAnswer(text, intent, turn.last.statements)  # "who wrote the AP piece and when": its date
         if intent in ("where", "when") and set(rest) <= self._recency and turn.topic:  # "... and where?"
             found = self._follow_up(text, intent, turn, recency=tuple(rest))  # "... and when was the last time?"
             if found.confident:
@@ -1177,6 +1194,25 @@ class Answerer:
         ordered = sorted(hits, key=lambda h: not h.key.startswith("quote:"))  # their own words first
         return PartAnswer(text, "quote", tuple(self._statement(h.key) for h in ordered[:2]))
 
+    def _led_or_from(self, text: str, turn: _Turn) -> PartAnswer | None:
+        """What a person leads, where their role (or, for a country, their country) says it, else a
+        decline ("which summits did Trump lead" is no "U.S.-led"); which countries people are from.
+        None where the question asks neither ("which countries are the delegations from")."""
+        leads = _LEADS.match(text)
+        if leads:
+            person = self._person(leads["who"], turn)
+            thing = self._words_of(leads["thing"] or "")  # word by word: "korea" is no North Korea here
+            country = person is not None and bool(thing & self._country_words) and bool(person.country)
+            if person is not None and (country or thing <= self._role_terms[person.id]):
+                return self._profile(text, person)
+            return decline(text, "other", NOT_ANSWERED)  # not "U.S.-led sanctions"
+        origin = _FROM_WHICH.match(text)
+        asked = set(self._terms(origin["who"])) if origin else set()
+        people = [p for p in self.store.event.people if self._name_terms[p.id] & asked]
+        if not people or not asked <= {t for p in people for t in self._name_terms[p.id]}:
+            return None
+        return self._profiles(text, people, lambda p: bool(p.country), "is from")
+
     def _spoken_for(self, text: str, said: PartAnswer) -> PartAnswer | None:
         """The quotes behind a fact that says what a body said ("China's Foreign Ministry welcomed Kim's
         visit"): its one quoted speaker's words that share the fact's terms; None if there are none."""
@@ -1338,6 +1374,13 @@ def _absence(absentees: list[Absentee], place: str) -> Statement:
     said = "; ".join(b.who + (f" ({b.reason.rstrip('.')})" if b.reason else "") for b in absentees)
     sources = tuple(dict.fromkeys(s for b in absentees for s in b.sources))
     return Statement(f"absent:{_slug(place)}", f"No. Not expected: {said}.", sources)
+
+
+def _unpolar(found: PartAnswer) -> PartAnswer:
+    """An attendance answer without its "Yes." or "No.", for a question asked the other way round
+    ("isn't Putin skipping it?": "Vladimir Putin is among those expected.")."""
+    statements = tuple(replace(s, text=s.text.removeprefix("Yes. ").removeprefix("No. ")) for s in found.statements)
+    return replace(found, statements=statements)
 
 
 def _offices_in(text: str, qualifiers: frozenset[str] = frozenset()) -> frozenset[str]:

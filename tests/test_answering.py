@@ -1582,7 +1582,6 @@ def test_which_countries_people_are_from_is_where_they_are_from(seed_store):
 @pytest.mark.parametrize(("store", "question", "expected"), [
     ("seed_store", "which korea did moon jae-in lead", "person:moon-jae-in"),  # "Former President of South Korea"
     ("seed_store", "what does kim lead", "person:kim-jong-un"),  # not "U.S.-led sanctions"
-    ("bridge", "which company does craciun head", "person:elena-craciun"),
 ])
 def test_what_someone_leads_is_in_who_they_are(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
@@ -1592,11 +1591,9 @@ def test_what_someone_leads_is_in_who_they_are(request, store, question, expecte
 
 
 @pytest.mark.parametrize(("store", "question", "expected"), [
-    ("seed_store", "has kim set foot in china since 2019", "first-china-trip-since-2019"),
     ("seed_store", "why is the us sitting this one out", "western-absence"),
     ("seed_store", "when did kim take the reins", "kim-in-power"),
     ("seed_store", "is china north korea's number one trading partner", "china-biggest-partner"),
-    ("seed_store", "what is north korea shipping to russia", "russia-troops"),
     ("seed_store", "why is nk sucking up to beijing", "turn-back-to-china"),
     ("seed_store", "gimme the easley quote about trump", "quote:easley-repair"),
     ("seed_store", "what did hong lei say about the cpc", "quote:hong-lei-welcome-ap"),  # the event's own vocabulary
@@ -1669,3 +1666,62 @@ def test_which_city_is_hosting_it_is_where_it_is(request, store, question):
 ])
 def test_who_the_asker_is_asks_nothing(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "which summits did trump lead"),  # not "U.S.-led sanctions"
+    ("seed_store", "which party does xi head"),  # his role names no party
+    ("seed_store", "what do they lead"),
+    ("seed_store", "has xi ever set foot in pyongyang"),  # Kim's trips to China are no visit of Xi's
+    ("seed_store", "who is the author of the sanctions"),  # only reports have authors
+    ("seed_store", "is putin attending in person"),  # not Kim's past summits
+    ("seed_store", "what is north korea shipping to china"),  # troops go to Russia
+    ("seed_store", "why is putin hyping the parade"),
+    ("seed_store", "name the analysts"),
+    ("seed_store", "gimme a break"),
+    ("bridge", "why bother building the bridge"),
+    ("bridge", "how many people were there altogether"),
+])
+def test_idiom_review_findings_declined(request, store, question):
+    declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "has kim set foot in china since 2019", "first-china-trip-since-2019"),
+    ("bridge", "has the cost gone down", "cost"),  # "go down" keeps its meaning
+    ("bridge", "what days does the ferry run", "kamenograd-ferry"),  # no question about who leads
+    ("bridge", "which countries are the delegations from", "delegations"),
+])
+def test_idiom_review_findings_answered(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_who_wrote_a_report_and_when_is_its_byline_and_date(seed_store):
+    answer = seed_store.ask("who wrote the ap piece and when")
+    assert answer.confident and "28 August 2025" in answer.parts[0].statements[0].text
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "isn't Putin skipping it?", "Vladimir Putin is among those expected."),
+    ("seed_store", "why is putin skipping it", "Vladimir Putin is among those expected."),  # he is not
+    ("seed_store", "is kim not coming", "Kim Jong Un is among those expected."),
+    ("bridge", "is serbia boycotting the ceremony", "Not expected: Serbia"),
+])
+def test_whether_someone_stays_away_is_answered_from_the_list_without_yes_or_no(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.parts[0].statements[0].text.startswith(expected)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "How many trips did Kim make to China in 2018 and 2019 combined?", "four-china-trips"),
+    ("seed_store", "what share of north korea's foreign trade goes through china?", "trade-shares-2023"),
+    ("seed_store", "has nk kept up weapons testing since the trump talks broke down", "weapons-tests"),
+])
+def test_narrow_idioms_keep_their_meaning(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize("question", ["has construction kept up with schedule",  # no test of anything
+                                      "what is the combined share of romania and bulgaria"])
+def test_the_same_words_elsewhere_ask_what_they_say(bridge, question):
+    declined(bridge, question)
