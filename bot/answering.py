@@ -256,6 +256,10 @@ class Answerer:
         self._skipping = frozenset(lexicon.terms("skip"))
         # The event's own names ("the new bridge"), not the words any event has ("the big day").
         self._event_names = frozenset(lexicon.terms(" ".join((store.event.name, *store.event.vocabulary.context))))
+        # ... and the one-word names of what it is ("parade", "ceremony"), which a place may not qualify
+        self._event_kinds = frozenset(t for w in store.event.vocabulary.context if " " not in w
+                                      for t in lexicon.terms(w)) - self._where_terms - self._countries.keys()
+        self._event_countries = set(lexicon.terms(f"{store.event.name} {store.event.place}")) & self._countries.keys()
         self._country_words = frozenset(lexicon.terms("country"))
         self._coming = frozenset(lexicon.terms("come coming came"))
         # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
@@ -312,6 +316,9 @@ class Answerer:
     # One part -------------------------------------------------------------------------------
 
     def _part(self, text: str, turn: _Turn) -> PartAnswer:
+        elsewhere = self._elsewhere(text)
+        if elsewhere:  # "why is Kim going to the Moscow parade": not the one the reports cover
+            return decline(text, "other", f"The reports cover no {elsewhere}; this one is in {self.store.event.place}.")
         according = _ACCORDING.fullmatch(text)
         source = self._source_named(according["report"]) if according else None
         if according and source is not None:  # "according to the AP piece, who is coming": what AP says
@@ -383,7 +390,9 @@ class Answerer:
         skip: set[str] = set()
         reading = read(text, self.lexicon.language)
         while reading.intent.startswith("attending"):
-            found = self._attending(text, reading, turn, named_only=reading.intent != "attending")
+            region = reading.intent == "attending_absent" and (self._place(reading.who) or ("",))[0] == "region"
+            # "are any European leaders sitting this one out": who stays away, not who comes from there
+            found = None if region else self._attending(text, reading, turn, named_only=reading.intent != "attending")
             if found is not None:
                 turn.intent = "attending"
                 return reading, _unpolar(found) if reading.intent == "attending_absent" else found
@@ -530,6 +539,18 @@ class Answerer:
         return {t for before, word, after in zip(words, words[1:], words[2:], strict=False)
                 if before in _THE_EVENT and word in self.lexicon.language.event_modifiers
                 and (named := set(self._terms(after))) and named <= self._event_names for t in self._terms(word)}
+
+    def _elsewhere(self, text: str) -> str | None:
+        """ "the Moscow parade", "a Serbian ceremony": the event's kind placed somewhere it is not."""
+        world, words = self.lexicon.world, text.split()
+        for i, kind in enumerate(words):
+            if not set(self._terms(kind)) & self._event_kinds:
+                continue
+            for place in (" ".join(words[max(0, i - 2):i]), " ".join(words[max(0, i - 1):i])):  # "north korean"
+                country = world.country_names.get(place) or world.capitals.get(place)
+                if country and not set(self.lexicon.terms(country)) & self._event_countries:
+                    return f"{place} {kind}"
+        return None
 
     def _cue_terms(self, reading: Reading) -> list[str]:
         """The words that gave the intent away, to rank answers; but the unit of "what year" or "which

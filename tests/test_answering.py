@@ -1725,3 +1725,29 @@ def test_narrow_idioms_keep_their_meaning(request, store, question, expected):
                                       "what is the combined share of romania and bulgaria"])
 def test_the_same_words_elsewhere_ask_what_they_say(bridge, question):
     declined(bridge, question)
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "why is kim going to the moscow parade?"),  # not Pyongyang's dealings with Moscow
+    ("seed_store", "is putin going to the moscow parade"),
+    ("seed_store", "who is at the north korean parade"),
+    ("bridge", "why is there a serbian ceremony"),
+])
+def test_the_event_placed_elsewhere_is_not_the_one_the_reports_cover(request, store, question):
+    assert "The reports cover no" in declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "when is the beijing parade", "event:when"),
+    ("bridge", "is the bulgarian opening on saturday", "event:when"),  # the bridge is Bulgaria's too
+])
+def test_the_event_placed_where_it_is_is_the_event(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_person_then_what_they_said(seed_store):
+    assert top(seed_store, "Easly what he say").startswith("quote:easley")
+
+
+def test_a_region_staying_away_is_not_its_guests(seed_store):
+    assert "attending:vladimir-putin" not in seed_store.ask("are any european leaders sitting this one out").keys
