@@ -260,6 +260,10 @@ class Answerer:
         self._event_kinds = frozenset(t for w in store.event.vocabulary.context if " " not in w
                                       for t in lexicon.terms(w)) - self._where_terms - self._countries.keys()
         self._event_countries = set(lexicon.terms(f"{store.event.name} {store.event.place}")) & self._countries.keys()
+        # Single words that name a kind ("parades", "ceremonies", "inauguration"), found without folding each word.
+        self._kind_words = frozenset(w for group in (*lexicon.language.synonyms, *store.event.vocabulary.synonyms)
+                                     for w in group if " " not in w and stem(w) not in self._event_kinds
+                                     and self._event_kinds.intersection(lexicon.terms(w)))
         self._country_words = frozenset(lexicon.terms("country"))
         self._coming = frozenset(lexicon.terms("come coming came"))
         # "Where does Easley work": a person's profile names the workplace in the role, as it is now.
@@ -387,7 +391,6 @@ class Answerer:
 
     def _read(self, text: str, turn: _Turn) -> tuple[Reading, PartAnswer | None]:
         """The part's reading; for attendance, already its answer."""
-        skip: set[str] = set()
         reading = read(text, self.lexicon.language)
         while reading.intent.startswith("attending"):
             region = reading.intent == "attending_absent" and (self._place(reading.who) or ("",))[0] == "region"
@@ -396,8 +399,7 @@ class Answerer:
             if found is not None:
                 turn.intent = "attending"
                 return reading, _unpolar(found) if reading.intent == "attending_absent" else found
-            skip.add(reading.intent)  # "is Kim going to give a speech": not attendance
-            reading = read(text, self.lexicon.language, frozenset(skip))
+            reading = read(text, self.lexicon.language, after=reading.intent)  # "is Kim going to give a speech"
         if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
             return reading, self._attending(text, reading, turn, named_only=True)
         return reading, None
@@ -542,9 +544,11 @@ class Answerer:
 
     def _elsewhere(self, text: str) -> str | None:
         """ "the Moscow parade", "a Serbian ceremony": the event's kind placed somewhere it is not."""
+        if not self._event_kinds.intersection(self._terms(text)):  # most questions name no kind of event
+            return None
         world, words = self.lexicon.world, text.split()
         for i, kind in enumerate(words):
-            if not set(self._terms(kind)) & self._event_kinds:
+            if stem(kind) not in self._event_kinds and kind not in self._kind_words:
                 continue
             for place in (" ".join(words[max(0, i - 2):i]), " ".join(words[max(0, i - 1):i])):  # "north korean"
                 country = world.country_names.get(place) or world.capitals.get(place)

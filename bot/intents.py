@@ -67,11 +67,14 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     return [p for p in parts if p] or [""]
 
 
-def read(part: str, language: Language, skip: frozenset[str] = frozenset()) -> Reading:
-    """The first intent whose pattern matches (bot/data/english.yaml lists them in order)."""
-    for name, patterns in language.intents:
-        if name in skip:
-            continue
+def read(part: str, language: Language, after: str = "") -> Reading:
+    """The first intent whose pattern matches (bot/data/english.yaml lists them in order); `after` one
+    that matched but did not fit ("is Kim going to give a speech" is no attendance question), the
+    first after it, since those before it matched nothing."""
+    intents = iter(language.intents)
+    if after:
+        next(i for i, (name, _) in enumerate(intents) if name == after)
+    for name, patterns in intents:
         for pattern in patterns:
             match = pattern.search(part)
             if match:

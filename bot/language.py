@@ -44,21 +44,20 @@ class Pattern:
         self._quick = re.compile(source[2:]) if quick else None
         self._last = int(last["chars"]) if last else 0
 
-    def _cannot_match(self, text: str) -> bool:
-        if self._needs and not any(word in text for word in self._needs):  # "in" scans faster than a pattern
-            return True
-        return self._quick is not None and self._quick.search(text) is None
-
     def search(self, text: str) -> re.Match[str] | None:
-        if self._cannot_match(text):
+        if self._needs and not any(word in text for word in self._needs):  # "in" scans faster than a pattern
+            return None
+        if self._quick is not None and self._quick.search(text) is None:
             return None
         return self.regex.search(text, max(0, len(text) - self._last) if self._last else 0)
 
     def sub(self, replacement: str, text: str) -> str:
-        if self._last:  # the one match at the end, if any, within the last characters
-            found = self.search(text)
-            return text if found is None else text[:found.start()] + found.expand(replacement) + text[found.end():]
-        return text if self._cannot_match(text) else self.regex.sub(replacement, text)
+        found = self.search(text)
+        if found is None:
+            return text
+        if self._last:  # the one match there is, at the end
+            return text[:found.start()] + found.expand(replacement) + text[found.end():]
+        return self.regex.sub(replacement, text)
 
 
 @dataclass(frozen=True, slots=True)
