@@ -90,7 +90,7 @@ _COUNTRY_NOUNS = frozenset({"countries", "nations", "governments"})
 _TWO_COUNTRIES = re.compile(r"\b(?:the two|both|the 2|both the) (?:countries|nations|governments)\b")
 _WROTE = re.compile(r"\b(?:wrote|write|writes|written|author|authors|authored|byline|journalist|reporter)\b")
 _DETERMINERS = frozenset({"the", "a", "an", "any", "some", "from", "of"})
-_HOW_IMPORTANT = frozenset({"big", "major", "important", "top", "key"})  # ("major Western countries" stay away)
+_HOW_IMPORTANT = frozenset({"big", "major", "important"})  # ("major Western countries" stay away)
 _IF_SAID = re.compile(r"^(?:did|does|do|has|have)\b.*\b(?:say|specify|give|reveal|disclose|mention|tell|confirm|"
                       r"said|specified|given|revealed|disclosed|mentioned|told|confirmed) "
                       r"(?:how|when|where|whether|if|why|what)\b")
@@ -99,6 +99,17 @@ _LEADS = re.compile(r"^(?:which|what)(?: (?P<thing>[\w-]+))? (?:did|does|do|has|
                     r"(?:lead|led|leads|head|headed|heads|rule|ruled|rules|govern|governed|governs)$")
 # "which countries are Kim, Xi and Putin from": where those people are from.
 _FROM_WHICH = re.compile(r"^(?:which|what) (?:countries|country|nations?) (?:is|are|was|were) (?P<who>.+) from$")
+# "why is Putin skipping it": he is not (but "why is Kim skipping nuclear talks" asks about the talks).
+_WHY_AWAY = re.compile(r"^why (?:is|are|was|were|will|would|did|does) (?P<who>[\w -]+?) (?:be )?(?:skipping|skip|"
+                       r"boycotting|boycott|staying away|stay away|sitting (?:it |this one |this )?out|"
+                       r"not (?:coming|going|attending|showing up|turning up))(?P<what>(?: [\w ]+)?)$")
+# Titles of those who lead what their role names ("President of Russia", "Mayor of Kamenograd"), not of
+# those who only work there ("Professor ..., Ewha Womans University"); and of those who lead a country.
+_LEADS_IT = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|head|chairman|chairwoman|chair|"
+                       r"director|mayor|governor|general secretary|prime minister)\b")
+_HEADS_COUNTRY = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|general secretary|prime minister) "
+                            r"of\b")
+_ARTICLES = frozenset({"the", "a", "an", "this", "that"})
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
 # the word itself is no term to find; they must be others than the two or more the question names
@@ -397,11 +408,12 @@ class Answerer:
             # "are any European leaders sitting this one out": who stays away, not who comes from there
             found = None if region else self._attending(text, reading, turn, named_only=reading.intent != "attending")
             if found is not None:
-                turn.intent = "attending"
+                turn.intent = reading.intent if reading.intent == "attending_absent" else "attending"
                 return reading, _unpolar(found) if reading.intent == "attending_absent" else found
             reading = read(text, self.lexicon.language, after=reading.intent)  # "is Kim going to give a speech"
-        if reading.intent == "about" and turn.intent == "attending":  # "is Iran going, and what about the US?"
-            return reading, self._attending(text, reading, turn, named_only=True)
+        if reading.intent == "about" and turn.intent.startswith("attending"):  # "is Iran going? what about the US?"
+            found = self._attending(text, reading, turn, named_only=True)
+            return reading, _unpolar(found) if found is not None and turn.intent == "attending_absent" else found
         return reading, None
 
     def _by_words(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer:
@@ -454,11 +466,12 @@ class Answerer:
             if _WHEN_CAN_I.search(text):  # "when can I cross the bridge": nothing asked but what I may do
                 return decline(text, "personal", _DECLINED["personal"])
             return self._without_words(text, reading, rest, turn)
-        if reading.intent == "why" and self._skipping & set(salient):  # "why is Putin skipping it": he is not
-            guests = [self.store.people[self._named[t]] for t in salient if t in self._named]
-            going = self._person_attending(text, guests[0]) if len(guests) == 1 else None
-            if going is not None and going.statements and going.statements[0].text.startswith("Yes"):
-                return _unpolar(going)
+        away = _WHY_AWAY.match(text)
+        asked_away = away and set(self._terms(away["what"])) <= self.lexicon.context
+        guest = self._person(away["who"], turn) if asked_away else None
+        going = self._person_attending(text, guest) if guest is not None else None
+        if going is not None and going.statements and going.statements[0].text.startswith("Yes"):
+            return _unpolar(going)  # "why is Putin skipping it": he is not
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         workplace = (reading.intent == "where" and bool(self._workplace & set(salient) or _TEACHING.search(text))
@@ -547,12 +560,17 @@ class Answerer:
         if not self._event_kinds.intersection(self._terms(text)):  # most questions name no kind of event
             return None
         world, words = self.lexicon.world, text.split()
+        stops = self.lexicon.language.stopwords
         for i, kind in enumerate(words):
             if stem(kind) not in self._event_kinds and kind not in self._kind_words:
                 continue
-            for place in (" ".join(words[max(0, i - 2):i]), " ".join(words[max(0, i - 1):i])):  # "north korean"
+            if i + 1 < len(words) and words[i + 1] not in stops:  # "a US parade boycott": the boycott is asked
+                continue
+            for size in (2, 1):  # "the north korean parade", "the moscow parade", but not "is Iran celebrating"
+                place = " ".join(words[max(0, i - size):i])
                 country = world.country_names.get(place) or world.capitals.get(place)
-                if country and not set(self.lexicon.terms(country)) & self._event_countries:
+                if country and i > size and words[i - size - 1] in _ARTICLES and not (
+                        set(self.lexicon.terms(country)) & self._event_countries):
                     return f"{place} {kind}"
         return None
 
@@ -796,12 +814,18 @@ class Answerer:
         best = hits[0].score
         chosen = [hits[0], *(h for h in hits[1:2] if h.score >= RUNNER_UP * best)]
         statements = tuple(self._statement(h.key) for h in chosen)
-        unsaid = all(self.store.unsaid_cue.search(s) for s in self._holding(hits[0].key, salient))
-        if unsaid and not _IF_SAID.match(text):
+        holding = self._holding(hits[0].key, salient)
+        if all(self.store.unsaid_cue.search(s) for s in holding) and not (
+                _IF_SAID.match(text) and subjects and all(self._said_by(s, subjects) for s in holding)):
             # "KCNA did not say how long Kim will stay": what the reports lack, not an answer (but it
-            # answers "did KCNA say how long he is staying?").
+            # answers "did KCNA say how long he is staying?", though not "has China said ...").
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _said_by(self, sentence: str, who: frozenset[str]) -> bool:
+        """Whether a sentence that says something is not known says so of `who` ("KCNA did not say")."""
+        cue = self.store.unsaid_cue.search(sentence)
+        return cue is not None and who <= set(self._terms(" ".join(self.lexicon.normalise(sentence[:cue.start()]))))
 
     def _countries_named(self, terms: set[str] | frozenset[str]) -> set[str]:
         """The countries terms name, directly or by a person from them ("Xi and Kim": China, North Korea)."""
@@ -1043,7 +1067,7 @@ class Answerer:
             if "event:absent" in self.store.entries:
                 return self._statement("event:absent")
             return Statement("event:absent", "The reports name nobody staying away.", ())
-        names = [self.store.people[a.person].name if a.person else f"the leader of {a.country}"
+        names = [self.store.people[a.person].name if a.person else _guest_of(a.country or "", a.note, lower=True)
                  for a in attendance.attendees]
         count = f"{attendance.foreign_leaders} foreign leaders are expected. " if attendance.foreign_leaders else ""
         used = [*attendance.sources, *(s for a in attendance.attendees for s in a.sources)]
@@ -1137,7 +1161,7 @@ class Answerer:
             country = person.country if person else a.country
             if country in inside:
                 key = f"attending:{person.id if person else _slug(country or '')}"
-                who = f"{person.name} ({country})" if person else f"The leader of {country}"
+                who = f"{person.name} ({country})" if person else _guest_of(country or "", a.note)
                 yes.append(Statement(key, f"Yes. {who} is among those expected.", a.sources))
         offices = _offices_in(text, self.lexicon.language.qualifiers)
         if offices:
@@ -1227,8 +1251,10 @@ class Answerer:
         if leads:
             person = self._person(leads["who"], turn)
             thing = self._words_of(leads["thing"] or "")  # word by word: "korea" is no North Korea here
-            country = person is not None and bool(thing & self._country_words) and bool(person.country)
-            if person is not None and (country or thing <= self._role_terms[person.id]):
+            role = " ".join(self.lexicon.normalise(person.role)) if person is not None else ""
+            heads = _LEADS_IT.search(role) and not self._qualifiers[person.id] - {"former", "ex", "late"}
+            country = heads and thing & self._country_words and person.country and _HEADS_COUNTRY.search(role)
+            if heads and (country or thing <= self._role_terms[person.id]):
                 return self._profile(text, person)
             return decline(text, "other", NOT_ANSWERED)  # not "U.S.-led sanctions"
         origin = _FROM_WHICH.match(text)
@@ -1399,6 +1425,13 @@ def _absence(absentees: list[Absentee], place: str) -> Statement:
     said = "; ".join(b.who + (f" ({b.reason.rstrip('.')})" if b.reason else "") for b in absentees)
     sources = tuple(dict.fromkeys(s for b in absentees for s in b.sources))
     return Statement(f"absent:{_slug(place)}", f"No. Not expected: {said}.", sources)
+
+
+def _guest_of(country: str, note: str | None, *, lower: bool = False) -> str:
+    """A country's unnamed guest: its delegation where a note says who leads it ("Led by its transport
+    minister."), else its leader."""
+    guest = f"{country}'s delegation ({note.rstrip('.').casefold()})" if note else f"The leader of {country}"
+    return guest[0].lower() + guest[1:] if lower and not note else guest
 
 
 def _unpolar(found: PartAnswer) -> PartAnswer:

@@ -53,6 +53,11 @@ class Reading:
     cue: str = ""  # the words that gave the intent away ("how long"): they rank answers, never decide
 
 
+_NEED = re.compile(r"(?:i |we )?(?:need|want) (?:the |a |an |some )?"
+                   r"(?:number|figures?|date|name|source|attribution|quote|answer|details?)"
+                   r"(?: pls| please| thx| thanks)?")
+
+
 def split_parts(question: str, normalise: Callable[[str], list[str]], language: Language) -> list[str]:
     """The parts of a question ("who invited him and when was his last visit?"), each normalised and
     without its frame ("I was wondering whether ...")."""
@@ -63,6 +68,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
             joined = _JOIN.split(language.unframe(" ".join(words)))
             parts.extend(joined if len(joined) == 1 else (language.unframe(p) for p in joined))  # once is enough
+    # A later part that only says what the asker needs ("... ? need the number") asks nothing more.
+    parts = parts[:1] + [p for p in parts[1:] if not _NEED.fullmatch(p)]
     # Nothing but a frame ("thanks", "word for word?"): one empty part, which asks nothing.
     return [p for p in parts if p] or [""]
 

@@ -1751,3 +1751,49 @@ def test_a_person_then_what_they_said(seed_store):
 
 def test_a_region_staying_away_is_not_its_guests(seed_store):
     assert "attending:vladimir-putin" not in seed_store.ask("are any european leaders sitting this one out").keys
+
+
+# Found by a third read-only review (768 questions) of the rules above
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "why is the us skipping putin's parade"),  # the US stays away; Putin is no answer
+    ("seed_store", "why are western leaders boycotting putin"),
+])
+def test_why_someone_stays_away_from_a_guests_event_is_their_absence(request, store, question):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and "attending:vladimir-putin" not in answer.keys
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "why is kim skipping nuclear talks"),  # the talks, not the parade
+    ("bridge", "is germany pulling out of the project"),
+    ("seed_store", "are top north korean generals going"),  # not Kim
+    ("seed_store", "has china said how long kim will stay"),  # KCNA is North Korea's, not China's
+    ("seed_store", "which city is home to kim"),
+    ("seed_store", "which country does hong lei lead"),  # an assistant minister leads no country
+    ("seed_store", "which university does easley lead"),  # a professor there leads none
+    ("bridge", "which country does jovic lead"),
+])
+def test_third_review_findings_declined(request, store, question):
+    declined(request.getfixturevalue(store), question)
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "which university does yang lead", "person:yang-moo-jin"),  # its president
+    ("seed_store", "are chinese journalists here", "journalists-bureau"),  # no asker's preamble
+    ("seed_store", "us parade snub", "western-absence"),  # the US's snub of this parade
+    ("seed_store", "i need the date", "event:when"),  # the whole question, not a tag
+])
+def test_third_review_findings_answered(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_a_follow_up_to_a_question_asked_the_other_way_round_has_no_yes_or_no(bridge):
+    answer = bridge.ask("is greece boycotting the ceremony? what about serbia?")
+    assert [s.text[:4] for p in answer.parts for s in p.statements] == ["Gree", "Not "]
+
+
+def test_a_countrys_delegation_is_named_as_such_not_as_its_leader(bridge):
+    answer = bridge.ask("any important germans coming")
+    assert "Germany's delegation (led by its transport minister)" in answer.parts[0].statements[0].text
