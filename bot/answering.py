@@ -101,7 +101,7 @@ _LEADS = re.compile(r"^(?:which|what)(?: (?P<thing>[\w-]+))? (?:did|does|do|has|
 _FROM_WHICH = re.compile(r"^(?:which|what) (?:countries|country|nations?) (?:is|are|was|were) (?P<who>.+) from$")
 # "why is Putin skipping it": he is not (but "why is Kim skipping nuclear talks" asks about the talks).
 _WHY_AWAY = re.compile(r"^why (?:is|are|was|were|will|would|did|does) (?P<who>[\w -]+?) (?:be )?(?:skipping|skip|"
-                       r"boycotting|boycott|staying away|stay away|sitting (?:it |this one |this )?out|"
+                       r"boycotting|boycott|staying away|stay away|sitting (?:it |this one |this )?out|absent|"
                        r"not (?:coming|going|attending|showing up|turning up))(?P<what>(?: [\w ]+)?)$")
 # Titles of those who lead what their role names ("President of Russia", "Mayor of Kamenograd"), not of
 # those who only work there ("Professor ..., Ewha Womans University"); and of those who lead a country.
@@ -109,6 +109,7 @@ _LEADS_IT = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|hea
                        r"director|mayor|governor|general secretary|prime minister)\b")
 _HEADS_COUNTRY = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|general secretary|prime minister) "
                             r"of\b")
+_WH = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 _ARTICLES = frozenset({"the", "a", "an", "this", "that"})
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
 # "which countries are NK, China and Russia reacting to": the answer names the countries asked for, so
@@ -528,6 +529,13 @@ class Answerer:
                 return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
+        if reading.intent == "other" and len(salient) == 1 and salient[0] in self._countries:
+            # "is North Korea celebrating", "Pakistan at the parade?": a country and the event's own words ask
+            # whether it takes part (not whatever else the reports say of it); "how do Americans celebrate"
+            # asks what the reports never say
+            if _WH.match(text):
+                return decline(text, reading.intent, NOT_ANSWERED)
+            return self._attendance_in(text, "country", self._countries[salient[0]])
         pair = _TWO_COUNTRIES.search(reading.rest) if _COUNTRY_NOUNS & set(reading.rest.split()) else None
         paired = set(self._terms(pair.group())) if pair else set()
         salient = [t for t in salient if t not in paired]

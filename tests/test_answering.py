@@ -1797,3 +1797,17 @@ def test_a_follow_up_to_a_question_asked_the_other_way_round_has_no_yes_or_no(br
 def test_a_countrys_delegation_is_named_as_such_not_as_its_leader(bridge):
     answer = bridge.ask("any important germans coming")
     assert "Germany's delegation (led by its transport minister)" in answer.parts[0].statements[0].text
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "is north korea celebrating", "attending:kim-jong-un"),  # not the journalists' bureau
+    ("seed_store", "does russia celebrate the anniversary", "attending:vladimir-putin"),  # not its troops for Ukraine
+    ("seed_store", "pakistan at the parade?", "attending:pakistan"),
+    ("seed_store", "why is putin absent", "attending:vladimir-putin"),  # he is not
+])
+def test_a_country_and_the_events_words_ask_whether_it_takes_part(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_what_a_country_does_beyond_the_event_is_not_asked_by_naming_it(seed_store):
+    declined(seed_store, "how do americans celebrate")  # not Trump meeting Lee in Washington
