@@ -579,7 +579,7 @@ class Answerer:
                 country = world.country_names.get(place) or world.capitals.get(place)
                 if country and i > size and words[i - size - 1] in _ARTICLES and not (
                         set(self.lexicon.terms(country)) & self._event_countries):
-                    return f"{place} {kind}"
+                    return f"{place.title()} {kind}"  # "the Moscow parade": a place's name
         return None
 
     def _cue_terms(self, reading: Reading) -> list[str]:
