@@ -109,6 +109,7 @@ _LEADS_IT = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|hea
                        r"director|mayor|governor|general secretary|prime minister)\b")
 _HEADS_COUNTRY = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|general secretary|prime minister) "
                             r"of\b")
+_AT_THE_EVENT = re.compile(r"\b(?:at|to|in|for|attend|attending|join|joining) (?:the|this|that) \w+\b")
 _WH = re.compile(r"(?:what|which|who|whom|whose|when|where|why|how)\b")
 _ARTICLES = frozenset({"the", "a", "an", "this", "that"})
 _THE_EVENT = frozenset({"the", "this", "that"})  # "the new bridge" is the event's; "China's last big parade" not
@@ -529,11 +530,13 @@ class Answerer:
                 return found
             named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
-        if reading.intent == "other" and len(salient) == 1 and salient[0] in self._countries:
-            # "is North Korea celebrating", "Pakistan at the parade?": a country and the event's own words ask
-            # whether it takes part (not whatever else the reports say of it); "how do Americans celebrate"
-            # asks what the reports never say
-            if _WH.match(text):
+        kinds = set(rest) - set(salient)
+        if (reading.intent == "other" and len(salient) == 1 and salient[0] in self._countries and kinds
+                and kinds <= self._event_kinds | self._where_terms):
+            # "Pakistan at the parade?": a country and the event itself ask whether it takes part (not
+            # whatever else the reports say of it); "is North Korea celebrating" or "how do Americans
+            # celebrate" ask what the reports never say ("is Russia at war" is no question about the event)
+            if _WH.match(text) or not _AT_THE_EVENT.search(text):
                 return decline(text, reading.intent, NOT_ANSWERED)
             return self._attendance_in(text, "country", self._countries[salient[0]])
         pair = _TWO_COUNTRIES.search(reading.rest) if _COUNTRY_NOUNS & set(reading.rest.split()) else None
