@@ -273,6 +273,9 @@ class Answerer:
         self._event_kinds = frozenset(t for w in store.event.vocabulary.context if " " not in w
                                       for t in lexicon.terms(w)) - self._where_terms - self._countries.keys()
         self._event_countries = set(lexicon.terms(f"{store.event.name} {store.event.place}")) & self._countries.keys()
+        # Words of the event's name that say what it marks ("war" in "the end of World War II"), which another
+        # word may make another thing ("the Korean War").
+        self._name_words = self._event_names - self._event_kinds - self._where_terms - self._countries.keys()
         # Single words that name a kind ("parades", "ceremonies", "inauguration"), found without folding each word.
         self._kind_words = frozenset(w for group in (*lexicon.language.synonyms, *store.event.vocabulary.synonyms)
                                      for w in group if " " not in w and stem(w) not in self._event_kinds
@@ -447,7 +450,7 @@ class Answerer:
         left_terms = set(self._terms(left_out["excluded"])) if left_out else set()
         dropped = excluded | {t for t in left_terms if t not in self.store.index}
         dropped |= self._describing_event(reading.rest)  # "which towns does the new bridge connect"
-        salient = [t for t in salient if t not in dropped]
+        salient = [t for t in salient if t not in dropped] + self._another(reading.rest, salient)
         if self._dispute & set(salient) and len(self._countries_named(set(rest))) >= 2:
             # "does Bulgaria have a beef with Romania": an entry with both and a complaint may be a third's
             return decline(text, reading.intent, NOT_ANSWERED)
@@ -565,6 +568,17 @@ class Answerer:
         return {t for before, word, after in zip(words, words[1:], words[2:], strict=False)
                 if before in _THE_EVENT and word in self.lexicon.language.event_modifiers
                 and (named := set(self._terms(after))) and named <= self._event_names for t in self._terms(word)}
+
+    def _another(self, text: str, salient: list[str]) -> list[str]:
+        """The event's own name words another word makes into another thing ("the Korean War", "a trade
+        war"): asked, not the event's."""
+        found = []
+        for before, word in itertools.pairwise(text.split()):
+            if stem(word) in self._name_words and stem(word) not in salient:
+                qualifier = set(self._terms(before))
+                if qualifier and qualifier <= set(salient) and not qualifier & (self._names | self._countries.keys()):
+                    found.append(stem(word))
+        return found
 
     def _elsewhere(self, text: str) -> str | None:
         """ "the Moscow parade", "a Serbian ceremony": the event's kind placed somewhere it is not."""

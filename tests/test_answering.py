@@ -1821,3 +1821,13 @@ def test_a_country_and_the_events_words_alone_ask_nothing_the_reports_say(reques
 @pytest.mark.parametrize("question", ["is russia at war", "russia military?"])
 def test_a_country_and_other_words_are_no_attendance_question(seed_store, question):
     assert top(seed_store, question) == "russia-troops"  # "war" is in the event's name, not its kind
+
+
+@pytest.mark.parametrize("question", ["the parade is about the end of the Korean War right?",  # not the "Korean" DMZ
+                                      "is there a trade war"])
+def test_another_word_makes_the_events_own_word_another_thing(seed_store, question):
+    declined(seed_store, question)
+
+
+def test_the_events_own_war_is_still_the_event(seed_store):
+    assert top(seed_store, "is the parade about the war") == "event:why"
