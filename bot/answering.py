@@ -487,8 +487,8 @@ class Answerer:
             named = [w for w in reading.rest.split()  # "does he teach": he
                      if w in _PRONOUNS or (set(self._terms(w)) - verbs and not _TEACHING.match(w))]
             person = self._person(" ".join(named), turn, role_words=1)
-            people = [person] if person is not None and asked <= self._person_terms[person.id] else [
-                p for p in self.store.event.people if self._name_terms[p.id] & asked]
+            people = ([person] if person is not None and asked <= self._person_terms[person.id]
+                      else self._named_people(asked))
             if people and asked <= self._names | {t for p in people for t in self._person_terms[p.id]}:
                 if workplace and _TEACHING.search(text):  # an analyst's institute is no place he teaches
                     return self._profiles(text, people, _teaches, "teaches")
@@ -531,7 +531,7 @@ class Answerer:
             found = self._search(text, reading.intent, reading.rest, [*salient, *own], rest) if own else None
             if found is not None and found.confident:
                 return found
-            named = _listed([p.name for p in self.store.event.people if self._name_terms[p.id] & set(salient)])
+            named = _listed([p.name for p in self._named_people(set(salient))])
             return decline(text, reading.intent, f"Ask something about {named}, or try `/parade who {named}`.")
         kinds = set(rest) - set(salient)
         if (reading.intent == "other" and len(salient) == 1 and salient[0] in self._countries and kinds
@@ -1284,10 +1284,14 @@ class Answerer:
             return decline(text, "other", NOT_ANSWERED)  # not "U.S.-led sanctions"
         origin = _FROM_WHICH.match(text)
         asked = set(self._terms(origin["who"])) if origin else set()
-        people = [p for p in self.store.event.people if self._name_terms[p.id] & asked]
+        people = self._named_people(asked)
         if not people or not asked <= {t for p in people for t in self._name_terms[p.id]}:
             return None
         return self._profiles(text, people, lambda p: bool(p.country), "is from")
+
+    def _named_people(self, terms: set[str] | frozenset[str]) -> list[Person]:
+        """The people whose names the terms hold, in the content's order."""
+        return [p for p in self.store.event.people if self._name_terms[p.id] & terms]
 
     def _spoken_for(self, text: str, said: PartAnswer) -> PartAnswer | None:
         """The quotes behind a fact that says what a body said ("China's Foreign Ministry welcomed Kim's
