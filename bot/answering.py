@@ -266,7 +266,6 @@ class Answerer:
         self._relation = frozenset(lexicon.terms("relations ties"))
         self._cooperation = frozenset(lexicon.terms("cooperation"))
         self._improving = frozenset(lexicon.terms("improve"))
-        self._skipping = frozenset(lexicon.terms("skip"))
         # The event's own names ("the new bridge"), not the words any event has ("the big day").
         self._event_names = frozenset(lexicon.terms(" ".join((store.event.name, *store.event.vocabulary.context))))
         # ... and the one-word names of what it is ("parade", "ceremony"), which a place may not qualify
