@@ -68,6 +68,10 @@ _SHOWING = re.compile(r"\b(?:suggest\w*|show\w*|indicat\w*|publish\w*|found|fell
 # A part that names only places ("and with Russia?", "what about Iran and Cuba too").
 _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) )*"
                     r"(?P<places>.+?)(?: too| then| also| as well)?")
+# ... of which these point back to a question before: "and Russia?", "what about Cuba", "Serbia too?".
+_POINTING_BACK = re.compile(r"(?:^|[,:]|\b(?:know|wondering|but|so|ok|okay))\W*"
+                            r"(?:and|(?:what|how) about|with|w/|then)\b")
+_ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
@@ -324,7 +328,7 @@ class Answerer:
             return words
 
         parts = split_parts(question, normalise, self.lexicon.language)
-        turn = _Turn(zone or self.store.event.start.tzinfo or dt.UTC)
+        turn = _Turn(zone or self.store.event.start.tzinfo or dt.UTC, question=question.casefold().strip())
         answers = []
         for part in parts:
             turn.last = self._part(part, turn)
@@ -1325,12 +1329,14 @@ class Answerer:
         """A part that only names places asks the part before's question of them: "is Cuba coming?
         and Iran?", "how much of NK's trade is with China? and Russia?"."""
         last = turn.last
-        if last is None:
+        if last is None and (_POINTING_BACK.search(turn.question) or _ALSO.match(text)):  # to a question not asked
             return decline(text, "other", f"What about {_listed([name for _, name in places])}? Ask a whole question.")
-        if last.intent == "attending":
+        if last is None or last.intent == "attending":
+            # "Serbia?" on its own asks what the event is to it: whether anyone from there comes.
             found = [self._attendance_in(text, kind, name) for kind, name in places]
             reasons = " ".join(a.reason for a in found if a.reason)
-            return PartAnswer(text, "attending", tuple(s for a in found for s in a.statements), reasons or None)
+            answer = PartAnswer(text, "attending", tuple(s for a in found for s in a.statements), reasons or None)
+            return _unpolar(answer) if last is None else answer
         # The new places stand where the last part named its last country ("with China" -> "with Russia"),
         # the event's own country included.
         topic = list(dict.fromkeys(self._terms(last.question)))
@@ -1446,6 +1452,7 @@ class _Turn:
     topic: tuple[str, ...] = ()  # the last part's words: they rank the next part's answers
     intent: str = ""  # the last part's intent: "is Iran going, and what about the US?"
     last: PartAnswer | None = None  # the last part's answer: "who is not coming, and why?"
+    question: str = ""  # the whole question as asked, lower case: "and Russia?" points back
 
 
 def _absence(absentees: list[Absentee], place: str) -> Statement:

@@ -7,6 +7,7 @@ content file's `vocabulary:` section (see bot/lexicon.py).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,6 +114,18 @@ class World:
         return frozenset(c for c, regions in self.regions_of.items() if region in regions)
 
 
+def plain_latin(text: str) -> str:
+    """Latin letters without their accents ("irán", "Türkiye", "Vučić"): chat users type them either way.
+    Marks on other scripts' letters stay, where they are part of the letter."""
+    if text.isascii():
+        return text
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if not (unicodedata.combining(ch) and kept and kept[-1].isascii()):
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -163,7 +176,7 @@ def world() -> World:
         regions = {r for region in spec[:cut] for r in enclosing(region)}
         regions_of[country] = frozenset(regions | grouped.get(country, set()))
         for name in (country, *spec[cut + 1:]):
-            country_names[name.casefold()] = country
+            country_names[plain_latin(name.casefold())] = country
     region_names = {region.casefold(): region for region in (*parents, *data["groupings"])}
     for region, names in data["region_names"].items():
         region_names.update({name.casefold(): region for name in names})

@@ -23,7 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.content import Event
-from bot.language import Language, World, english, world
+from bot.language import Language, World, english, plain_latin, world
 from bot.search import sorted_place
 
 _TOKEN = re.compile(r"w/o?|b/c|y/n|%|\d+(?:\.\d+)+(?![\d.])|[^\W_]+(?:'[^\W_]+)?")  # "1.9" is one number
@@ -94,7 +94,7 @@ class Lexicon:
 
     def normalise(self, text: str) -> list[str]:
         """Lower-case words with shorthand and contractions spelt out."""
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)  # full-width letters, ligatures
+        text = plain_latin(unicodedata.normalize("NFKC", text).translate(_QUOTES))  # full-width letters, ligatures
         text = _YEAR_RANGE.sub(_years, text)  # "2018-19" is "2018 and 2019"
         text = _MAGNITUDE.sub(lambda m: _MAGNITUDES[m[1].casefold()], _THOUSANDS.sub("", text))
         if any(ch.islower() for ch in text):  # in SHOUTED TEXT "US" is just "us"

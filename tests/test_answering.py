@@ -1831,3 +1831,29 @@ def test_another_word_makes_the_events_own_word_another_thing(seed_store, questi
 
 def test_the_events_own_war_is_still_the_event(seed_store):
     assert top(seed_store, "is the parade about the war") == "event:why"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "Serbia?", "attending:serbia"),
+    ("seed_store", "europe?", "attending:vladimir-putin"),
+    ("bridge", "hungary?", "absent:hungary"),
+])
+def test_a_place_alone_asks_whether_anyone_from_there_takes_part(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys[0] == expected
+    assert not answer.parts[0].statements[0].text.startswith(("Yes.", "No."))  # no question was asked to say yes to
+
+
+@pytest.mark.parametrize("question", ["and russia?", "what about Cuba?", "Serbia too?"])
+def test_a_place_that_points_back_to_no_question_asks_for_one(seed_store, question):
+    assert "Ask a whole question" in declined(seed_store, question)
+
+
+def test_a_place_alone_the_reports_do_not_list_is_not_confident(seed_store):
+    assert "don't list anyone from Japan" in declined(seed_store, "japan?")
+
+
+def test_accents_are_read_as_the_plain_letters(seed_store):
+    assert top(seed_store, "is the iranian présidènt coming?") == "attending:iran"
+    assert top(seed_store, "irán?") == "attending:iran"
+    assert "anyone from Turkey" in declined(seed_store, "is Türkiye going?")  # the world data's own alias
