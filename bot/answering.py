@@ -72,6 +72,7 @@ _ALONE = re.compile(r"(?:(?:and|so|but|ok|okay|what|how|about|with|w|then|also) 
 _POINTING_BACK = re.compile(r"(?:^|[,:]|\b(?:know|wondering|but|so|ok|okay))\W*"
                             r"(?:and|(?:what|how) about|with|w/|then)\b")
 _ALSO = re.compile(r".* (?:too|then|also|as well)$")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
@@ -290,6 +291,7 @@ class Answerer:
         self._occasions = frozenset(lexicon.terms("time times"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
+        self._quantities = frozenset(lexicon.terms("dozen dozens couple handful hundred hundreds thousand thousands"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
         # words it also writes in lower case ("the bridge", "the Danube Gate Bridge") are no names.
@@ -723,6 +725,14 @@ class Answerer:
         index = self.store.index
         if not salient:  # "who said it?": nothing to look for
             return decline(text, intent, NOT_ANSWERED)
+        guessed = [t for t in salient if t not in index and self._figure(t)]
+        if guessed and len(guessed) < len(salient):
+            # "are 24 leaders going", "a couple dozen leaders?": a figure the reports do not give is
+            # the asker's guess, which the entry's own figure for the rest confirms or corrects.
+            salient = [t for t in salient if t not in guessed]
+            terms = [t for t in terms if t not in guessed]
+        else:
+            guessed = []
         unknown = [t for t in salient if t not in index]
         if unknown:
             return decline(text, intent, f"The sources don't mention {_listed(self._words_for(rest, unknown))}.")
@@ -815,6 +825,11 @@ class Answerer:
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
         hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        if guessed:  # "does the bridge have 100 cables": a number of cables, not "a 2.8 km cable-stayed bridge"
+            counted = self._guessed_counts(text)
+            if set(counted) & self._occasions and set(salient) <= set(counted):  # "a handful of times?": of what
+                return decline(text, intent, NOT_ANSWERED)
+            hits = tuple(h for h in hits if self._gives_figure(h.key, salient) and self._counts(h.key, counted))
         parties = {t for t in terms if t in self._countries or t in self._names}
         if len(parties) >= 2 and (self._relation | self._cooperation) & set(salient):
             # "how tight are NK and Russia": not NK's ties with China, and "Russia and China" are no
@@ -849,6 +864,25 @@ class Answerer:
             # answers "did KCNA say how long he is staying?", though not "has China said ...").
             return decline(text, intent, "The reports say that is not known.", *statements[:1])
         return PartAnswer(text, intent, statements)
+
+    def _figure(self, term: str) -> bool:
+        """A count or an amount ("24", "a couple dozen"), not a year: "the 2015 parade" is another event."""
+        return (self.store.number_word(term) and not _YEAR.fullmatch(term)) or term in self._quantities
+
+    def _guessed_counts(self, text: str) -> list[str]:
+        """The term of what the question's figure counts: the word after it ("24 leaders", "a couple
+        dozen leaders", "90% of the trade", "a handful of times")."""
+        words = text.split()
+        for i, word in enumerate(words):
+            if self._figure(stem(word)):
+                after = self._terms(" ".join(words[i + 1:i + 5]))
+                counted = [t for t in after if not self._figure(t)]
+                return counted[:1]
+        return []
+
+    def _gives_figure(self, key: str, salient: list[str]) -> bool:
+        """Whether the entry's sentences that hold the question's words give a number of their own."""
+        return any("number" in self.store.kinds_in(s) for s in self._holding(key, salient))
 
     def _said_by(self, sentence: str, who: frozenset[str]) -> bool:
         """Whether a sentence that says something is not known says so of `who` ("KCNA did not say")."""

@@ -1857,3 +1857,24 @@ def test_accents_are_read_as_the_plain_letters(seed_store):
     assert top(seed_store, "is the iranian présidènt coming?") == "attending:iran"
     assert top(seed_store, "irán?") == "attending:iran"
     assert "anyone from Turkey" in declined(seed_store, "is Türkiye going?")  # the world data's own alias
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "a couple dozen leaders going?", "foreign-leader-count"),  # 26: the reports' own figure
+    ("seed_store", "trump met kim what, a handful of times?", "trump-kim-meetings"),  # three times
+    ("seed_store", "is 90% of nk trade with china?", "trade-shares-2023"),  # about 97%
+    ("bridge", "a few thousand guests?", "guest-count"),
+    ("bridge", "is the main span 900 m?", "main-span"),  # 640 m
+])
+def test_a_figure_the_reports_do_not_give_is_a_guess_their_figure_answers(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("seed_store", "did kim attend the 2015 beijing parade"),  # a year the reports do not give: another event
+    ("seed_store", "a handful of times?"),  # of what
+    ("bridge", "does the bridge have 100 cables?"),  # "a 2.8 km cable-stayed bridge" counts no cables
+    ("bridge", "were 300 pelicans killed?"),
+])
+def test_a_guessed_figure_needs_the_reports_figure_for_the_same_thing(request, store, question):
+    declined(request.getfixturevalue(store), question)
