@@ -61,6 +61,11 @@ SETS = {
                              ROOT / "tests" / "data" / "parade_eval_ninth_writer.yaml"),
     "second event, ninth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                    ROOT / "tests" / "data" / "second_event" / "questions_ninth_writer.yaml"),
+    # And a tenth, written while the ninth's fixes were landing; its first run is recorded in each file.
+    "parade, tenth writer": (ROOT / "seeds" / "parade.yaml",
+                             ROOT / "tests" / "data" / "parade_eval_tenth_writer.yaml"),
+    "second event, tenth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                   ROOT / "tests" / "data" / "second_event" / "questions_tenth_writer.yaml"),
 }
 
 

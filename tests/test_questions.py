@@ -19,7 +19,8 @@ FLOORS = {"parade": (0.972, 0, 200, 60), "parade, second writer": (0.98, 0, 60, 
           "second event, sixth writer": (0.93, 1, 40, 20), "parade, seventh writer": (0.88, 1, 80, 40),
           "second event, seventh writer": (0.91, 0, 40, 20), "parade, eighth writer": (0.82, 0, 80, 40),
           "second event, eighth writer": (0.75, 0, 40, 20), "parade, ninth writer": (0.57, 1, 80, 40),
-          "second event, ninth writer": (0.60, 0, 40, 20)}
+          "second event, ninth writer": (0.60, 0, 40, 20), "parade, tenth writer": (0.77, 9, 80, 40),
+          "second event, tenth writer": (0.85, 4, 40, 20)}
 
 
 @pytest.mark.parametrize("name", list(SETS))
