@@ -96,11 +96,14 @@ def answers_each_part(got: list[str | None], wanted: list[list[str]]) -> bool:
     """Whether each sub-question got a right answer and no answer is wrong. One entry may answer two
     sub-questions ("what will they show and is Xi giving a speech"): the reply shows it once, and a
     part that repeats an earlier part's answer says "See above.", so it is no answer of its own; or
-    the question is read as one part that such an entry answers whole."""
+    the question is read as one part that such an entry answers whole; or one question is read as
+    several parts, each answered by an entry that answers the whole."""
     if len(got) == len(wanted):
         return all(g in w for g, w in zip(got, wanted, strict=True))
     if len(got) == 1 and got[0] is not None:  # "malaysia & indonesia -- leaders going?": one list names both
         return all(got[0] in w for w in wanted)
+    if len(wanted) == 1:  # "is Kim going?? is that confirmed": read as two parts, each answered right
+        return all(g in wanted[0] for g in got)
     shown = list(dict.fromkeys(got))
     return (len(shown) < len(got) and all(any(g in w for g in shown) for w in wanted)
             and all(any(g in w for w in wanted) for g in shown))

@@ -1391,6 +1391,10 @@ class Answerer:
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
         person = self._person(reading.who, turn, role_words=1)
+        if person is not None and self.store.unsaid_cue.search(person.role.casefold()):
+            # "who is Lee": "AP gives only the surname, not who Lee is" says what is not known
+            return decline(text, "person", f"The reports don't say who {person.name} is.",
+                           self._statement(f"person:{person.id}"))
         if person is not None:
             return self._profile(text, person)
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):

@@ -67,6 +67,8 @@ def test_words_around_a_question_do_not_change_its_answer(name):
     (["a"], [["a", "x"], ["a", "y"]], True),  # read as one part, which one entry answers whole
     (["a"], [["a"], ["b"]], False),  # ... but not where a part needs another entry
     ([None], [["a"], ["a"]], False),
+    (["a", "x"], [["a", "x", "y"]], True),  # one question read as two parts, each answered right
+    (["a", "z"], [["a", "x"]], False),  # ... but not where one of them is wrong
 ])
 def test_how_a_multi_part_answer_is_scored(got, wanted, right):
     assert answers_each_part(got, wanted) is right
