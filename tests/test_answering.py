@@ -1878,3 +1878,11 @@ def test_a_figure_the_reports_do_not_give_is_a_guess_their_figure_answers(reques
 ])
 def test_a_guessed_figure_needs_the_reports_figure_for_the_same_thing(request, store, question):
     declined(request.getfixturevalue(store), question)
+
+
+def test_who_someone_is_is_declined_where_the_content_says_it_is_not_known(seed_store):
+    reason = declined(seed_store, "who is Lee that Trump met in Washington?")
+    assert reason == "The reports don't say who Lee is."
+    assert seed_store.ask("who is lee").keys == ("person:lee",)  # what is known is still shown
+    assert top(seed_store, "tell me about lee") == "person:lee"
+    assert top(seed_store, "who is hong lei") == "person:hong-lei"
