@@ -108,6 +108,10 @@ _FROM_WHICH = re.compile(r"^(?:which|what) (?:countries|country|nations?) (?:is|
 _WHY_AWAY = re.compile(r"^why (?:is|are|was|were|will|would|did|does) (?P<who>[\w -]+?) (?:be )?(?:skipping|skip|"
                        r"boycotting|boycott|staying away|stay away|sitting (?:it |this one |this )?out|absent|"
                        r"not (?:coming|going|attending|showing up|turning up))(?P<what>(?: [\w ]+)?)$")
+# "why is Trump going to the parade": whether he is going comes first.
+_WHY_GOING = re.compile(r"^why (?:is|are|was|were|will|would|did|does|do) (?P<who>(?:(?!not )[\w-]+ )+?)(?:be )?"
+                        r"(?:going|coming|attending|attend|go|come|joining|showing up|turning up|heading)"
+                        r"(?P<what>(?: [\w ]+)?)$")
 # Titles of those who lead what their role names ("President of Russia", "Mayor of Kamenograd"), not of
 # those who only work there ("Professor ..., Ewha Womans University"); and of those who lead a country.
 _LEADS_IT = re.compile(r"\b(?:president|premier|chancellor|king|queen|leader|head|chairman|chairwoman|chair|"
@@ -482,6 +486,11 @@ class Answerer:
         going = self._person_attending(text, guest) if guest is not None else None
         if going is not None and going.statements and going.statements[0].text.startswith("Yes"):
             return _unpolar(going)  # "why is Putin skipping it": he is not
+        coming = _WHY_GOING.match(text)
+        if coming and set(self._terms(coming["what"])) <= self.lexicon.context:
+            going = self._attendance_of(text, coming["who"], turn, named_only=True)
+            if going is not None and not (going.statements and going.statements[0].text.startswith("Yes")):
+                return _unpolar(going)  # "why is Trump going": the reports list no one from there, or not him
         if reading.intent == "other" and set(salient) <= self._reason_words:  # "reasons?": for what?
             return decline(text, "why", "Reasons for what? Ask why about something the reports cover.")
         workplace = (reading.intent == "where" and bool(self._workplace & set(salient) or _TEACHING.search(text))

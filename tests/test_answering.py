@@ -1886,3 +1886,18 @@ def test_who_someone_is_is_declined_where_the_content_says_it_is_not_known(seed_
     assert seed_store.ask("who is lee").keys == ("person:lee",)  # what is known is still shown
     assert top(seed_store, "tell me about lee") == "person:lee"
     assert top(seed_store, "who is hong lei") == "person:hong-lei"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "why is Trump going to the Beijing parade?", "absent:united-states"),  # he is not
+    ("seed_store", "why is the US going?", "absent:united-states"),
+    ("bridge", "why is hungary going?", "absent:hungary"),
+])
+def test_why_someone_goes_whom_the_reports_do_not_expect_corrects_the_premise(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+def test_why_someone_goes_is_a_reason_question_when_they_do(seed_store):
+    assert seed_store.ask("why arent western leaders going").keys[0] == "western-absence"
+    assert "anyone from Japan" in declined(seed_store, "why is japan going to the parade?")
+    assert seed_store.ask("why is kim going?").intent == "why"
