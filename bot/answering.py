@@ -1125,11 +1125,12 @@ class Answerer:
         return frozenset((*self.lexicon.fold(words), *(stem(w) for w in words if not self.lexicon.is_filler(w))))
 
     def _event_aspect(self, terms: list[str]) -> str:
-        """What a question made only of the event's own words asks: where, when, or what it is."""
-        if set(terms) & self._where_terms:
-            return "where"
+        """What a question made only of the event's own words asks: when, where, or what it is; a word
+        of time outranks the place, which often only names the event ("the date of the Beijing parade")."""
         if set(terms) & self._when_terms or set(terms) & self._time_terms:
             return "when"
+        if set(terms) & self._where_terms:
+            return "where"
         return "why"
 
     def _attendance_statement(self, intent: str) -> Statement:

@@ -1901,3 +1901,11 @@ def test_why_someone_goes_is_a_reason_question_when_they_do(seed_store):
     assert seed_store.ask("why arent western leaders going").keys[0] == "western-absence"
     assert "anyone from Japan" in declined(seed_store, "why is japan going to the parade?")
     assert seed_store.ask("why is kim going?").intent == "why"
+
+
+@pytest.mark.parametrize(("store", "question"), [
+    ("bridge", "give me the opening date of the Danube Gate Bridge"),
+    ("seed_store", "the date of the beijing parade"),
+])
+def test_a_word_of_time_outranks_the_place_that_names_the_event(request, store, question):
+    assert top(request.getfixturevalue(store), question) == "event:when"
