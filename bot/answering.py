@@ -36,7 +36,7 @@ _SENTENCE = re.compile(r"[.;:!?](?=\s|$)")
 # Where one statement ends and the next begins inside a sentence: "Kim will use the trip to raise his
 # standing, and North Korea, China and Russia may ..." says nothing of a trip to Russia. Sentences are
 # not split apart: the next one often goes on about the same thing ("this is partly due to ...").
-_CLAUSE = re.compile(r",\s+(?:and|while|whereas)\s+(?=[A-Z])")
+_CLAUSE = re.compile(r",\s+(?:and|while|whereas)\s+(?=[A-Z])|\n")  # an event entry has a line per item
 # A capitalised word inside a sentence: a name ("Port Veresti", "Kamenograd", "the Danube").
 _MID_SENTENCE_NAME = re.compile(r"(?<=[\w,;)] )[A-Z][\w'-]*")
 _LOWER_CASE_WORD = re.compile(r"\b[a-z][\w'-]*")
@@ -833,7 +833,8 @@ class Answerer:
             hits = tuple(h for h in hits if self._places_beyond(h.key, set(terms)))
             if not hits:
                 return decline(text, intent, _NO_KIND[intent])
-        hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
+        if " or " not in f" {text} ":  # "is it Western countries or Western European ones": each may have its own
+            hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
         if guessed:  # "does the bridge have 100 cables": a number of cables, not "a 2.8 km cable-stayed bridge"
             counted = self._guessed_counts(text)
             if set(counted) & self._occasions and set(salient) <= set(counted):  # "a handful of times?": of what
@@ -936,7 +937,8 @@ class Answerer:
 
     def _in_one_clause(self, key: str, salient: list[str]) -> bool:
         """Whether the question's words that an entry's text holds stand together in one of its
-        clauses: scattered over several, they are no statement of what was asked. A person's name may
+        clauses: scattered over several, they are no statement of what was asked ("Hungary: its ministers
+        ..." and "Serbia: Transport Minister ..." name no Hungarian transport minister). A person's name may
         stand apart ("Kim arrived on Tuesday, and he will meet Xi"), as may words only its keywords hold."""
         clauses = self._text(key).clauses
         asked = set(salient) - self._names

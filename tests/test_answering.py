@@ -1909,3 +1909,11 @@ def test_why_someone_goes_is_a_reason_question_when_they_do(seed_store):
 ])
 def test_a_word_of_time_outranks_the_place_that_names_the_event(request, store, question):
     assert top(request.getfixturevalue(store), question) == "event:when"
+
+
+def test_words_on_two_lines_of_an_event_entry_state_nothing_together(bridge, seed_store):
+    # "Serbia: ... Transport Minister Nenad Jovic ..." and "Hungary: Its ministers ...": no Hungarian transport minister
+    declined(bridge, "who is Hungary's transport minister")
+    # ... but each side of a choice may stand on a line of its own
+    assert top(seed_store, "is it western countries or western european countries that aren't going") in (
+        "western-absence", "event:absent")
