@@ -139,6 +139,13 @@ _FIGURES = frozenset("numbers figures estimate estimates tally totals".split())
 # "according to the BBD piece, what ...", "according to AP, ...": what that report says.
 _ACCORDING = re.compile(r"according to (?P<report>(?:the )?[\w-]+(?: [\w-]+){0,4}?),? (?P<asked>(?:who|whom|what|when|"
                         r"where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can)\b.+)")
+# "does Reuters say anything AP doesn't", "what's in the wire report that isn't in AP": one report's own facts.
+_ONLY_IN = re.compile(r"^(?:what |which \w+ )?(?:does |did |do )?(?P<one>.+?) (?:say|says|report|reports|mention|"
+                      r"mentions|have|has|cover|covers|add|adds|include|includes)(?: about)?(?: anything| something|"
+                      r" things?| stuff| details?| facts?)?(?: that| which)? (?P<other>.+?) (?:does|did|do) not\b.*$"
+                      r"|^what is (?:in|there in) (?P<one2>.+?) (?:that|which) (?:is|was) not (?:in|from) "
+                      r"(?P<other2>.+)$")
+MOST_DIFFERENCES = 5  # differences shown at once: enough to see, few enough to read
 _PAST_WORK = re.compile(r"\b(?:did|was|were|had|used to)\b")  # "where was he working": not the role now
 # A role that names where: "..., Ewha Womans University", "President of Russia", "China's assistant minister".
 _WORKPLACE = re.compile(r", [A-Z]|\bof (?:the )?[A-Z]|^[A-Z]\w+'s ")
@@ -348,6 +355,11 @@ class Answerer:
         elsewhere = self._elsewhere(text)
         if elsewhere:  # "why is Kim going to the Moscow parade": not the one the reports cover
             return decline(text, "other", f"The reports cover no {elsewhere}; this one is in {self.store.event.place}.")
+        only = _ONLY_IN.match(text)
+        if only:
+            one, other = (self._source_named(only[g] or only[f"{g}2"] or "") for g in ("one", "other"))
+            if one is not None and other is not None and one != other:
+                return self._said_only_by(text, one, other)
         according = _ACCORDING.fullmatch(text)
         source = self._source_named(according["report"]) if according else None
         if according and source is not None:  # "according to the AP piece, who is coming": what AP says
@@ -398,6 +410,16 @@ class Answerer:
         if not said:
             return decline(text, found.intent, f"{outlet} says nothing about that.")
         return replace(found, statements=said)
+
+    def _said_only_by(self, text: str, one: str, other: str) -> PartAnswer:
+        """What one report says that another does not: the content does not compare them claim by claim
+        (an entry's sources are who gives it in its words: "eight countries" is in both reports, under two
+        entries), so only the differences its author recorded can be shown, and no answer is claimed."""
+        both = {one, other}
+        differing = [k for k, e in self.store.entries.items() if e.differs and both <= set(e.sources)]
+        return decline(text, "sources", "The content does not compare the reports claim by claim"
+                       + ("; where it records them differing:" if differing else "."),
+                       *(self._statement(k) for k in differing[:MOST_DIFFERENCES]))
 
     def _talked_about(self, text: str, who: str, person: Person, turn: _Turn) -> PartAnswer:
         """What someone talked about: their words, else an entry on their having spoken ("Kim and Putin
