@@ -40,6 +40,9 @@ _NEW_QUESTION = re.compile(
     r",\s*(?=(?:who|what|when|where|why)(?:'s|’s| (?:is|are|was|were|will|did|does|do|has|have)\b))", re.IGNORECASE)
 _ASKS = re.compile(rf"\b{_PART_START}\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(?:it|its|that|this|them|they|their|he|she|him|her|one)\b", re.IGNORECASE)
+# ... but "when is it", "where is it" asks about the event, whatever came before ("where is it, when is it").
+_OF_THE_EVENT = re.compile(r"(?:when|where)(?:'s|’s| is| was| will be) (?:it|this|that)\b(?: (?:happening|held|on))?"
+                           r"\s*(?:,|$|and\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,8 @@ def _comma_parts(piece: str, language: Language) -> list[str]:
     for later in pieces[1:]:
         # "hey bot, when ...", "the bridge, when does it open", "I was wondering, according to the AP, what
         # ...": what comes before asks nothing itself, its frame aside.
-        if _POINTS_BACK.search(later) or not _ASKS.search(language.unframe(parts[-1].casefold())):
+        if ((_POINTS_BACK.search(later) and not _OF_THE_EVENT.match(later))
+                or not _ASKS.search(language.unframe(parts[-1].casefold()))):
             parts[-1] += ", " + later
         else:
             parts.append(later)

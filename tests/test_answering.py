@@ -536,6 +536,9 @@ def test_a_question_comparing_the_reports_gets_the_fact_with_every_version(reque
     # A comma before a question word and its verb starts a question of its own ...
     ("seed_store", "when is it, who is going, and is anyone staying away", ["when", "attendees", "other"]),
     ("bridge", "where is the ceremony, who is cutting the ribbon?", ["where", "who"]),
+    # ... and "when is it" asks about the event, whatever the part before it
+    ("seed_store", "where is it, when is it, and is Putin coming??", ["where", "when", "attending"]),
+    ("seed_store", "who is coming, when is it and where", ["attendees", "when", "where"]),
     # ... but not where the words after it point back to the first part, or have no verb.
     ("bridge", "what about italy, who's representing them", ["other"]),
     ("seed_store", "ww2 anniversary, which one?", ["why"]),
