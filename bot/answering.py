@@ -75,6 +75,7 @@ _ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
+_RATE = (["a"], ["an"], ["per"], ["each"], ["every"])  # the word before a rate's unit
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
                      "totaled numbered shrank jumped".split())
@@ -1057,6 +1058,9 @@ class Answerer:
             words = self.lexicon.normalise(sentence)
             spots = [i for i, w in enumerate(words) if term in self.lexicon.terms(w)]
             named = named or bool(spots)
+            # "14,000 vehicles a day" counts vehicles: a day is its rate's unit, no number of days
+            spots = [i for i in spots if not (words[i - 1:i] in _RATE and any(
+                self.store.number_word(w) for w in words[max(0, i - 4):i - 1]))]
             if any(self.store.number_word(w) for i in spots for w in words[max(0, i - 3):i + (4 if after else 0)]):
                 return True
             # "nesting pairs fell from 210 to 120": how many there are now, and were.

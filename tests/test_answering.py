@@ -1932,3 +1932,10 @@ def test_what_one_report_says_and_another_not_shows_the_recorded_differences_unc
     found = request.getfixturevalue(store)
     assert "claim by claim" in declined(found, question)
     assert shown in found.ask(question).keys
+
+
+def test_a_rates_unit_is_not_what_its_number_counts(bridge):
+    # "About 14,000 vehicles a day": a number of vehicles, not of days
+    assert top(bridge, "how many days after the ceremony do cars get on it") == "traffic-opens"
+    assert top(bridge, "how many vehicles a day?") == "traffic-forecast"
+    declined(bridge, "how many cables does the bridge have")  # "a cable-stayed bridge": an article, no rate
