@@ -1939,3 +1939,10 @@ def test_a_rates_unit_is_not_what_its_number_counts(bridge):
     assert top(bridge, "how many days after the ceremony do cars get on it") == "traffic-opens"
     assert top(bridge, "how many vehicles a day?") == "traffic-forecast"
     declined(bridge, "how many cables does the bridge have")  # "a cable-stayed bridge": an article, no rate
+
+
+@pytest.mark.parametrize("question", ["has nk's nuclear program grown since the talks with trump went south",
+                                      "is north korea expanding its nuclear weapons programme"])
+def test_a_nuclear_programme_is_the_nuclear_arsenal(seed_store, question):
+    assert top(seed_store, question) == "weapons-tests"  # "enlarging his nuclear arsenal"
+    declined(seed_store, "how many nuclear weapons does north korea have")  # still no number
