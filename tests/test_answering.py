@@ -1946,3 +1946,18 @@ def test_a_rates_unit_is_not_what_its_number_counts(bridge):
 def test_a_nuclear_programme_is_the_nuclear_arsenal(seed_store, question):
     assert top(seed_store, question) == "weapons-tests"  # "enlarging his nuclear arsenal"
     declined(seed_store, "how many nuclear weapons does north korea have")  # still no number
+
+
+def test_what_one_side_pays_for_something_is_what_the_other_gets_in_exchange(seed_store):
+    assert top(seed_store, "what's moscow paying pyongyang for the soldiers") == "russia-troops"
+    declined(seed_store, "what is kim paying xi for the trip")
+
+
+@pytest.mark.parametrize("question", ["what is china paying nk for soldiers",
+                                      "what does nk get from china in exchange for soldiers"])
+def test_beside_another_country_the_hosts_is_a_party_not_the_venue(seed_store, question):
+    declined(seed_store, question)  # Russia, not China, gives help in return for troops
+
+
+def test_the_hosts_capital_with_the_event_is_still_the_venue(seed_store):
+    assert top(seed_store, "Cuba leader will go to Beijing for the parade, yes?") == "other-attendees"
