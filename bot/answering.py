@@ -73,6 +73,11 @@ _POINTING_BACK = re.compile(r"(?:^|[,:]|\b(?:know|wondering|but|so|ok|okay))\W*"
                             r"(?:and|(?:what|how) about|with|w/|then)\b")
 _ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_PASTED = re.compile(r'["“”](?P<words>[^"“”]{4,400})["“”]')  # a passage in quotation marks
+# What a question about a pasted passage asks of it: who said it, where it is from, what it means.
+_NOT_OF_WORDS = frozenset("when why how many much".split())  # "when did Easley say "...""": not who or where
+_ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines phrase words mean means meaning "
+                           "explain talk talking thing context".split())
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
 _GUESTS = frozenset({"attendees", "absent", "host"})  # intents about who comes: the host's country is the venue
@@ -304,6 +309,7 @@ class Answerer:
         self._occasions = frozenset(lexicon.terms("time times"))
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
+        self._quote_asks = frozenset(lexicon.terms(" ".join(_ASKS_OF_WORDS)))
         self._quantities = frozenset(lexicon.terms("dozen dozens couple handful hundred hundreds thousand thousands"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
@@ -342,6 +348,9 @@ class Answerer:
             corrections.extend(fixed)
             return words
 
+        pasted = self._pasted_quote(question)
+        if pasted is not None:  # "explain the "position of strength" quote"
+            return Answer(question, (pasted,), ())
         parts = split_parts(question, normalise, self.lexicon.language)
         turn = _Turn(zone or self.store.event.start.tzinfo or dt.UTC, question=question.casefold().strip())
         answers = []
@@ -350,6 +359,25 @@ class Answerer:
             answers.append(turn.last)
             turn.subject = self._subject_of(part, turn.last) or turn.subject
         return Answer(question, tuple(answers), tuple(corrections))
+
+    def _pasted_quote(self, question: str) -> PartAnswer | None:
+        """A question about words pasted from the reports ("\"... strained ties\" - who said that?",
+        "what's the \"traditional friendship\" thing"): the entries that hold them word for word, its
+        quotes first, where the rest of the question asks only about those words."""
+        for match in _PASTED.finditer(question):
+            words = " ".join(self.lexicon.normalise(match["words"]))
+            if " " not in words:  # one word in quotation marks is emphasis, not a passage
+                continue
+            rest = self.lexicon.language.unframe(" ".join(self.lexicon.normalise(
+                question[:match.start()] + " " + question[match.end():]))).split()  # "hello bot: ..."
+            asked = set(self._terms(" ".join(rest))) - self._quote_asks - self._names - self.lexicon.context
+            if not _ASKS_OF_WORDS.intersection(rest) or asked or _NOT_OF_WORDS.intersection(rest):
+                return None
+            # Said by someone: a quote, or a fact's own quotation ("calling the traditional friendship ...")
+            holding = [k for k in self.store.entries if f" {words} " in self._text(k).quoted]
+            if holding:
+                return PartAnswer(question, "quote", tuple(self._statement(k) for k in holding[:2]))
+        return None
 
     # One part -------------------------------------------------------------------------------
 
@@ -1021,7 +1049,9 @@ class Answerer:
             found = self._texts[key] = _EntryText(
                 frozenset(terms(text)),
                 tuple(frozenset(terms(c)) for c in _CLAUSE.split(text) if c),
-                tuple((s, frozenset(terms(s))) for s in _SENTENCE.split(text) if s.strip()))
+                tuple((s, frozenset(terms(s))) for s in _SENTENCE.split(text) if s.strip()),
+                " ".join(["", *(w for q in ([text] if key.startswith("quote:") else _PASTED.findall(text))
+                                for w in self.lexicon.normalise(q)), ""]))
         return found
 
     def _states_value(self, key: str, asked: set[str], terms: set[str], intent: str) -> bool:
@@ -1524,6 +1554,7 @@ class _EntryText:
     terms: frozenset[str]
     clauses: tuple[frozenset[str], ...]
     sentences: tuple[tuple[str, frozenset[str]], ...]  # each sentence with its terms
+    quoted: str  # its quoted words (a quote's all), normalised, space-separated and space-ended: a pasted passage's
 
 
 @dataclass(slots=True)

@@ -1961,3 +1961,23 @@ def test_beside_another_country_the_hosts_is_a_party_not_the_venue(seed_store, q
 
 def test_the_hosts_capital_with_the_event_is_still_the_venue(seed_store):
     assert top(seed_store, "Cuba leader will go to Beijing for the parade, yes?") == "other-attendees"
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", '"Pyongyang\'s illicit cooperation with Moscow has strained ties" - who said that?',
+     "quote:easley-strained"),
+    ("seed_store", "explain the “position of strength” quote", "quote:easley-repair"),
+    ("seed_store", 'what\'s the "traditional friendship" thing Hong Lei was talking about',
+     "quote:hong-lei-welcome-ap"),
+    ("bridge", '"cutting a ribbon over a graveyard of nests" - who said this', "quote:koleva-graveyard"),
+])
+def test_words_pasted_from_the_reports_find_who_said_them(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize("question", [
+    'who said "the parade was cancelled"?',  # said by no one the reports quote
+    'how many times did Easley say "position of strength"?',  # asks more than who said it
+])
+def test_a_pasted_passage_answers_only_what_is_asked_of_it(seed_store, question):
+    declined(seed_store, question)
