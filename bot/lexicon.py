@@ -175,7 +175,7 @@ class Lexicon:
         fixed: list[str] = []
         corrections: list[tuple[str, str]] = []
         budget = MAX_CORRECTIONS
-        for word in words:
+        for word in self._joined(words, corrections):
             # A form of a known word is no typo: "send" is a form of "sending", not "spend".
             if (budget and word.isalpha() and 4 <= len(word) <= 24 and word not in self._known
                     and sorted_place(self._known_stems, stem(word)) is None):
@@ -190,6 +190,23 @@ class Lexicon:
                     word = meant
             fixed.append(word)
         return fixed, corrections
+
+    def _joined(self, words: list[str], corrections: list[tuple[str, str]]) -> list[str]:
+        """The words with a known word typed in two pieces put back together ("Xi Jin Ping", "Pyong
+        yang"), where a piece is no word the content knows."""
+        joined: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = words[i:i + 2]
+            whole = "".join(pair)
+            if len(pair) == 2 and whole in self._known and whole.isalpha() and not all(w in self._known for w in pair):
+                corrections.append((" ".join(pair), whole))
+                joined.append(whole)
+                i += 2
+            else:
+                joined.append(words[i])
+                i += 1
+        return joined
 
     def _closest(self, word: str) -> str | None:
         """The known word one slip away (two for words of eight letters or more), most used first.

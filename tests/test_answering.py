@@ -1981,3 +1981,17 @@ def test_words_pasted_from_the_reports_find_who_said_them(request, store, questi
 ])
 def test_a_pasted_passage_answers_only_what_is_asked_of_it(seed_store, question):
     declined(seed_store, question)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("who is Xi Jin Ping", "person:xi-jinping"),
+    ("is pyong yang sending anyone", "attending:kim-jong-un"),
+    ("did Xi Jin Ping invite him or did he just invite himself lol", "invitation"),
+])
+def test_a_name_typed_in_two_pieces_is_the_name(seed_store, question, expected):
+    assert top(seed_store, question) == expected
+
+
+def test_two_known_words_are_never_joined(seed_store):
+    words, fixed = seed_store.lexicon.correct(["yang", "moo"])
+    assert words == ["yang", "moo"] and not fixed
