@@ -33,6 +33,12 @@ _PART_START = r"(?:who|what|when|where|why|how|which|is|are|was|were|does|did|do
 # measured worse on both question sets as a part of its own.
 _JOIN = re.compile(rf"\s*\band (?={_PART_START}\b)\s*")
 _PIECES = re.compile(r"[?;]+")
+_MOVING_ON = frozenset({"anyway", "anyways", "anyhow"})
+# What the asker read or heard, before the question ("so I read the ferry takes hours, how long will it take"):
+# the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it).
+_HEARD = re.compile(r"^\W*(?:(?:so|ok|okay|well|but)\W+)*(?:i|we)\s+(?:just\s+)?"
+                    r"(?:read|heard|saw|see|understand|gather)\b[^,]*,\s*(?=(?:so\s+|but\s+|and\s+)?(?:how|what|when|where|who|why|which|is|are|does|do|did|"
+                    r"will|can)\b(?![^,]*\b(?:that|this|true|right|correct|so)\b))", re.IGNORECASE)
 # ... and a comma starts a new part only before a question of its own: a question word and its verb,
 # with nothing that points back ("when is it, who's going?"; but "which anniversary, how many years",
 # "what about Italy, who's representing them" and "..., who said that" say more about the same thing).
@@ -65,8 +71,10 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     """The parts of a question ("who invited him and when was his last visit?"), each normalised and
     without its frame ("I was wondering whether ...")."""
     parts: list[str] = []
-    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(raw, language)):
+    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(_HEARD.sub("", raw), language)):
         words = normalise(piece)
+        if words and words[0] in _MOVING_ON:  # "I read that ... ? anyway, when is it": what came before was talk
+            parts.clear()
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
             joined = _JOIN.split(language.unframe(" ".join(words)))

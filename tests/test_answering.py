@@ -1995,3 +1995,16 @@ def test_a_name_typed_in_two_pieces_is_the_name(seed_store, question, expected):
 def test_two_known_words_are_never_joined(seed_store):
     words, fixed = seed_store.lexicon.correct(["yang", "moo"])
     assert words == ["yang", "moo"] and not fixed
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "so I read that Kim basically never leaves North Korea and now he's off to China of all places? "
+                   "anyway when is the parade", "event:when"),
+    ("bridge", "so I read the ferry takes hours and only runs in daylight, how long is the trip going to take with "
+               "the bridge", "journey-time"),
+    # ... but a question about what was read keeps it
+    ("seed_store", "I read somewhere that China is basically North Korea's lifeline, is that right?",
+     "china-biggest-partner"),
+])
+def test_what_the_asker_read_before_the_question_is_talk_not_a_question(request, store, question, expected):
+    assert top(request.getfixturevalue(store), question) == expected
