@@ -36,7 +36,7 @@ _PIECES = re.compile(r"[?;]+")
 _MOVING_ON = frozenset({"anyway", "anyways", "anyhow"})
 # What the asker read or heard, before the question ("so I read the ferry takes hours, how long will it take"):
 # the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it).
-_HEARD = re.compile(r"^\W*(?:(?:so|ok|okay|well|but)\W+)*(?:i|we)\s+(?:just\s+)?"
+_HEARD = re.compile(r"^(?:[^,]*,\s*)??[^,]*?\b(?:i|we)\s+(?:just\s+)?"
                     r"(?:read|heard|saw|see|understand|gather)\b[^,]*,\s*(?=(?:so\s+|but\s+|and\s+)?(?:how|what|when|where|who|why|which|is|are|does|do|did|"
                     r"will|can)\b(?![^,]*\b(?:that|this|true|right|correct|so)\b))", re.IGNORECASE)
 # ... and a comma starts a new part only before a question of its own: a question word and its verb,
