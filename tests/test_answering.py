@@ -2008,3 +2008,17 @@ def test_two_known_words_are_never_joined(seed_store):
 ])
 def test_what_the_asker_read_before_the_question_is_talk_not_a_question(request, store, question, expected):
     assert top(request.getfixturevalue(store), question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "how long ago was his last trip to china", "first-china-trip-since-2019"),
+    ("seed_store", "how long has kim been in power", "kim-in-power"),
+    ("bridge", "how long have they been building it", "construction-start"),
+])
+def test_how_long_ago_and_how_long_has_it_been_ask_since_when(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.intent == "when" and answer.keys[0] == expected
+
+
+def test_how_long_something_takes_is_still_a_span(bridge):
+    assert bridge.ask("how long does the crossing take").intent == "duration"
