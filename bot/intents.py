@@ -33,6 +33,7 @@ _PART_START = r"(?:who|what|when|where|why|how|which|is|are|was|were|does|did|do
 # measured worse on both question sets as a part of its own.
 _JOIN = re.compile(rf"\s*\band (?={_PART_START}\b)\s*")
 _PIECES = re.compile(r"[?;]+")
+_STARTS_PART = re.compile(rf"{_PART_START}\b", re.IGNORECASE)
 _MOVING_ON = re.compile(r"\b(?:anyway|anyways|anyhow)\b[\s,:;.!?-]*", re.IGNORECASE)
 # What the asker read or heard, before the question ("so I read the ferry takes hours, how long will it take"):
 # the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it).
@@ -72,7 +73,7 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     without its frame ("I was wondering whether ...")."""
     parts: list[str] = []
     moved_on = list(_MOVING_ON.finditer(question))
-    if moved_on and len(question[moved_on[-1].end():].split()) >= 2:
+    if moved_on and _STARTS_PART.match(question, moved_on[-1].end()):
         question = question[moved_on[-1].end():]  # "I read that ... anyway, when is it": what came before was talk
     for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(_HEARD.sub("", raw), language)):
         words = normalise(piece)

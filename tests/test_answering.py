@@ -2022,3 +2022,8 @@ def test_how_long_ago_and_how_long_has_it_been_ask_since_when(request, store, qu
 
 def test_how_long_something_takes_is_still_a_span(bridge):
     assert bridge.ask("how long does the crossing take").intent == "duration"
+
+
+def test_anyway_ends_the_talk_before_a_question_but_not_a_question_before_it(seed_store):
+    assert top(seed_store, "my uncle says kim never travels lol, anyway who is going?") == "event:who"
+    assert top(seed_store, "why is north korea under sanctions anyway, any idea?") == "sanctions"
