@@ -2027,3 +2027,9 @@ def test_how_long_something_takes_is_still_a_span(bridge):
 def test_anyway_ends_the_talk_before_a_question_but_not_a_question_before_it(seed_store):
     assert top(seed_store, "my uncle says kim never travels lol, anyway who is going?") == "event:who"
     assert top(seed_store, "why is north korea under sanctions anyway, any idea?") == "sanctions"
+
+
+@pytest.mark.parametrize("question", ["wasn't it Putin who invited Kim?", "was it xi who invited him"])
+def test_was_it_x_who_asks_who_so_the_answer_names_who_did(seed_store, question):
+    answer = seed_store.ask(question)
+    assert answer.confident and answer.intent == "who" and answer.keys[0] == "invitation"  # Xi, says KCNA
