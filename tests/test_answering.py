@@ -2033,3 +2033,11 @@ def test_anyway_ends_the_talk_before_a_question_but_not_a_question_before_it(see
 def test_was_it_x_who_asks_who_so_the_answer_names_who_did(seed_store, question):
     answer = seed_store.ask(question)
     assert answer.confident and answer.intent == "who" and answer.keys[0] == "invitation"  # Xi, says KCNA
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("isn't north korea mostly trading with russia these days?", "trade-shares-2023"),  # 97% China: corrected
+    ("so nk's mainly trading with china nowadays?", "trade-shares-2023"),
+])
+def test_hedges_and_time_fillers_never_count_against_an_answer(seed_store, question, expected):
+    assert top(seed_store, question) == expected
