@@ -2041,3 +2041,12 @@ def test_was_it_x_who_asks_who_so_the_answer_names_who_did(seed_store, question)
 ])
 def test_hedges_and_time_fillers_never_count_against_an_answer(seed_store, question, expected):
     assert top(seed_store, question) == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("student doing a project on bridges: how long is the main span?", "main-span"),
+    ("journalist working on a story about the bridge, who built it?", "builder"),
+    ("truck drivers how much is the toll", "tolls"),  # the drivers are what is asked about, not the asker
+])
+def test_who_the_asker_is_and_what_they_are_doing_asks_nothing(bridge, question, expected):
+    assert top(bridge, question) == expected
