@@ -1309,9 +1309,12 @@ class Answerer:
                           else f"The reports name no {min(offices)} of {place} among those attending.")
                 return decline(text, "attending", reason, *(replace(s, text=s.text.removeprefix("Yes. ")) for s in yes))
             yes = held
-        if yes:
-            return PartAnswer(text, "attending", tuple(yes))
-        named = [b for b in attendance.absentees if inside & set(b.countries) or place in b.regions]
+        # ... and "Europe" holds "major Western European countries"
+        named = [b for b in attendance.absentees if inside & set(b.countries) or place in b.regions
+                 or (kind == "region" and any(world.countries_in(r) <= inside for r in b.regions))]
+        if yes:  # "anyone from Europe?": those coming, and those the reports say are not
+            away = (_absence(named, place),) if named and kind == "region" else ()
+            return PartAnswer(text, "attending", (*yes, *away))
         if named:
             return PartAnswer(text, "attending", (_absence(named, place),))
         covering = [b for b in attendance.absentees

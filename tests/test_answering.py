@@ -461,7 +461,8 @@ def test_questions_that_name_nothing_are_declined(seed_store, question):
 
 
 @pytest.mark.parametrize(("question", "expected"), [
-    ("anyone from the americas going?", ["attending:cuba"]),       # "americas" is no misspelt America
+    # "americas" is no misspelt America; a region's answer says who from there is not expected, too
+    ("anyone from the americas going?", ["attending:cuba", "absent:americas"]),
     ("is kim, putin and iran going?", ["attending:kim-jong-un", "attending:vladimir-putin", "attending:iran"]),
     ("CAN YOU TELL US WHEN IT STARTS?", ["event:when"]),            # shouted "US" is no country
     ("Ｐｕｔｉｎ ｇｏｉｎｇ？", ["attending:vladimir-putin"]),           # full-width letters
@@ -2050,3 +2051,13 @@ def test_hedges_and_time_fillers_never_count_against_an_answer(seed_store, quest
 ])
 def test_who_the_asker_is_and_what_they_are_doing_asks_nothing(bridge, question, expected):
     assert top(bridge, question) == expected
+
+
+@pytest.mark.parametrize(("store", "question", "expected"), [
+    ("seed_store", "Europe?", ["attending:vladimir-putin", "attending:belarus", "attending:serbia", "absent:europe"]),
+    ("bridge", "any balkan countries coming?",  # the Balkans are a grouping of their own, not Southern Europe
+     ["attending:todor-vasilev", "attending:greece", "attending:north-macedonia", "absent:the-balkans"]),
+])
+def test_a_regions_attendance_names_who_is_coming_and_who_is_not(request, store, question, expected):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and list(answer.keys) == expected
