@@ -310,6 +310,10 @@ class Answerer:
         self._recency = frozenset(lexicon.terms("last latest recent recently next"))
         self._duration_verbs = frozenset(lexicon.terms("last lasts lasted take takes took"))
         self._quote_asks = frozenset(lexicon.terms(" ".join(_ASKS_OF_WORDS)))
+        # Units a figure comes in: a unit alone says nothing of what is measured ("is it 2 hours long?").
+        self._units = frozenset(lexicon.terms(
+            "m metre metres meter meters km kilometre kilometres kilometer kilometers mile miles hour hours "
+            "minute minutes percent euro euros dollar dollars billion million tonne tonnes ton tons"))
         self._quantities = frozenset(lexicon.terms("dozen dozens couple handful hundred hundreds thousand thousands"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
@@ -894,10 +898,14 @@ class Answerer:
         if " or " not in f" {text} ":  # "is it Western countries or Western European ones": each may have its own
             hits = tuple(h for h in hits if self._in_one_clause(h.key, salient))
         if guessed:  # "does the bridge have 100 cables": a number of cables, not "a 2.8 km cable-stayed bridge"
-            counted = self._guessed_counts(text)
-            if set(counted) & self._occasions and set(salient) <= set(counted):  # "a handful of times?": of what
+            counted, after = self._guessed_counts(text)
+            measured = set(salient) - self._units - self._time_terms - self._recency - self._occasions
+            if not counted or not measured or (counted in self._units and measured <= self._named_things):
+                # "a handful of times?", "is the opening 2 hours long?": of what; "is the ceremony 3 km from
+                # Kamenograd?": a place names no length
                 return decline(text, intent, NOT_ANSWERED)
-            hits = tuple(h for h in hits if self._gives_figure(h.key, salient) and self._counts(h.key, counted))
+            hits = tuple(h for h in hits if self._gives_figure(h.key, salient)
+                         and self._counts(h.key, [counted], after=after))
         parties = {t for t in terms if t in self._countries or t in self._names}
         if len(parties) >= 2 and (self._relation | self._cooperation) & set(salient):
             # "how tight are NK and Russia": not NK's ties with China, and "Russia and China" are no
@@ -937,16 +945,19 @@ class Answerer:
         """A count or an amount ("24", "a couple dozen"), not a year: "the 2015 parade" is another event."""
         return (self.store.number_word(term) and not _YEAR.fullmatch(term)) or term in self._quantities
 
-    def _guessed_counts(self, text: str) -> list[str]:
-        """The term of what the question's figure counts: the word after it ("24 leaders", "a couple
-        dozen leaders", "90% of the trade", "a handful of times")."""
+    def _guessed_counts(self, text: str) -> tuple[str, bool]:
+        """The term of what the question's figure counts, and whether the figure follows it: the word
+        after it ("24 leaders", "a couple dozen leaders", "90% of the trade", "a handful of times"), else
+        the word before ("is the cost 2 billion?"); "" where it has neither."""
         words = text.split()
         for i, word in enumerate(words):
             if self._figure(stem(word)):
-                after = self._terms(" ".join(words[i + 1:i + 5]))
-                counted = [t for t in after if not self._figure(t)]
-                return counted[:1]
-        return []
+                counted = [t for t in self._terms(" ".join(words[i + 1:i + 5])) if not self._figure(t)]
+                if counted:
+                    return counted[0], False
+                before = [t for t in self._terms(" ".join(words[max(0, i - 4):i])) if not self._figure(t)]
+                return (before[-1], True) if before else ("", False)
+        return "", False
 
     def _gives_figure(self, key: str, salient: list[str]) -> bool:
         """Whether the entry's sentences that hold the question's words give a number of their own."""
