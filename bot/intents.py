@@ -47,7 +47,11 @@ _NEW_QUESTION = re.compile(
     r",\s*(?=(?:who|what|when|where|why)(?:'s|’s| (?:is|are|was|were|will|did|does|do|has|have)\b))", re.IGNORECASE)
 _ASKS = re.compile(rf"\b{_PART_START}\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(?:it|its|that|this|them|they|their|he|she|him|her|one)\b", re.IGNORECASE)
-# ... but "when is it", "where is it" asks about the event, whatever came before ("where is it, when is it").
+# ... but "when is it" after a question about the event alone ("where is it, when is it", "who is coming,
+# when is it") asks about the event too (after "what did Trump say, where was it" it asks where he said it).
+_EVENT_ONLY = re.compile(r"(?:^|[,:]|\bknow|\bwondering|\bso|\bok|\bbut|\band)\W*(?:who|when|where|why)"
+                         r"(?:'s|’s| is| are| was| were| will be)? "
+                         r"(?:it|this|that|coming|going|attending|invited|there|happening)\W*$", re.IGNORECASE)
 _OF_THE_EVENT = re.compile(r"(?:when|where)(?:'s|’s| is| was| will be) (?:it|this|that)\b(?: (?:happening|held|on))?"
                            r"\s*(?:,|$|and\b)", re.IGNORECASE)
 
@@ -112,7 +116,8 @@ def _comma_parts(piece: str, language: Language) -> list[str]:
     for later in pieces[1:]:
         # "hey bot, when ...", "the bridge, when does it open", "I was wondering, according to the AP, what
         # ...": what comes before asks nothing itself, its frame aside.
-        if ((_POINTS_BACK.search(later) and not _OF_THE_EVENT.match(later))
+        about_event = _OF_THE_EVENT.match(later) and _EVENT_ONLY.search(parts[-1])
+        if ((_POINTS_BACK.search(later) and not about_event)
                 or not _ASKS.search(language.unframe(parts[-1].casefold()))):
             parts[-1] += ", " + later
         else:

@@ -540,6 +540,9 @@ def test_a_question_comparing_the_reports_gets_the_fact_with_every_version(reque
     # ... and "when is it" asks about the event, whatever the part before it
     ("seed_store", "where is it, when is it, and is Putin coming??", ["where", "when", "attending"]),
     ("seed_store", "who is coming, when is it and where", ["attendees", "when", "where"]),
+    # ... but after a question about something else, "where was it" asks where that was (found by review)
+    ("seed_store", "what about Trump's meeting with Lee, where was it?", ["person"]),
+    ("bridge", "what did Marinescu tell reporters, where was it?", ["quote"]),
     # ... but not where the words after it point back to the first part, or have no verb.
     ("bridge", "what about italy, who's representing them", ["other"]),
     ("seed_store", "ww2 anniversary, which one?", ["why"]),
