@@ -314,6 +314,7 @@ class Answerer:
         self._units = frozenset(lexicon.terms(
             "m metre metres meter meters km kilometre kilometres kilometer kilometers mile miles hour hours "
             "minute minutes percent euro euros dollar dollars billion million tonne tonnes ton tons"))
+        self._venue_words = frozenset(lexicon.terms("venue location site whereabouts"))
         self._quantities = frozenset(lexicon.terms("dozen dozens couple handful hundred hundreds thousand thousands"))
         attendance = store.event.attendance
         # What the content names, people aside (they are matched as subjects): places, bodies, rivers;
@@ -1202,7 +1203,10 @@ class Answerer:
 
     def _event_aspect(self, terms: list[str]) -> str:
         """What a question made only of the event's own words asks: when, where, or what it is; a word
-        of time outranks the place, which often only names the event ("the date of the Beijing parade")."""
+        of time outranks the place, which often only names the event ("the date of the Beijing parade"),
+        but not a word that asks for the place ("the venue of the Wednesday parade")."""
+        if set(terms) & self._venue_words:
+            return "where"
         if set(terms) & self._when_terms or set(terms) & self._time_terms:
             return "when"
         if set(terms) & self._where_terms:

@@ -1928,6 +1928,14 @@ def test_a_word_of_time_outranks_the_place_that_names_the_event(request, store, 
     assert top(request.getfixturevalue(store), question) == "event:when"
 
 
+@pytest.mark.parametrize(("store", "question"), [
+    ("bridge", "bridge opening venue Saturday?"),  # found by review: the venue is asked, Saturday names the event
+    ("seed_store", "the venue of the Wednesday parade"),
+])
+def test_a_word_that_asks_for_the_place_outranks_a_word_of_time(request, store, question):
+    assert top(request.getfixturevalue(store), question) == "event:where"
+
+
 def test_words_on_two_lines_of_an_event_entry_state_nothing_together(bridge, seed_store):
     # "Serbia: ... Transport Minister Nenad Jovic ..." and "Hungary: Its ministers ...": no Hungarian transport minister
     declined(bridge, "who is Hungary's transport minister")
