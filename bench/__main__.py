@@ -162,6 +162,8 @@ def ask_questions(store: FactStore) -> dict[str, str]:
                                                for _ in range(80))[:MAX_QUESTION_CHARS],
         "500 chars of typos": " ".join(w[0] + w[2] + w[1] + w[3:] for w in common)[:MAX_QUESTION_CHARS],
         "a multi-part question": "who invited kim and when was his last visit, and is putin going?",
+        # a pasted passage is looked for word for word in the entries the index finds for it
+        "500 chars pasted in quotation marks": f'who said "{" ".join(common)[:MAX_QUESTION_CHARS - 12]}"',
     }
 
 
