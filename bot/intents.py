@@ -36,10 +36,11 @@ _PIECES = re.compile(r"[?;]+")
 _STARTS_PART = re.compile(rf"{_PART_START}\b", re.IGNORECASE)
 _MOVING_ON = re.compile(r"\b(?:anyway|anyways|anyhow)\b[\s,:;.!?-]*", re.IGNORECASE)
 # What the asker read or heard, before the question ("so I read the ferry takes hours, how long will it take"):
-# the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it).
-_HEARD = re.compile(r"^(?:[^,]*,\s*)??[^,]*?\b(?:i|we)\s+(?:just\s+)?"
-                    r"(?:read|heard|saw|see|understand|gather)\b[^,]*,\s*(?=(?:so\s+|but\s+|and\s+)?(?:how|what|when|where|who|why|which|is|are|does|do|did|"
-                    r"will|can)\b(?![^,]*\b(?:that|this|true|right|correct|so)\b))", re.IGNORECASE)
+# the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it, and
+# "I heard Hungary declined, why did they?" of it).
+_HEARD = re.compile(r"^(?:[^,]*,\s*)??[^,]*?\b(?:i|we)\s+(?:just\s+)?(?:read|heard|saw|see|understand|gather)\b"
+                    r"[^,]*,\s*(?:so\s+|but\s+|and\s+)?(?=(?:how|what|when|where|who|why|which|is|are|does|do|did|"
+                    r"will|can)\b)", re.IGNORECASE)
 # ... and a comma starts a new part only before a question of its own: a question word and its verb,
 # with nothing that points back ("when is it, who's going?"; but "which anniversary, how many years",
 # "what about Italy, who's representing them" and "..., who said that" say more about the same thing).
@@ -49,9 +50,8 @@ _ASKS = re.compile(rf"\b{_PART_START}\b", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(?:it|its|that|this|them|they|their|he|she|him|her|one)\b", re.IGNORECASE)
 # ... but "when is it" after a question about the event alone ("where is it, when is it", "who is coming,
 # when is it") asks about the event too (after "what did Trump say, where was it" it asks where he said it).
-_EVENT_ONLY = re.compile(r"(?:^|[,:]|\bknow|\bwondering|\bso|\bok|\bbut|\band)\W*(?:who|when|where|why)"
-                         r"(?:'s|’s| is| are| was| were| will be)? "
-                         r"(?:it|this|that|coming|going|attending|invited|there|happening)\W*$", re.IGNORECASE)
+_EVENT_ONLY = re.compile(r"(?:who|when|where|why)(?:'s| is| are| was| were| will be)? "
+                         r"(?:it|this|that|coming|going|attending|invited|there|happening)")
 _OF_THE_EVENT = re.compile(r"(?:when|where)(?:'s|’s| is| was| will be) (?:it|this|that)\b(?: (?:happening|held|on))?"
                            r"\s*(?:,|$|and\b)", re.IGNORECASE)
 
@@ -77,9 +77,13 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
     without its frame ("I was wondering whether ...")."""
     parts: list[str] = []
     moved_on = list(_MOVING_ON.finditer(question))
-    if moved_on and _STARTS_PART.match(question, moved_on[-1].end()):
+    if (moved_on and _talk(question[:moved_on[-1].start()], normalise, language)
+            and _whole(question[moved_on[-1].end():])):
         question = question[moved_on[-1].end():]  # "I read that ... anyway, when is it": what came before was talk
-    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(_HEARD.sub("", raw), language)):
+    heard = _HEARD.match(question)
+    if heard and _whole(question[heard.end():]):  # "so I read the ferry takes hours, how long ...": talk too
+        question = question[heard.end():]
+    for piece in (p for raw in _PIECES.split(question) for p in _comma_parts(raw, language)):
         words = normalise(piece)
         if words:
             # The whole piece loses its frame first: "hey bot, and what ..." is no part "hey bot".
@@ -110,13 +114,26 @@ def read(part: str, language: Language, after: str = "") -> Reading:
     return Reading("other", rest=part)
 
 
+def _talk(text: str, normalise: Callable[[str], list[str]], language: Language) -> bool:
+    """Whether text before "anyway" is talk, not a question of its own ("when is it? anyway, who's going")."""
+    return not any(_STARTS_PART.match(language.unframe(" ".join(normalise(p)))) for p in _PIECES.split(text))
+
+
+def _whole(question: str) -> bool:
+    """Whether a question asks something without the words before it: a question word first, three words
+    or more, and nothing that points back ("why did they?", "when was it?" ask about what was read)."""
+    return bool(_STARTS_PART.match(question.strip(" ,:;.!-"))) and len(question.split()) >= 3 and not (
+        _POINTS_BACK.search(question))
+
+
 def _comma_parts(piece: str, language: Language) -> list[str]:
     pieces = _NEW_QUESTION.split(piece)
     parts = [pieces[0]]
     for later in pieces[1:]:
         # "hey bot, when ...", "the bridge, when does it open", "I was wondering, according to the AP, what
         # ...": what comes before asks nothing itself, its frame aside.
-        about_event = _OF_THE_EVENT.match(later) and _EVENT_ONLY.search(parts[-1])
+        before = language.unframe(" ".join(re.findall(r"[\w']+", parts[-1].casefold().replace("’", "'"))))
+        about_event = _OF_THE_EVENT.match(later) and _EVENT_ONLY.fullmatch(before)
         if ((_POINTS_BACK.search(later) and not about_event)
                 or not _ASKS.search(language.unframe(parts[-1].casefold()))):
             parts[-1] += ", " + later
