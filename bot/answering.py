@@ -80,7 +80,6 @@ _ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines 
                            "explain talk talking thing context".split())
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
-_GUESTS = frozenset({"attendees", "absent", "host"})  # intents about who comes: the host's country is the venue
 _RATE = (["a"], ["an"], ["per"], ["each"], ["every"])  # the word before a rate's unit
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
@@ -496,12 +495,6 @@ class Answerer:
             return self._follow_up(text, "other", turn)  # "did they take it to court? what happened?"
         rest = self._terms(reading.rest)
         salient = self._one_choice([t for t in dict.fromkeys(rest) if t not in self.lexicon.context], reading.rest)
-        host = [t for t in dict.fromkeys(rest) if t in self._event_countries]
-        if (host and set(rest) & self._countries.keys() - self._event_countries and not set(rest) & self._event_kinds
-                and reading.intent not in _GUESTS):
-            # "what does NK get from China": beside another country the host's is a party, not the venue
-            # (but "will Cuba's leader go to Beijing for the parade" names the venue)
-            salient = [*salient, *host]
         if reading.intent in ("count", "duration", "when", "where"):  # "how many years": the unit is asked;
             salient = [t for t in salient if t not in self._time_terms]  # "where is he headed next week"
         recency: tuple[str, ...] = ()

@@ -1975,10 +1975,14 @@ def test_what_one_side_pays_for_something_is_what_the_other_gets_in_exchange(see
     declined(seed_store, "what is kim paying xi for the trip")
 
 
-@pytest.mark.parametrize("question", ["what is china paying nk for soldiers",
-                                      "what does nk get from china in exchange for soldiers"])
-def test_beside_another_country_the_hosts_is_a_party_not_the_venue(seed_store, question):
-    declined(seed_store, question)  # Russia, not China, gives help in return for troops
+def test_who_pays_for_the_soldiers_is_told_whoever_the_question_names(seed_store):
+    # "NK sends troops ... to Russia in return for economic and military help": Russia, not China, pays
+    assert top(seed_store, "what is china paying nk for soldiers") == "russia-troops"
+
+
+@pytest.mark.parametrize("question", ["what does Russia get from China?", "what does NK get from China?"])
+def test_what_one_country_gets_from_another_needs_an_entry_that_says_so(seed_store, question):
+    declined(seed_store, question)  # found by review: the host's name made either a party or the venue
 
 
 def test_the_hosts_capital_with_the_event_is_still_the_venue(seed_store):
