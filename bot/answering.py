@@ -80,6 +80,7 @@ _ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines 
                            "explain talk talking thing context".split())
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
 # Verbs after "how many <thing>" ("are left", "did they park"), and verbs of a number's change.
+_PERCENTAGE = re.compile(r"\d\s?(?:%|per ?cent\b)")
 _RATE = (["a"], ["an"], ["per"], ["each"], ["every"])  # the word before a rate's unit
 _COUNT_VERBS = frozenset("is are was were will would do does did have has had can could left remain remaining".split())
 _CHANGES = frozenset("fell rose grew dropped declined increased decreased climbed doubled halved reached totalled "
@@ -901,8 +902,11 @@ class Answerer:
                 # "a handful of times?", "is the opening 2 hours long?": of what; "is the ceremony 3 km from
                 # Kamenograd?": a place names no length
                 return decline(text, intent, NOT_ANSWERED)
+            # ... in the entry's own words, of what the question asks ("is Port Veresti's population
+            # 20,000?" is not Kamenograd's 18,000), and not a number its keywords alone stand for
             hits = tuple(h for h in hits if self._gives_figure(h.key, salient)
-                         and self._counts(h.key, [counted], after=after))
+                         and self._states_figure(self.store.entries[h.key].text, counted, after)
+                         and self._states_value(h.key, set(salient), set(terms), "count"))
         parties = {t for t in terms if t in self._countries or t in self._names}
         if len(parties) >= 2 and (self._relation | self._cooperation) & set(salient):
             # "how tight are NK and Russia": not NK's ties with China, and "Russia and China" are no
@@ -949,12 +953,20 @@ class Answerer:
         words = text.split()
         for i, word in enumerate(words):
             if self._figure(stem(word)):
+                if words[i + 1:i + 2] in (["%"], ["percent"]):  # "90% of NK's trade": a share
+                    return "%", False
                 counted = [t for t in self._terms(" ".join(words[i + 1:i + 5])) if not self._figure(t)]
                 if counted:
                     return counted[0], False
                 before = [t for t in self._terms(" ".join(words[max(0, i - 4):i])) if not self._figure(t)]
                 return (before[-1], True) if before else ("", False)
         return "", False
+
+    def _states_figure(self, text: str, counted: str, after: bool) -> bool:
+        """Whether a text gives a number of what a guessed figure counts: a share for a percentage."""
+        if counted == "%":
+            return bool(_PERCENTAGE.search(text))
+        return bool(self._numbered(text, counted, after=after))
 
     def _gives_figure(self, key: str, salient: list[str]) -> bool:
         """Whether the entry's sentences that hold the question's words give a number of their own."""

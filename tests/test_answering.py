@@ -1892,6 +1892,10 @@ def test_a_figure_the_reports_do_not_give_is_a_guess_their_figure_answers(reques
     ("bridge", "is the bridge 3,000 metres long?"),  # not the 640 m main span
     ("bridge", "is the ceremony 3 km from Kamenograd?"),  # not the 470 km stretch of the Danube
     ("seed_store", "is the parade 7 years after the last one?"),  # not Kim's first trip in six years
+    # found by the second review: the number must be the entry's own, of what is asked
+    ("bridge", "is the chief engineer 50?"),  # not the 120-year design life
+    ("bridge", "is Port Veresti's population 20,000?"),  # not Kamenograd's 18,000
+    ("seed_store", "did Xi visit Pyongyang 6 times?"),  # not Kim's four trips to China
 ])
 def test_a_guessed_figure_needs_the_reports_figure_for_the_same_thing(request, store, question):
     declined(request.getfixturevalue(store), question)
