@@ -75,7 +75,7 @@ _ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _PASTED = re.compile(r'["“”](?P<words>[^"“”]{4,400})["“”]')  # a passage in quotation marks
 # What a question about a pasted passage asks of it: who said it, where it is from, what it means.
-_NOT_OF_WORDS = frozenset("when why how many much".split())  # "when did Easley say "...""": not who or where
+_NOT_OF_WORDS = frozenset("when why how many much which where".split())  # "why did she say "...""
 _ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines phrase words mean means meaning "
                            "explain talk talking thing context".split())
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
@@ -383,9 +383,20 @@ class Answerer:
             candidates = self.store.index.search([(t,) for t in found], limit=12) if found else ()
             holding = sorted((h.key for h in candidates if f" {words} " in self._text(h.key).quoted),
                              key=lambda k: not k.startswith("quote:"))
+            named = {self._named[t] for t in self._terms(" ".join(rest)) if t in self._named}
+            if holding and named and not named & self._speakers_of(holding[0]):
+                # "did Trump say \"position of strength\"?": the reports give those words to Easley
+                return decline(question, "quote", "The reports give those words to someone else.",
+                               self._statement(holding[0]))
             if holding:
                 return PartAnswer(question, "quote", tuple(self._statement(k) for k in holding[:2]))
         return None
+
+    def _speakers_of(self, key: str) -> set[str]:
+        """Who may have said an entry's quoted words: a quote's speaker, a fact's people."""
+        quote = self.store.quotes.get(key.removeprefix("quote:")) if key.startswith("quote:") else None
+        fact = self.store.facts.get(key)
+        return {quote.speaker} if quote is not None else set(fact.people) if fact is not None else set()
 
     # One part -------------------------------------------------------------------------------
 

@@ -2120,3 +2120,14 @@ def test_what_was_read_or_said_before_stays_where_the_question_needs_it(request,
                                       "the press conference, where was it, when was it?"])
 def test_when_was_it_after_a_topic_is_not_the_events_date(seed_store, question):
     assert "event:when" not in seed_store.ask(question).keys
+
+
+@pytest.mark.parametrize(("store", "question", "shown"), [
+    # found by review: a pasted passage said by someone else than the question names is no "yes"
+    ("seed_store", 'did Trump say "position of strength"?', "quote:easley-repair"),
+    ("bridge", 'did Koleva say "a street we share"?', "quote:marinescu-street"),
+])
+def test_a_pasted_passage_said_by_another_is_declined_with_whose_it_is(request, store, question, shown):
+    found = request.getfixturevalue(store)
+    assert "someone else" in declined(found, question)
+    assert found.ask(question).keys == (shown,)
