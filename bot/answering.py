@@ -783,6 +783,11 @@ class Answerer:
             if own:
                 return self._search(text, intent, reading.rest, own, rest, topic=self._terms(reading.cue))
             return decline(text, intent, _NO_KIND[intent])
+        if rest and set(rest) & self._venue_words and set(rest) & (self._when_terms | self._time_terms):
+            # "parade location and date?": both
+            where, when = self._event(text, "where", turn.zone), self._event(text, "when", turn.zone)
+            if where.confident and when.confident:
+                return PartAnswer(text, "where", (*where.statements, *when.statements))
         if rest:  # only the event's own words: "is it in Beijing?", "is it on a Wednesday?"
             return self._event(text, self._event_aspect(rest), turn.zone)
         return decline(text, intent, "Ask about the event: when, where, who, why, or a topic.")

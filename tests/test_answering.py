@@ -2131,3 +2131,10 @@ def test_a_pasted_passage_said_by_another_is_declined_with_whose_it_is(request, 
     found = request.getfixturevalue(store)
     assert "someone else" in declined(found, question)
     assert found.ask(question).keys == (shown,)
+
+
+@pytest.mark.parametrize(("store", "question"), [("seed_store", "parade location and date?"),
+                                                 ("bridge", "venue and date of the opening?")])
+def test_the_place_and_the_date_asked_together_are_both_answered(request, store, question):
+    answer = request.getfixturevalue(store).ask(question)
+    assert answer.confident and answer.keys == ("event:where", "event:when")
