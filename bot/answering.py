@@ -75,6 +75,7 @@ _ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _PASTED = re.compile(r'["“”](?P<words>[^"“”]{4,400})["“”]')  # a passage in quotation marks
 # What a question about a pasted passage asks of it: who said it, where it is from, what it means.
+_ABOUT_SOMETHING = re.compile(r"\b(?:about|regarding|concerning) \w")  # "... about Xi": more than who said it
 _NOT_OF_WORDS = frozenset("when why how many much which where".split())  # "why did she say "...""
 _ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines phrase words mean means meaning "
                            "explain talk talking thing context".split())
@@ -376,7 +377,8 @@ class Answerer:
             rest = self.lexicon.language.unframe(" ".join(self.lexicon.normalise(
                 question[:match.start()] + " " + question[match.end():]))).split()  # "hello bot: ..."
             asked = set(self._terms(" ".join(rest))) - self._quote_asks - self._names - self.lexicon.context
-            if not _ASKS_OF_WORDS.intersection(rest) or asked or _NOT_OF_WORDS.intersection(rest):
+            if (not _ASKS_OF_WORDS.intersection(rest) or asked or _NOT_OF_WORDS.intersection(rest)
+                    or _ABOUT_SOMETHING.search(" ".join(rest))):  # "did Trump say "..." about the parade"
                 return None
             # Said by someone: a quote, or a fact's own quotation ("calling the traditional friendship ...")
             found = set(self._terms(words))  # the index narrows the entries to read: at 10,000 facts, a few
@@ -384,7 +386,7 @@ class Answerer:
             holding = sorted((h.key for h in candidates if f" {words} " in self._text(h.key).quoted),
                              key=lambda k: not k.startswith("quote:"))
             named = {self._named[t] for t in self._terms(" ".join(rest)) if t in self._named}
-            if holding and named and not named & self._speakers_of(holding[0]):
+            if holding and named and not named <= self._speakers_of(holding[0]):
                 # "did Trump say \"position of strength\"?": the reports give those words to Easley
                 return decline(question, "quote", "The reports give those words to someone else.",
                                self._statement(holding[0]))

@@ -37,16 +37,18 @@ _STARTS_PART = re.compile(rf"{_PART_START}\b", re.IGNORECASE)
 _MOVING_ON = re.compile(r"\b(?:anyway|anyways|anyhow)\b[\s,:;.!?-]*", re.IGNORECASE)
 # What the asker read or heard, before the question ("so I read the ferry takes hours, how long will it take"):
 # the reports say what is so (but "I read that China is NK's lifeline, is that right?" asks about it, and
-# "I heard Hungary declined, why did they?" of it).
+# "I heard Hungary declined, why did they?" of it; "I read about the Korean war, when did the war end?" names
+# the subject).
 _HEARD = re.compile(r"^(?:[^,]*,\s*)??[^,]*?\b(?:i|we)\s+(?:just\s+)?(?:read|heard|saw|see|understand|gather)\b"
-                    r"[^,]*,\s*(?:so\s+|but\s+|and\s+)?(?=(?:how|what|when|where|who|why|which|is|are|does|do|did|"
-                    r"will|can)\b)", re.IGNORECASE)
+                    r"(?! about\b)[^,]*,\s*(?:so\s+|but\s+|and\s+)?"
+                    r"(?=(?:how|what|when|where|who|why|which|is|are|does|do|did|will|can)\b)", re.IGNORECASE)
 # ... and a comma starts a new part only before a question of its own: a question word and its verb,
 # with nothing that points back ("when is it, who's going?"; but "which anniversary, how many years",
 # "what about Italy, who's representing them" and "..., who said that" say more about the same thing).
 _NEW_QUESTION = re.compile(
     r",\s*(?=(?:who|what|when|where|why)(?:'s|’s| (?:is|are|was|were|will|did|does|do|has|have)\b))", re.IGNORECASE)
 _ASKS = re.compile(rf"\b{_PART_START}\b", re.IGNORECASE)
+_ELSEWHERE_BACK = re.compile(r"\b(?:there|else|then|the same)\b", re.IGNORECASE)  # "who else was invited?"
 _POINTS_BACK = re.compile(r"\b(?:it|its|that|this|them|they|their|he|she|him|her|one)\b", re.IGNORECASE)
 # ... but "when is it" after a question about the event alone ("where is it, when is it", "who is coming,
 # when is it") asks about the event too (after "what did Trump say, where was it" it asks where he said it).
@@ -123,7 +125,7 @@ def _whole(question: str) -> bool:
     """Whether a question asks something without the words before it: a question word first, three words
     or more, and nothing that points back ("why did they?", "when was it?" ask about what was read)."""
     return bool(_STARTS_PART.match(question.strip(" ,:;.!-"))) and len(question.split()) >= 3 and not (
-        _POINTS_BACK.search(question))
+        _POINTS_BACK.search(question) or _ELSEWHERE_BACK.search(question))
 
 
 def _comma_parts(piece: str, language: Language) -> list[str]:

@@ -2138,3 +2138,16 @@ def test_a_pasted_passage_said_by_another_is_declined_with_whose_it_is(request, 
 def test_the_place_and_the_date_asked_together_are_both_answered(request, store, question):
     answer = request.getfixturevalue(store).ask(question)
     assert answer.confident and answer.keys == ("event:where", "event:when")
+
+
+@pytest.mark.parametrize("question", [
+    # found by the third review: what was read "about" is the subject; "else" and "there" point back
+    "I heard about the Korean war, when did the war end?",
+    "I read about the Washington meeting, who was there?",
+    "I heard Trump was invited, who else was invited?",
+    # ... and a pasted passage said "about" something else is no "yes"
+    'did Trump say "I loved it" about the parade?',
+    'did Easley say "position of strength" about Putin?',
+])
+def test_what_was_read_about_or_said_about_is_asked_too(seed_store, question):
+    declined(seed_store, question)
