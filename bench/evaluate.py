@@ -66,6 +66,11 @@ SETS = {
                              ROOT / "tests" / "data" / "parade_eval_tenth_writer.yaml"),
     "second event, tenth writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
                                    ROOT / "tests" / "data" / "second_event" / "questions_tenth_writer.yaml"),
+    # And an eleventh, written once this session's fixes were in; its first run is recorded in each file.
+    "parade, eleventh writer": (ROOT / "seeds" / "parade.yaml",
+                                ROOT / "tests" / "data" / "parade_eval_eleventh_writer.yaml"),
+    "second event, eleventh writer": (ROOT / "tests" / "data" / "second_event" / "event.yaml",
+                                      ROOT / "tests" / "data" / "second_event" / "questions_eleventh_writer.yaml"),
 }
 
 
