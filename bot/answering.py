@@ -588,7 +588,7 @@ class Answerer:
         if reading.intent == "other" and rest and set(rest) <= self._names:  # "hong lei = ?", "Putin?"
             person = self._person(reading.rest, turn)
             if person is not None:
-                return self._profile(text, person)
+                return self._who(text, person)
         source = self._source_named(reading.rest) if reading.intent == "sources" else None
         if source is not None and _WROTE.search(text):  # "who wrote the BBD article": its byline, if any
             report = self.store.sources[source]
@@ -1510,12 +1510,8 @@ class Answerer:
 
     def _who_is(self, text: str, reading: Reading, turn: _Turn) -> PartAnswer | None:
         person = self._person(reading.who, turn, role_words=1)
-        if person is not None and self.store.unsaid_cue.search(person.role.casefold()):
-            # "who is Lee": "AP gives only the surname, not who Lee is" says what is not known
-            return decline(text, "person", f"The reports don't say who {person.name} is.",
-                           self._statement(f"person:{person.id}"))
         if person is not None:
-            return self._profile(text, person)
+            return self._who(text, person)
         if all(self.lexicon.is_filler(w) or w in _PRONOUNS for w in reading.who.split()):
             return decline(text, "person", "Say whom you mean: the question names nobody I know of.")
         # "What is China's economic role for North Korea", "the mayor of Port Veresti": the rest is asked
@@ -1532,6 +1528,14 @@ class Answerer:
         # and a thing's role is no person ("what is China's role").
         intent = "who" if reading.cue.startswith("who") else "other"
         return self._search(text, intent, asked, terms, terms, people=False)
+
+    def _who(self, text: str, person: Person) -> PartAnswer:
+        """Who someone is: their profile, unless it says that is not known ("who is Lee": "AP gives only
+        the surname, not who Lee is"), which is shown as a decline."""
+        if self.store.unsaid_cue.search(person.role.casefold()):
+            return decline(text, "person", f"The reports don't say who {person.name} is.",
+                           self._statement(f"person:{person.id}"))
+        return self._profile(text, person)
 
     def _profile(self, text: str, person: Person) -> PartAnswer:
         return PartAnswer(text, "person", (self._statement(f"person:{person.id}"),))

@@ -2151,3 +2151,8 @@ def test_the_place_and_the_date_asked_together_are_both_answered(request, store,
 ])
 def test_what_was_read_about_or_said_about_is_asked_too(seed_store, question):
     declined(seed_store, question)
+
+
+@pytest.mark.parametrize("question", ["lee who", "Lee?", "trump met lee in washington? lee who"])
+def test_a_bare_name_whose_identity_is_not_known_is_declined_too(seed_store, question):
+    assert "don't say who Lee is" in declined(seed_store, question)  # found by the eleventh writer
