@@ -2156,3 +2156,9 @@ def test_what_was_read_about_or_said_about_is_asked_too(seed_store, question):
 @pytest.mark.parametrize("question", ["lee who", "Lee?", "trump met lee in washington? lee who"])
 def test_a_bare_name_whose_identity_is_not_known_is_declined_too(seed_store, question):
     assert "don't say who Lee is" in declined(seed_store, question)  # found by the eleventh writer
+
+
+@pytest.mark.parametrize("question", ["besides russia which countries are sending their leaders",
+                                      "apart from kim and putin, who is going?"])
+def test_what_a_question_leaves_out_may_come_first(seed_store, question):
+    assert top(seed_store, question) == "event:who"  # as "which countries ... besides Russia"
