@@ -69,6 +69,7 @@ class Reading:
     cue: str = ""  # the words that gave the intent away ("how long"): they rank answers, never decide
 
 
+_ELABORATES = re.compile(r"(?:like|i mean|as in)\b(?!.*\b(?:how|what|when|where|who|why|which)\b).*")
 _NEED = re.compile(r"(?:i |we )?(?:need|want) (?:the |a |an |some )?"
                    r"(?:number|figures?|date|name|source|attribution|quote|answer|details?)"
                    r"(?: pls| please| thx| thanks)?")
@@ -92,7 +93,8 @@ def split_parts(question: str, normalise: Callable[[str], list[str]], language: 
             joined = _JOIN.split(language.unframe(" ".join(words)))
             parts.extend(joined if len(joined) == 1 else (language.unframe(p) for p in joined))  # once is enough
     # A later part that only says what the asker needs ("... ? need the number") asks nothing more.
-    parts = parts[:1] + [p for p in parts[1:] if not _NEED.fullmatch(p)]
+    # ... nor does one that only elaborates ("is 26 a lot? like for a parade?").
+    parts = parts[:1] + [p for p in parts[1:] if not _NEED.fullmatch(p) and not _ELABORATES.fullmatch(p)]
     # Nothing but a frame ("thanks", "word for word?"): one empty part, which asks nothing.
     return [p for p in parts if p] or [""]
 

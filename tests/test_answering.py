@@ -2162,3 +2162,8 @@ def test_a_bare_name_whose_identity_is_not_known_is_declined_too(seed_store, que
                                       "apart from kim and putin, who is going?"])
 def test_what_a_question_leaves_out_may_come_first(seed_store, question):
     assert top(seed_store, question) == "event:who"  # as "which countries ... besides Russia"
+
+
+def test_a_later_part_that_only_elaborates_asks_nothing(seed_store):
+    answer = seed_store.ask("is 26 a lot? like for a parade?")
+    assert answer.confident and answer.keys == ("foreign-leader-count",)  # not the occasion for "like for a parade"
