@@ -74,9 +74,9 @@ _POINTING_BACK = re.compile(r"(?:^|[,:]|\b(?:know|wondering|but|so|ok|okay))\W*"
 _ALSO = re.compile(r".* (?:too|then|also|as well)$")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _PASTED = re.compile(r'["“”](?P<words>[^"“”]{4,400})["“”]')  # a passage in quotation marks
-# What a question about a pasted passage asks of it: who said it, where it is from, what it means.
 _ABOUT_SOMETHING = re.compile(r"\b(?:about|regarding|concerning) \w")  # "... about Xi": more than who said it
 _NOT_OF_WORDS = frozenset("when why how many much which where".split())  # "why did she say "...""
+# What a question about a pasted passage asks of it: who said it, what it means.
 _ASKS_OF_WORDS = frozenset("say said says saying quote quoted quotes line lines phrase words mean means meaning "
                            "explain talk talking thing context".split())
 _STANDING = re.compile(r"\bwhat is (?:the |up )?(?:deal|story|situation|going on|up) (?:with|between)\b")
@@ -147,7 +147,8 @@ _FIGURES = frozenset("numbers figures estimate estimates tally totals".split())
 # "according to the BBD piece, what ...", "according to AP, ...": what that report says.
 _ACCORDING = re.compile(r"according to (?P<report>(?:the )?[\w-]+(?: [\w-]+){0,4}?),? (?P<asked>(?:who|whom|what|when|"
                         r"where|why|how|which|is|are|was|were|does|did|do|will|would|has|have|can)\b.+)")
-# "does Reuters say anything AP doesn't", "what's in the wire report that isn't in AP": one report's own facts.
+# "does Reuters say anything AP doesn't", "what's in the wire report that isn't in AP": what one report says
+# and the other does not.
 _ONLY_IN = re.compile(r"^(?:what |which \w+ )?(?:does |did |do )?(?P<one>.+?) (?:say|says|report|reports|mention|"
                       r"mentions|have|has|cover|covers|add|adds|include|includes)(?: about)?(?: anything| something|"
                       r" things?| stuff| details?| facts?)?(?: that| which)? (?P<other>.+?) (?:does|did|do) not\b.*$"
