@@ -365,7 +365,9 @@ class Answerer:
             turn.last = self._part(part, turn)
             answers.append(turn.last)
             turn.subject = self._subject_of(part, turn.last) or turn.subject
-        return Answer(question, tuple(answers), tuple(corrections))
+        # A piece read twice (the talk before "anyway" is read to see whether it asks anything) or a typo
+        # made twice is one correction.
+        return Answer(question, tuple(answers), tuple(dict.fromkeys(corrections)))
 
     def _pasted_quote(self, question: str) -> PartAnswer | None:
         """A question about words pasted from the reports ("\"... strained ties\" - who said that?",

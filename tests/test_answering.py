@@ -2167,3 +2167,7 @@ def test_what_a_question_leaves_out_may_come_first(seed_store, question):
 def test_a_later_part_that_only_elaborates_asks_nothing(seed_store):
     answer = seed_store.ask("is 26 a lot? like for a parade?")
     assert answer.confident and answer.keys == ("foreign-leader-count",)  # not the occasion for "like for a parade"
+
+
+def test_a_correction_is_listed_once(seed_store):
+    assert seed_store.ask("whne is the parade? anyway, who is going?").corrections == (("whne", "when"),)
